@@ -1,0 +1,1 @@
+//! ab (not built yet).

@@ -1,0 +1,1 @@
+//! baseline (not built yet).

@@ -1,0 +1,10 @@
+//! `slogate ab`.
+
+use std::process::ExitCode;
+
+#[derive(clap::Args, Debug)]
+pub struct Args {}
+
+pub fn exec(_args: Args) -> anyhow::Result<ExitCode> {
+    anyhow::bail!("`slogate ab` is not built yet")
+}

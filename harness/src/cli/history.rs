@@ -1,0 +1,10 @@
+//! `slogate history`.
+
+use std::process::ExitCode;
+
+#[derive(clap::Args, Debug)]
+pub struct Args {}
+
+pub fn exec(_args: Args) -> anyhow::Result<ExitCode> {
+    anyhow::bail!("`slogate history` is not built yet")
+}

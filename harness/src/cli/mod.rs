@@ -1,0 +1,66 @@
+//! Command-line interface: one file per subcommand, each with its clap `Args` and an `exec`.
+
+use clap::{Parser, Subcommand};
+use std::process::ExitCode;
+
+pub mod ab;
+pub mod baseline;
+pub mod check;
+pub mod compare;
+pub mod history;
+pub mod import;
+pub mod merge;
+pub mod run;
+pub mod slo;
+pub mod system;
+pub mod trend;
+
+/// Benchmarking and SLO gate harness: run suites, compare against a baseline, gate pull requests.
+#[derive(Parser, Debug)]
+#[command(name = "slogate", version, about)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Validate suites and list the benchmarks they would run.
+    Check(check::Args),
+    /// Run suites and write a results file.
+    Run(run::Args),
+    /// Compare a candidate results file with a baseline: report and gate.
+    Compare(compare::Args),
+    /// Run baseline and candidate interleaved on this machine, then compare.
+    Ab(ab::Args),
+    /// Manage local baselines.
+    Baseline(baseline::Args),
+    /// Keep results in a history database.
+    History(history::Args),
+    /// Draw trend plots and find change points in the history.
+    Trend(trend::Args),
+    /// Turn another tool's output into a results file.
+    Import(import::Args),
+    /// Join the results of shards into one file.
+    Merge(merge::Args),
+    /// Report how noisy this machine is.
+    System(system::Args),
+    /// SLO helpers (suggest thresholds from history).
+    Slo(slo::Args),
+}
+
+pub fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
+    match cli.command {
+        Command::Check(a) => check::exec(a),
+        Command::Run(a) => run::exec(a),
+        Command::Compare(a) => compare::exec(a),
+        Command::Ab(a) => ab::exec(a),
+        Command::Baseline(a) => baseline::exec(a),
+        Command::History(a) => history::exec(a),
+        Command::Trend(a) => trend::exec(a),
+        Command::Import(a) => import::exec(a),
+        Command::Merge(a) => merge::exec(a),
+        Command::System(a) => system::exec(a),
+        Command::Slo(a) => slo::exec(a),
+    }
+}

@@ -1,0 +1,10 @@
+//! `slogate run`.
+
+use std::process::ExitCode;
+
+#[derive(clap::Args, Debug)]
+pub struct Args {}
+
+pub fn exec(_args: Args) -> anyhow::Result<ExitCode> {
+    anyhow::bail!("`slogate run` is not built yet")
+}

@@ -1,0 +1,232 @@
+//! The comparison: what `compare` (and `ab`) decide, as plain data. Every renderer and the gate read
+//! this and compute nothing themselves.
+
+use crate::results::Status;
+use crate::units::{Scale, Unit};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// Schema tag of the JSON rendering of a comparison.
+pub const COMPARISON_SCHEMA: &str = "slogate.comparison/1";
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Comparison {
+    pub schema: String,
+    pub baseline: SideInfo,
+    pub candidate: SideInfo,
+    pub settings: Settings,
+    /// Loud warnings shown at the top of every format: machines differ, the run was interrupted,
+    /// the noise measured during the run cannot support the threshold, summary-only data, ...
+    pub warnings: Vec<String>,
+    /// Movements shared by most benchmarks on one metric, said once at the top.
+    pub shifts: Vec<Shift>,
+    /// SLO lines (from a standalone SLO file) that matched no benchmark.
+    #[serde(default)]
+    pub unmatched_slos: Vec<String>,
+    pub benchmarks: Vec<BenchmarkComparison>,
+    pub summary: Summary,
+}
+
+/// One side of the comparison, as its results file describes it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SideInfo {
+    /// `baseline` / `candidate` or the results file's side label.
+    pub label: String,
+    pub branch: Option<String>,
+    /// Full commit sha; renderers shorten it.
+    pub commit: Option<String>,
+    pub dirty: bool,
+    pub run_id: String,
+    pub machine_fingerprint: String,
+    /// The file it was read from.
+    pub file: Option<String>,
+    pub interrupted: bool,
+}
+
+/// The knobs the verdicts were computed with, echoed so a report explains itself.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Settings {
+    /// Smallest relative change worth a flag (0.05 = 5%), unless a benchmark overrides it.
+    pub noise_threshold: f64,
+    /// Confidence level of the intervals (0.95).
+    pub confidence: f64,
+    /// Benjamini-Hochberg false-discovery rate.
+    pub fdr: f64,
+    /// 🟡 when the estimate is within this fraction under the limit (0.02).
+    pub near: f64,
+    /// 📉 when the estimate is at least this fraction under the limit (0.10).
+    pub comfortable: f64,
+    pub bootstrap_resamples: u32,
+    pub seed: u64,
+    /// True when baseline and candidate processes were paired (an interleaved `ab` run).
+    pub paired: bool,
+    /// Whether an ⚠️ uncertain SLO fails the gate.
+    pub uncertain_fails: bool,
+}
+
+/// A movement shared by most benchmarks on one metric (the seed's +5% memory everywhere).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Shift {
+    pub metric: String,
+    /// Median relative change across benchmarks (0.05 = +5%).
+    pub median_change: f64,
+    /// Benchmarks that moved in this direction beyond their own noise.
+    pub moved: usize,
+    /// Benchmarks with this metric on both sides.
+    pub total: usize,
+}
+
+/// Where a benchmark goes in the report, most severe first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Section {
+    /// Failed, timed out, ran out of memory, or missing on the candidate side.
+    Failed,
+    /// An SLO breached, or uncertain and configured to fail.
+    Breach,
+    /// A flagged regression against the baseline.
+    Regression,
+    /// Within the near-breach margin of an SLO.
+    Near,
+    /// A flagged improvement.
+    Improvement,
+    /// New in the candidate, or nothing to report.
+    Pass,
+}
+
+/// How a benchmark appears on the two sides.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Presence {
+    Both,
+    /// Only in the candidate.
+    New,
+    /// Only in the baseline.
+    Missing,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct BenchmarkComparison {
+    pub key: String,
+    pub suite: String,
+    pub scenario: String,
+    pub variant: BTreeMap<String, String>,
+    pub presence: Presence,
+    pub baseline_status: Option<Status>,
+    pub candidate_status: Option<Status>,
+    /// Why the candidate (or baseline) is not `ok`, with the tail of its stderr when there is one.
+    pub reason: Option<String>,
+    pub metrics: Vec<MetricComparison>,
+    /// Absolute SLO lines evaluated on the candidate.
+    pub slos: Vec<SloCheck>,
+    /// Overhead lines evaluated on the candidate (ratio to the reference variant).
+    pub overhead: Vec<SloCheck>,
+    pub section: Section,
+    /// True when noise forbade a verdict on at least one metric.
+    pub unstable: bool,
+}
+
+/// A point estimate with its confidence interval.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct Estimate {
+    pub point: f64,
+    pub low: f64,
+    pub high: f64,
+    pub processes: usize,
+    pub values: usize,
+    /// Relative dispersion (coefficient of variation of per-process means).
+    pub cv: f64,
+    /// True when computed from summary statistics only (no raw values).
+    pub summary_only: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MetricComparison {
+    pub metric: String,
+    pub unit: Unit,
+    pub higher_is_better: bool,
+    pub baseline: Option<Estimate>,
+    pub candidate: Option<Estimate>,
+    /// Candidate versus baseline, when both sides have data.
+    pub change: Option<Change>,
+}
+
+/// What the candidate/baseline ratio says.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ChangeVerdict {
+    /// 📈: worse beyond the noise threshold, significant after FDR control.
+    Regression,
+    /// 📉: better beyond the noise threshold, significant after FDR control.
+    Improvement,
+    /// ~same: not distinguishable from noise.
+    Same,
+    /// Too noisy, or too few samples, to conclude.
+    Unstable,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct Change {
+    /// candidate / baseline of the point estimates.
+    pub ratio: f64,
+    pub ratio_low: f64,
+    pub ratio_high: f64,
+    /// Two-sided p-value of the rank test.
+    pub p_value: f64,
+    /// Benjamini-Hochberg adjusted p-value across every comparison in the report.
+    pub q_value: f64,
+    /// Noise threshold in force for this benchmark.
+    pub threshold: f64,
+    pub verdict: ChangeVerdict,
+}
+
+/// The verdict on one SLO line (the seed's vocabulary).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SloVerdict {
+    /// ✅ with 📉: at least `comfortable` under the limit.
+    Comfortable,
+    /// ✅: the CI clears the limit.
+    Pass,
+    /// ✅ with 🟡: within `near` of the limit.
+    Near,
+    /// ⚠️: the CI straddles the limit.
+    Uncertain,
+    /// ❌: the estimate is over the limit.
+    Breach,
+    /// The metric or the reference variant has no data: never a pass.
+    NoData,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SloCheck {
+    /// The line as written.
+    pub line: String,
+    pub metric: String,
+    /// The limit in base units (for overhead lines: the reference value times the factor, plus
+    /// the allowance).
+    pub limit: f64,
+    pub unit: Unit,
+    /// The scale the limit was written in, for display.
+    pub scale: Scale,
+    pub estimate: Option<Estimate>,
+    /// `estimate / limit - 1`, as the seed shows it after the limit.
+    pub margin: Option<f64>,
+    pub verdict: SloVerdict,
+}
+
+/// Counts for the summary table.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Summary {
+    pub benchmarks: usize,
+    pub failed: usize,
+    pub breaches: usize,
+    pub uncertain: usize,
+    pub regressions: usize,
+    pub near: usize,
+    pub improvements: usize,
+    pub unstable: usize,
+    pub new: usize,
+    pub missing: usize,
+    pub passed: usize,
+}

@@ -1,0 +1,1 @@
+//! git (not built yet).

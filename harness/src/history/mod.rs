@@ -1,0 +1,1 @@
+//! History database (not built yet).

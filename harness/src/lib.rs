@@ -1,0 +1,25 @@
+//! slogate: benchmarking and SLO gate harness.
+//!
+//! The pipeline, one module per stage:
+//! `suite` (what to run) → `run` (processes, samples) → `results` (the file) → `stats` + `compare`
+//! (verdicts) → `report` (markdown, terminal, JSON, JUnit) and the gate; `ab` interleaves two sides on
+//! one machine; `import` turns other tools' output into results; `history` + `trend` keep nightly runs
+//! and draw them. `cli` is the thin layer the binary calls.
+
+pub mod ab;
+pub mod baseline;
+pub mod cli;
+pub mod compare;
+pub mod fsutil;
+pub mod git;
+pub mod history;
+pub mod import;
+pub mod report;
+pub mod results;
+pub mod run;
+pub mod slo;
+pub mod stats;
+pub mod suite;
+pub mod system;
+pub mod trend;
+pub mod units;

@@ -1,0 +1,16 @@
+//! The `slogate` binary: parse arguments, call the library, map errors to exit codes
+//! (0 pass, 1 gate failed, 2 usage or input error).
+
+use clap::Parser;
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    let cli = slogate::cli::Cli::parse();
+    match slogate::cli::dispatch(cli) {
+        Ok(code) => code,
+        Err(err) => {
+            eprintln!("error: {err:#}");
+            ExitCode::from(2)
+        }
+    }
+}

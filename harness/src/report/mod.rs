@@ -1,0 +1,1 @@
+//! Renderers of a comparison (not built yet).

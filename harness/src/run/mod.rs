@@ -1,0 +1,1 @@
+//! Running benchmarks: processes, protocols, timeouts (not built yet).

@@ -1,0 +1,3 @@
+//! SLOs: the threshold grammar and its evaluation.
+
+pub mod threshold;

@@ -1,0 +1,1 @@
+//! Statistics: pure functions tested against known values (not built yet).

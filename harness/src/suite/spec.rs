@@ -1,0 +1,55 @@
+//! A benchmark resolved from a suite: everything the runner needs, nothing it must look up.
+
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::time::Duration;
+
+/// How a sample is taken (see the design's "Protocols").
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Protocol {
+    /// The harness times the whole process and reads its peak RSS from `wait4`.
+    Process,
+    /// The workload writes one JSON line per iteration (`{"ns": 1234}`) to `$SLOGATE_SAMPLES`.
+    Samples,
+    /// The workload is a pyperf script; the harness passes `--output` and reads its JSON.
+    Pyperf,
+}
+
+/// One scenario-variant, ready to run.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct BenchmarkSpec {
+    /// `<suite>/<scenario>[<k>=<v>,...]`, see [`crate::results::benchmark_key`].
+    pub key: String,
+    pub suite: String,
+    pub scenario: String,
+    pub variant: BTreeMap<String, String>,
+    /// argv with every placeholder filled except `{tmp}`, which the runner fills with a fresh
+    /// directory per benchmark.
+    pub command: Vec<String>,
+    /// Extra environment, placeholders filled as in `command`.
+    pub env: BTreeMap<String, String>,
+    /// Working directory: the suite's directory.
+    pub cwd: PathBuf,
+    pub protocol: Protocol,
+    /// Independent worker processes.
+    pub processes: u32,
+    /// Samples kept per process.
+    pub values: u32,
+    /// Samples (or, for `process`, whole processes) run and discarded before measuring.
+    pub warmups: u32,
+    /// Per-process timeout; the whole process group is killed past it.
+    pub timeout: Duration,
+    /// Cap on the resident memory of the workload's whole process tree, bytes.
+    pub memory_limit: Option<u64>,
+    /// Threshold lines, validated when the suite was loaded.
+    pub thresholds: Vec<String>,
+    /// Overhead lines of the scenario, validated when the suite was loaded.
+    pub overhead: Vec<String>,
+    /// Relative noise threshold for this benchmark (None: the comparison's default).
+    pub noise_threshold: Option<f64>,
+}
+
+/// The placeholder the runner replaces with the benchmark's own temporary directory.
+pub const TMP_PLACEHOLDER: &str = "{tmp}";

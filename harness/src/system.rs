@@ -1,0 +1,1 @@
+//! system (not built yet).

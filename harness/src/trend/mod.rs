@@ -1,0 +1,1 @@
+//! Trend plots (not built yet).
