@@ -1,0 +1,576 @@
+//! From the file as written ([`raw`](super::raw)) to a [`Suite`]: validation, settings laid over
+//! defaults, matrix expansion, placeholders filled.
+
+use super::placeholder::fill;
+use super::raw::{EnvEntry, RawFile, RawScenario, RawSettings, Source};
+use super::spec::{BenchmarkSpec, Protocol, TMP_PLACEHOLDER};
+use super::{did_you_mean, is_valid_name, Suite, SuiteError};
+use crate::results::benchmark_key;
+use crate::slo::threshold::{parse_overhead, parse_threshold};
+use crate::units::{parse_bytes, parse_duration};
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::time::Duration;
+use toml::Spanned;
+
+/// Measurement settings of a benchmark once defaults are applied.
+#[derive(Debug, Clone, Copy)]
+struct Settings {
+    protocol: Protocol,
+    processes: u32,
+    values: u32,
+    warmups: u32,
+    timeout: Duration,
+    memory_limit: Option<u64>,
+    noise_threshold: Option<f64>,
+}
+
+/// What a suite gets when it sets nothing: enough processes for a bootstrap over processes, a
+/// timeout that catches a hung workload without cutting a slow one short.
+const BUILT_IN: Settings = Settings {
+    protocol: Protocol::Process,
+    processes: 10,
+    values: 3,
+    warmups: 1,
+    timeout: Duration::from_secs(60),
+    memory_limit: None,
+    noise_threshold: None,
+};
+
+/// Settings as one table gives them; `None` leaves the value to the layer below.
+#[derive(Debug, Default)]
+struct Partial {
+    protocol: Option<Protocol>,
+    processes: Option<u32>,
+    values: Option<u32>,
+    warmups: Option<u32>,
+    timeout: Option<Duration>,
+    /// `Some(None)`: `memory_limit = "none"`, which lifts a default limit.
+    memory_limit: Option<Option<u64>>,
+    noise_threshold: Option<f64>,
+}
+
+impl Partial {
+    fn over(self, base: Settings) -> Settings {
+        Settings {
+            protocol: self.protocol.unwrap_or(base.protocol),
+            processes: self.processes.unwrap_or(base.processes),
+            values: self.values.unwrap_or(base.values),
+            warmups: self.warmups.unwrap_or(base.warmups),
+            timeout: self.timeout.unwrap_or(base.timeout),
+            memory_limit: self.memory_limit.unwrap_or(base.memory_limit),
+            noise_threshold: self.noise_threshold.or(base.noise_threshold),
+        }
+    }
+}
+
+pub(super) fn resolve(
+    src: &Source,
+    dir: &Path,
+    hash: String,
+    overrides: &BTreeMap<String, String>,
+) -> Result<Suite, SuiteError> {
+    let raw: RawFile = toml::from_str(src.text).map_err(|e| src.toml_error(&e))?;
+    let suite_dir = dir.to_string_lossy().into_owned();
+
+    let name = raw.suite.name.get_ref().clone();
+    check_name(src, &raw.suite.name, "suite name")?;
+    let mut vars = BTreeMap::new();
+    for (var, value) in &raw.vars {
+        check_name(src, var, "variable name")?;
+        vars.insert(var.get_ref().clone(), value.clone());
+    }
+    vars.extend(overrides.iter().map(|(k, v)| (k.clone(), v.clone())));
+
+    let mut paths = Vec::new();
+    for glob in &raw.suite.paths {
+        globset::Glob::new(glob.get_ref()).map_err(|e| {
+            src.error(glob.span(), format!("bad glob `{}` in paths: {e}", glob.get_ref()))
+        })?;
+        paths.push(glob.get_ref().clone());
+    }
+
+    let mut setup = Vec::new();
+    for command in &raw.suite.setup {
+        let filled = fill(command.get_ref(), |n| match n {
+            "suite_dir" => Some(suite_dir.as_str()),
+            _ => vars.get(n).map(String::as_str),
+        })
+        .map_err(|unknown| {
+            let known = vars.keys().map(String::as_str).chain(["suite_dir"]);
+            let message = if format!("{{{unknown}}}") == TMP_PLACEHOLDER {
+                format!("setup: `{TMP_PLACEHOLDER}` exists only in scenario commands and env")
+            } else {
+                unknown_placeholder("setup", &unknown, known)
+            };
+            src.error(command.span(), message)
+        })?;
+        setup.push(filled);
+    }
+
+    let defaults = partial(src, raw.defaults)?.over(BUILT_IN);
+    if raw.scenarios.is_empty() {
+        return Err(src.error(raw.suite.name.span(), "the suite has no [[scenario]]"));
+    }
+    let ctx = Context {
+        src,
+        suite: &name,
+        suite_dir: &suite_dir,
+        dir,
+        vars: &vars,
+        declared_vars: &raw.vars,
+        defaults,
+    };
+    let mut benchmarks = Vec::new();
+    let mut scenario_names: Vec<&str> = Vec::new();
+    for scenario in &raw.scenarios {
+        let scenario_name = scenario.get_ref().name.get_ref().as_str();
+        if scenario_names.contains(&scenario_name) {
+            return Err(src.error(
+                scenario.get_ref().name.span(),
+                format!("scenario name `{scenario_name}` is used twice"),
+            ));
+        }
+        scenario_names.push(scenario_name);
+    }
+    let mut scenario_descriptions = BTreeMap::new();
+    for scenario in raw.scenarios {
+        let span = scenario.span();
+        let s = scenario.get_ref();
+        if !s.description.is_empty() {
+            scenario_descriptions.insert(s.name.get_ref().clone(), s.description.clone());
+        }
+        benchmarks.extend(ctx.scenario(scenario.into_inner(), span)?);
+    }
+    Ok(Suite {
+        name,
+        description: raw.suite.description,
+        file: src.file.to_path_buf(),
+        dir: dir.to_path_buf(),
+        hash,
+        paths,
+        setup,
+        vars,
+        benchmarks,
+        scenario_descriptions,
+    })
+}
+
+/// What every scenario of a suite shares.
+struct Context<'a> {
+    src: &'a Source<'a>,
+    suite: &'a str,
+    suite_dir: &'a str,
+    dir: &'a Path,
+    vars: &'a BTreeMap<String, String>,
+    declared_vars: &'a BTreeMap<Spanned<String>, String>,
+    defaults: Settings,
+}
+
+/// A scenario's matrix: dimensions in name order, values in the order written.
+type Matrix = Vec<(String, Vec<String>)>;
+
+impl Context<'_> {
+    fn scenario(
+        &self,
+        mut raw: RawScenario,
+        span: std::ops::Range<usize>,
+    ) -> Result<Vec<BenchmarkSpec>, SuiteError> {
+        let src = self.src;
+        let name = raw.name.get_ref().clone();
+        check_name(src, &raw.name, "scenario name")?;
+        let settings = partial(src, raw.settings())?.over(self.defaults);
+
+        let command = match &raw.command {
+            None => {
+                return Err(src.error(span, format!("scenario `{name}` has no `command`")));
+            }
+            Some(c) if c.get_ref().is_empty() || c.get_ref()[0].get_ref().trim().is_empty() => {
+                return Err(src.error(
+                    c.span(),
+                    format!("scenario `{name}`: `command` needs a program to run"),
+                ));
+            }
+            Some(c) => c.get_ref(),
+        };
+
+        let matrix = self.matrix(&name, &raw.matrix)?;
+        let env = ScenarioEnv::parse(src, &name, &raw.env, &matrix)?;
+
+        let mut thresholds = Vec::new();
+        for line in &raw.thresholds {
+            let t = parse_threshold(line.get_ref()).map_err(|e| {
+                src.error_in_string(
+                    line,
+                    e.column,
+                    format!(
+                        "scenario `{name}`: bad threshold `{}`: {}",
+                        line.get_ref(),
+                        e.message
+                    ),
+                )
+            })?;
+            thresholds.push(t.line);
+        }
+        let mut overhead = Vec::new();
+        for line in &raw.overhead {
+            let bad = |column, message: String| {
+                src.error_in_string(
+                    line,
+                    column,
+                    format!(
+                        "scenario `{name}`: bad overhead `{}`: {message}",
+                        line.get_ref()
+                    ),
+                )
+            };
+            let o = parse_overhead(line.get_ref()).map_err(|e| bad(e.column, e.message))?;
+            for (dim, value) in o.left.iter().chain(&o.right) {
+                check_selector(&matrix, dim, value).map_err(|m| bad(1, m))?;
+            }
+            overhead.push(o.line);
+        }
+
+        let mut out = Vec::new();
+        for variant in expand(&matrix) {
+            let lookup = |n: &str| -> Option<&str> {
+                match n {
+                    "suite_dir" => Some(self.suite_dir),
+                    "tmp" => Some(TMP_PLACEHOLDER),
+                    _ => variant
+                        .get(n)
+                        .or_else(|| self.vars.get(n))
+                        .map(String::as_str),
+                }
+            };
+            let known = || {
+                matrix
+                    .iter()
+                    .map(|(d, _)| d.as_str())
+                    .chain(self.vars.keys().map(String::as_str))
+                    .chain(["suite_dir", "tmp"])
+            };
+            let mut argv = Vec::new();
+            for arg in command {
+                argv.push(fill(arg.get_ref(), lookup).map_err(|unknown| {
+                    let place = format!("scenario `{name}`: command");
+                    src.error(arg.span(), unknown_placeholder(&place, &unknown, known()))
+                })?);
+            }
+            let mut vars_env = BTreeMap::new();
+            for (var, (value, value_span)) in env.for_variant(&variant) {
+                let filled = fill(value, lookup).map_err(|unknown| {
+                    let place = format!("scenario `{name}`: env `{var}`");
+                    src.error(value_span.clone(), unknown_placeholder(&place, &unknown, known()))
+                })?;
+                vars_env.insert(var.to_string(), filled);
+            }
+            out.push(BenchmarkSpec {
+                key: benchmark_key(self.suite, &name, &variant),
+                suite: self.suite.to_string(),
+                scenario: name.clone(),
+                variant,
+                command: argv,
+                env: vars_env,
+                cwd: self.dir.to_path_buf(),
+                protocol: settings.protocol,
+                processes: settings.processes,
+                values: settings.values,
+                warmups: settings.warmups,
+                timeout: settings.timeout,
+                memory_limit: settings.memory_limit,
+                thresholds: thresholds.clone(),
+                overhead: overhead.clone(),
+                noise_threshold: settings.noise_threshold,
+            });
+        }
+        Ok(out)
+    }
+
+    fn matrix(
+        &self,
+        scenario: &str,
+        raw: &BTreeMap<Spanned<String>, Spanned<Vec<Spanned<String>>>>,
+    ) -> Result<Matrix, SuiteError> {
+        let src = self.src;
+        let mut matrix = Vec::new();
+        for (dim, values) in raw {
+            check_name(src, dim, "matrix dimension")?;
+            let d = dim.get_ref().as_str();
+            let shadows = matches!(d, "suite_dir" | "tmp")
+                || self.declared_vars.keys().any(|v| v.get_ref() == d);
+            if shadows {
+                return Err(src.error(
+                    dim.span(),
+                    format!("scenario `{scenario}`: matrix dimension `{d}` has the name of a variable or placeholder"),
+                ));
+            }
+            if values.get_ref().is_empty() {
+                return Err(src.error(
+                    values.span(),
+                    format!("scenario `{scenario}`: matrix dimension `{d}` has no values"),
+                ));
+            }
+            let mut list: Vec<String> = Vec::new();
+            for value in values.get_ref() {
+                let v = value.get_ref();
+                let bad = v.is_empty()
+                    || v.chars().any(|c| {
+                        c.is_whitespace() || c.is_control() || ",=[]{}/".contains(c)
+                    });
+                if bad {
+                    return Err(src.error(
+                        value.span(),
+                        format!("scenario `{scenario}`: matrix value `{v}` must be non-empty, without spaces or any of , = [ ] {{ }} /"),
+                    ));
+                }
+                if list.contains(v) {
+                    return Err(src.error(
+                        value.span(),
+                        format!("scenario `{scenario}`: matrix value `{v}` of `{d}` is listed twice"),
+                    ));
+                }
+                list.push(v.clone());
+            }
+            matrix.push((d.to_string(), list));
+        }
+        Ok(matrix)
+    }
+}
+
+/// The variants of a matrix: the cartesian product, first dimension slowest. No dimensions: one
+/// variant with no values.
+fn expand(matrix: &Matrix) -> Vec<BTreeMap<String, String>> {
+    let mut variants = vec![BTreeMap::new()];
+    for (dim, values) in matrix {
+        variants = variants
+            .iter()
+            .flat_map(|v| {
+                values.iter().map(move |value| {
+                    let mut next = v.clone();
+                    next.insert(dim.clone(), value.clone());
+                    next
+                })
+            })
+            .collect();
+    }
+    variants
+}
+
+fn check_selector(matrix: &Matrix, dim: &str, value: &str) -> Result<(), String> {
+    let Some((_, values)) = matrix.iter().find(|(d, _)| d == dim) else {
+        let dims: Vec<&str> = matrix.iter().map(|(d, _)| d.as_str()).collect();
+        return Err(match did_you_mean(dim, dims.iter().copied()) {
+            Some(close) => format!("no matrix dimension `{dim}`; did you mean `{close}`?"),
+            None if dims.is_empty() => {
+                format!("no matrix dimension `{dim}`: the scenario has no matrix")
+            }
+            None => format!(
+                "no matrix dimension `{dim}` (dimensions: {})",
+                dims.join(", ")
+            ),
+        });
+    };
+    if values.iter().any(|v| v == value) {
+        return Ok(());
+    }
+    Err(
+        match did_you_mean(value, values.iter().map(String::as_str)) {
+            Some(close) => format!("`{dim}` has no value `{value}`; did you mean `{close}`?"),
+            None => format!("`{dim}` has no value `{value}` (values: {})", values.join(", ")),
+        },
+    )
+}
+
+/// Environment of a scenario: variables for every variant, and variables per matrix value.
+struct ScenarioEnv<'a> {
+    /// Value and where it was written.
+    common: BTreeMap<&'a str, (&'a str, std::ops::Range<usize>)>,
+    /// `(dimension, value)` → variables.
+    per_value: BTreeMap<(&'a str, &'a str), Vec<(&'a str, (&'a str, std::ops::Range<usize>))>>,
+}
+
+impl<'a> ScenarioEnv<'a> {
+    fn parse(
+        src: &Source,
+        scenario: &str,
+        raw: &'a BTreeMap<Spanned<String>, EnvEntry>,
+        matrix: &Matrix,
+    ) -> Result<Self, SuiteError> {
+        let mut env = ScenarioEnv {
+            common: BTreeMap::new(),
+            per_value: BTreeMap::new(),
+        };
+        for (key, entry) in raw {
+            let k = key.get_ref().as_str();
+            match entry {
+                EnvEntry::Var(value) => {
+                    check_env_name(src, scenario, k, key.span())?;
+                    env.common.insert(k, (value.as_str(), key.span()));
+                }
+                EnvEntry::PerValue(per_value) => {
+                    for (matrix_value, vars) in per_value {
+                        check_selector(matrix, k, matrix_value).map_err(|m| {
+                            src.error(key.span(), format!("scenario `{scenario}`: env.{k}.{matrix_value}: {m}; a string value sets a variable for every variant"))
+                        })?;
+                        let mut list = Vec::new();
+                        for (var, value) in vars {
+                            check_env_name(src, scenario, var, key.span())?;
+                            list.push((var.as_str(), (value.as_str(), key.span())));
+                        }
+                        env.per_value.insert((k, matrix_value.as_str()), list);
+                    }
+                }
+            }
+        }
+        Ok(env)
+    }
+
+    /// The variables of one variant: the common ones, then those of each of its values (dimensions
+    /// in name order, a later one winning).
+    fn for_variant(
+        &self,
+        variant: &BTreeMap<String, String>,
+    ) -> BTreeMap<&'a str, (&'a str, &std::ops::Range<usize>)> {
+        let mut out: BTreeMap<&str, (&str, &std::ops::Range<usize>)> = self
+            .common
+            .iter()
+            .map(|(k, (v, span))| (*k, (*v, span)))
+            .collect();
+        let selected = self
+            .per_value
+            .iter()
+            .filter(|((dim, value), _)| variant.get(*dim).map(String::as_str) == Some(*value));
+        for (_, vars) in selected {
+            for (k, (v, span)) in vars {
+                out.insert(k, (v, span));
+            }
+        }
+        out
+    }
+}
+
+fn check_env_name(
+    src: &Source,
+    scenario: &str,
+    name: &str,
+    span: std::ops::Range<usize>,
+) -> Result<(), SuiteError> {
+    if name.is_empty() || name.contains('=') || name.contains('\0') {
+        return Err(src.error(
+            span,
+            format!("scenario `{scenario}`: `{name}` is not an environment variable name"),
+        ));
+    }
+    Ok(())
+}
+
+fn check_name(src: &Source, name: &Spanned<String>, what: &str) -> Result<(), SuiteError> {
+    if is_valid_name(name.get_ref()) {
+        return Ok(());
+    }
+    Err(src.error(
+        name.span(),
+        format!(
+            "{what} `{}` may hold only letters, digits, `_`, `-` and `.`",
+            name.get_ref()
+        ),
+    ))
+}
+
+fn unknown_placeholder<'a>(
+    place: &str,
+    unknown: &str,
+    known: impl Iterator<Item = &'a str> + Clone,
+) -> String {
+    match did_you_mean(unknown, known.clone()) {
+        Some(close) => {
+            format!("{place}: unknown placeholder `{{{unknown}}}`; did you mean `{{{close}}}`?")
+        }
+        None => {
+            let list: Vec<String> = known.map(|k| format!("{{{k}}}")).collect();
+            format!(
+                "{place}: unknown placeholder `{{{unknown}}}` (known: {}; `{{{{` writes a brace)",
+                list.join(" ")
+            )
+        }
+    }
+}
+
+/// Reads one table's settings, checking each value where it is written.
+fn partial(src: &Source, raw: RawSettings) -> Result<Partial, SuiteError> {
+    let at_least_one = |v: &Option<Spanned<u32>>, key: &str| -> Result<Option<u32>, SuiteError> {
+        match v {
+            Some(n) if *n.get_ref() == 0 => {
+                Err(src.error(n.span(), format!("`{key}` must be at least 1")))
+            }
+            _ => Ok(v.as_ref().map(|n| *n.get_ref())),
+        }
+    };
+    let timeout = match &raw.timeout {
+        None => None,
+        Some(t) => match parse_duration(t.get_ref()) {
+            Some(d) if !d.is_zero() => Some(d),
+            _ => {
+                return Err(src.error(
+                    t.span(),
+                    format!(
+                        "bad timeout `{}`: expected a duration above zero such as `120s` or `500ms`",
+                        t.get_ref()
+                    ),
+                ))
+            }
+        },
+    };
+    let memory_limit = match &raw.memory_limit {
+        None => None,
+        Some(m) if matches!(m.get_ref().trim(), "none" | "off") => Some(None),
+        Some(m) => match parse_bytes(m.get_ref()) {
+            Some(bytes) if bytes > 0 => Some(Some(bytes)),
+            _ => {
+                return Err(src.error(
+                    m.span(),
+                    format!(
+                        "bad memory_limit `{}`: expected a size such as `4GB` or `512MiB`, or \"none\"",
+                        m.get_ref()
+                    ),
+                ))
+            }
+        },
+    };
+    let noise_threshold = match &raw.noise_threshold {
+        None => None,
+        Some(n) => Some(noise_threshold(n.get_ref()).ok_or_else(|| {
+            src.error(
+                n.span(),
+                format!(
+                    "bad noise_threshold `{}`: expected a fraction between 0 and 1 such as 0.05 or \"5%\"",
+                    n.get_ref()
+                ),
+            )
+        })?),
+    };
+    Ok(Partial {
+        protocol: raw.protocol.map(Spanned::into_inner),
+        processes: at_least_one(&raw.processes, "processes")?,
+        values: at_least_one(&raw.values, "values")?,
+        warmups: raw.warmups.map(Spanned::into_inner),
+        timeout,
+        memory_limit,
+        noise_threshold,
+    })
+}
+
+/// `0.05`, `"0.05"` or `"5%"` as a fraction in [0, 1).
+fn noise_threshold(value: &toml::Value) -> Option<f64> {
+    let fraction = match value {
+        toml::Value::Float(f) => *f,
+        toml::Value::Integer(i) => *i as f64,
+        toml::Value::String(s) => match s.trim().strip_suffix('%') {
+            Some(pct) => pct.trim().parse::<f64>().ok()? / 100.0,
+            None => s.trim().parse().ok()?,
+        },
+        _ => return None,
+    };
+    (0.0..1.0).contains(&fraction).then_some(fraction)
+}
