@@ -16,9 +16,9 @@ pub(super) fn fill<'a>(
     while let Some(open) = rest.find('{') {
         out.push_str(&rest[..open]);
         let after = &rest[open + 1..];
-        if after.starts_with('{') {
+        if let Some(escaped) = after.strip_prefix('{') {
             out.push('{');
-            rest = &after[1..];
+            rest = escaped;
             continue;
         }
         let shell = out.ends_with('$');
@@ -76,7 +76,10 @@ mod tests {
     fn escapes_shell_and_json_braces_stay_literal() {
         assert_eq!(fill("{{fanout}", vars).unwrap(), "{fanout}");
         assert_eq!(fill("echo ${HOME}", vars).unwrap(), "echo ${HOME}");
-        assert_eq!(fill(r#"{"a": {"b": 1}}"#, vars).unwrap(), r#"{"a": {"b": 1}}"#);
+        assert_eq!(
+            fill(r#"{"a": {"b": 1}}"#, vars).unwrap(),
+            r#"{"a": {"b": 1}}"#
+        );
         assert_eq!(fill("{ fanout }", vars).unwrap(), "{ fanout }");
         assert_eq!(fill("trailing {", vars).unwrap(), "trailing {");
     }

@@ -96,7 +96,10 @@ impl<'de> Deserialize<'de> for EnvEntry {
             fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<EnvEntry, E> {
                 Ok(EnvEntry::Var(v.to_string()))
             }
-            fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<EnvEntry, A::Error> {
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<EnvEntry, A::Error> {
                 let mut per_value = BTreeMap::new();
                 while let Some((value, vars)) = map.next_entry()? {
                     per_value.insert(value, vars);
@@ -238,7 +241,10 @@ mod tests {
             "unknown key `procesess` in [defaults]; did you mean `processes`?"
         );
         let m = rewrite_message("unknown field `zzz`, expected `name` or `command`");
-        assert_eq!(m, "unknown key `zzz` in [[scenario]]; known keys: name, command");
+        assert_eq!(
+            m,
+            "unknown key `zzz` in [[scenario]]; known keys: name, command"
+        );
         assert_eq!(rewrite_message("invalid type"), "invalid type");
     }
 }

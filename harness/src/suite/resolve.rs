@@ -85,7 +85,10 @@ pub(super) fn resolve(
     let mut paths = Vec::new();
     for glob in &raw.suite.paths {
         globset::Glob::new(glob.get_ref()).map_err(|e| {
-            src.error(glob.span(), format!("bad glob `{}` in paths: {e}", glob.get_ref()))
+            src.error(
+                glob.span(),
+                format!("bad glob `{}` in paths: {e}", glob.get_ref()),
+            )
         })?;
         paths.push(glob.get_ref().clone());
     }
@@ -261,7 +264,10 @@ impl Context<'_> {
             for (var, (value, value_span)) in env.for_variant(&variant) {
                 let filled = fill(value, lookup).map_err(|unknown| {
                     let place = format!("scenario `{name}`: env `{var}`");
-                    src.error(value_span.clone(), unknown_placeholder(&place, &unknown, known()))
+                    src.error(
+                        value_span.clone(),
+                        unknown_placeholder(&place, &unknown, known()),
+                    )
                 })?;
                 vars_env.insert(var.to_string(), filled);
             }
@@ -315,9 +321,8 @@ impl Context<'_> {
             for value in values.get_ref() {
                 let v = value.get_ref();
                 let bad = v.is_empty()
-                    || v.chars().any(|c| {
-                        c.is_whitespace() || c.is_control() || ",=[]{}/".contains(c)
-                    });
+                    || v.chars()
+                        .any(|c| c.is_whitespace() || c.is_control() || ",=[]{}/".contains(c));
                 if bad {
                     return Err(src.error(
                         value.span(),
@@ -327,7 +332,9 @@ impl Context<'_> {
                 if list.contains(v) {
                     return Err(src.error(
                         value.span(),
-                        format!("scenario `{scenario}`: matrix value `{v}` of `{d}` is listed twice"),
+                        format!(
+                            "scenario `{scenario}`: matrix value `{v}` of `{d}` is listed twice"
+                        ),
                     ));
                 }
                 list.push(v.clone());
@@ -377,17 +384,22 @@ fn check_selector(matrix: &Matrix, dim: &str, value: &str) -> Result<(), String>
     Err(
         match did_you_mean(value, values.iter().map(String::as_str)) {
             Some(close) => format!("`{dim}` has no value `{value}`; did you mean `{close}`?"),
-            None => format!("`{dim}` has no value `{value}` (values: {})", values.join(", ")),
+            None => format!(
+                "`{dim}` has no value `{value}` (values: {})",
+                values.join(", ")
+            ),
         },
     )
 }
 
+/// A variable's value and where it was set.
+type EnvValue<'a> = (&'a str, std::ops::Range<usize>);
+
 /// Environment of a scenario: variables for every variant, and variables per matrix value.
 struct ScenarioEnv<'a> {
-    /// Value and where it was written.
-    common: BTreeMap<&'a str, (&'a str, std::ops::Range<usize>)>,
+    common: BTreeMap<&'a str, EnvValue<'a>>,
     /// `(dimension, value)` → variables.
-    per_value: BTreeMap<(&'a str, &'a str), Vec<(&'a str, (&'a str, std::ops::Range<usize>))>>,
+    per_value: BTreeMap<(&'a str, &'a str), Vec<(&'a str, EnvValue<'a>)>>,
 }
 
 impl<'a> ScenarioEnv<'a> {
@@ -507,49 +519,30 @@ fn partial(src: &Source, raw: RawSettings) -> Result<Partial, SuiteError> {
             _ => Ok(v.as_ref().map(|n| *n.get_ref())),
         }
     };
-    let timeout = match &raw.timeout {
-        None => None,
-        Some(t) => match parse_duration(t.get_ref()) {
-            Some(d) if !d.is_zero() => Some(d),
-            _ => {
-                return Err(src.error(
-                    t.span(),
-                    format!(
-                        "bad timeout `{}`: expected a duration above zero such as `120s` or `500ms`",
-                        t.get_ref()
-                    ),
-                ))
-            }
+    let timeout = setting(
+        src,
+        &raw.timeout,
+        "timeout",
+        "a duration above zero such as `120s` or `500ms`",
+        |t| parse_duration(t).filter(|d| !d.is_zero()),
+    )?;
+    let memory_limit = setting(
+        src,
+        &raw.memory_limit,
+        "memory_limit",
+        "a size such as `4GB` or `512MiB`, or \"none\"",
+        |m| match m.trim() {
+            "none" | "off" => Some(None),
+            _ => parse_bytes(m).filter(|b| *b > 0).map(Some),
         },
-    };
-    let memory_limit = match &raw.memory_limit {
-        None => None,
-        Some(m) if matches!(m.get_ref().trim(), "none" | "off") => Some(None),
-        Some(m) => match parse_bytes(m.get_ref()) {
-            Some(bytes) if bytes > 0 => Some(Some(bytes)),
-            _ => {
-                return Err(src.error(
-                    m.span(),
-                    format!(
-                        "bad memory_limit `{}`: expected a size such as `4GB` or `512MiB`, or \"none\"",
-                        m.get_ref()
-                    ),
-                ))
-            }
-        },
-    };
-    let noise_threshold = match &raw.noise_threshold {
-        None => None,
-        Some(n) => Some(noise_threshold(n.get_ref()).ok_or_else(|| {
-            src.error(
-                n.span(),
-                format!(
-                    "bad noise_threshold `{}`: expected a fraction between 0 and 1 such as 0.05 or \"5%\"",
-                    n.get_ref()
-                ),
-            )
-        })?),
-    };
+    )?;
+    let noise_threshold = setting(
+        src,
+        &raw.noise_threshold,
+        "noise_threshold",
+        "a fraction between 0 and 1 such as 0.05 or \"5%\"",
+        noise_threshold,
+    )?;
     Ok(Partial {
         protocol: raw.protocol.map(Spanned::into_inner),
         processes: at_least_one(&raw.processes, "processes")?,
@@ -559,6 +552,26 @@ fn partial(src: &Source, raw: RawSettings) -> Result<Partial, SuiteError> {
         memory_limit,
         noise_threshold,
     })
+}
+
+/// An optional setting read with `parse`; a value it refuses is an error at the value.
+fn setting<V: std::fmt::Display, T>(
+    src: &Source,
+    value: &Option<Spanned<V>>,
+    key: &str,
+    expected: &str,
+    parse: impl Fn(&V) -> Option<T>,
+) -> Result<Option<T>, SuiteError> {
+    let Some(v) = value else {
+        return Ok(None);
+    };
+    let bad = || {
+        src.error(
+            v.span(),
+            format!("bad {key} `{}`: expected {expected}", v.get_ref()),
+        )
+    };
+    parse(v.get_ref()).map(Some).ok_or_else(bad)
 }
 
 /// `0.05`, `"0.05"` or `"5%"` as a fraction in [0, 1).

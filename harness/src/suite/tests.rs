@@ -177,8 +177,7 @@ fn unknown_keys_point_at_the_key_and_suggest() {
         error_of(&text),
         "6:1: unknown key `procesess` in [defaults]; did you mean `processes`?"
     );
-    let text =
-        format!("{HEAD}[[scenario]]\nname = \"x\"\ncommand = [\"true\"]\nthresold = []\n");
+    let text = format!("{HEAD}[[scenario]]\nname = \"x\"\ncommand = [\"true\"]\nthresold = []\n");
     assert_eq!(
         error_of(&text),
         "6:1: unknown key `thresold` in [[scenario]]; did you mean `thresholds`?"
@@ -189,7 +188,12 @@ fn unknown_keys_point_at_the_key_and_suggest() {
         "3:3: unknown key `descripton` in [suite]; did you mean `description`?"
     );
     let text = format!("{HEAD}[scenarios]\n");
-    assert!(error_of(&text).starts_with("3:2: unknown key `scenarios` in the top level; did you mean `scenario`?"), "{}", error_of(&text));
+    assert!(
+        error_of(&text)
+            .starts_with("3:2: unknown key `scenarios` in the top level; did you mean `scenario`?"),
+        "{}",
+        error_of(&text)
+    );
 }
 
 #[test]
@@ -224,7 +228,10 @@ fn overhead_selectors_must_name_matrix_values() {
     );
     let e = error_of(&bad_value);
     assert!(e.starts_with("7:14: scenario `x`: bad overhead"), "{e}");
-    assert!(e.contains("`profiler` has no value `onn`; did you mean `on`?"), "{e}");
+    assert!(
+        e.contains("`profiler` has no value `onn`; did you mean `on`?"),
+        "{e}"
+    );
     let no_matrix = format!("{HEAD}[[scenario]]\nname = \"x\"\ncommand = [\"true\"]\noverhead = [\"execution_time[p=on] < execution_time[p=off]\"]\n");
     assert!(error_of(&no_matrix).contains("the scenario has no matrix"));
 }
@@ -250,9 +257,8 @@ fn scenario_names_are_unique() {
 
 #[test]
 fn matrix_dimensions_need_values() {
-    let text = format!(
-        "{HEAD}[[scenario]]\nname = \"x\"\ncommand = [\"a\"]\nmatrix = {{ n = [] }}\n"
-    );
+    let text =
+        format!("{HEAD}[[scenario]]\nname = \"x\"\ncommand = [\"a\"]\nmatrix = {{ n = [] }}\n");
     assert_eq!(
         error_of(&text),
         "6:16: scenario `x`: matrix dimension `n` has no values"
@@ -287,7 +293,8 @@ fn unknown_placeholders_name_the_scenario_and_the_placeholder() {
         error_of(&text),
         "5:17: scenario `x`: command: unknown placeholder `{fanot}`; did you mean `{fanout}`?"
     );
-    let env = format!("{HEAD}[[scenario]]\nname = \"x\"\ncommand = [\"a\"]\nenv.OUT = \"{{zzz}}/p\"\n");
+    let env =
+        format!("{HEAD}[[scenario]]\nname = \"x\"\ncommand = [\"a\"]\nenv.OUT = \"{{zzz}}/p\"\n");
     let e = error_of(&env);
     assert!(
         e.starts_with("6:5: scenario `x`: env `OUT`: unknown placeholder `{zzz}`"),
@@ -349,7 +356,8 @@ fn load_all_reads_directories_of_suites_and_refuses_duplicate_names() {
         "{err}"
     );
     assert!(
-        err.to_string().contains("c/suite.toml: suite name `a` is already used by"),
+        err.to_string()
+            .contains("c/suite.toml: suite name `a` is already used by"),
         "{err}"
     );
     let err = load_all(&[root.path().join("not-a-suite")], &vars).unwrap_err();
@@ -421,7 +429,10 @@ fn setup_runs_once_then_is_cached_until_a_named_file_changes() {
     fs::write(dir.join("requirements.txt"), "a==1\n").unwrap();
 
     assert_eq!(run_setup(&suite).unwrap(), SetupOutcome::Ran);
-    assert_eq!(fs::read_to_string(dir.join("made-1.txt")).unwrap(), "a==1\n");
+    assert_eq!(
+        fs::read_to_string(dir.join("made-1.txt")).unwrap(),
+        "a==1\n"
+    );
     assert_eq!(run_setup(&suite).unwrap(), SetupOutcome::Cached);
     assert_eq!(runs(&suite), 1);
 
@@ -450,7 +461,10 @@ fn failed_setup_names_the_command_and_shows_its_output() {
     let err = run_setup(&suite).unwrap_err();
     let text = err.to_string();
     assert!(text.contains("setup of suite `s` failed"), "{text}");
-    assert!(text.contains("`echo first line; echo 'no such package' >&2; exit 3`"), "{text}");
+    assert!(
+        text.contains("`echo first line; echo 'no such package' >&2; exit 3`"),
+        "{text}"
+    );
     assert!(text.contains("exit status: 3"), "{text}");
     assert!(text.ends_with("first line\nno such package"), "{text}");
     assert!(
