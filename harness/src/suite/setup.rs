@@ -90,7 +90,9 @@ fn named_files(suite: &Suite) -> BTreeSet<PathBuf> {
     files
 }
 
-/// `word` as a path relative to `dir`, when it names a regular file inside it that is not generated.
+/// `word` as a path relative to `dir`, when it names a regular file that is not generated: relative
+/// to the suite directory (`../shared/requirements.txt` counts), or absolute inside it (from
+/// `{suite_dir}`); other absolute paths (`/usr/bin/python3`) are tools, not inputs.
 fn suite_file(dir: &Path, word: &str) -> Option<PathBuf> {
     if word.is_empty() {
         return None;
@@ -103,7 +105,6 @@ fn suite_file(dir: &Path, word: &str) -> Option<PathBuf> {
     };
     let generated = rel.components().any(|c| match c {
         Component::Normal(name) => is_generated(name),
-        Component::ParentDir => true,
         _ => false,
     });
     (!generated && dir.join(&rel).is_file()).then_some(rel)

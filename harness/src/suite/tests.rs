@@ -325,6 +325,29 @@ fn env_tables_must_name_matrix_values() {
 }
 
 #[test]
+fn dotted_keys_and_sub_tables_read_like_inline_tables() {
+    let text = r#"
+suite.name = "s"
+vars.v = "7"
+defaults.processes = 2
+
+[[scenario]]
+name = "x"
+command = ["run", "{n}", "{v}"]
+matrix.n = ["1", "2"]
+
+[scenario.env.n.2]
+TWO = "yes"
+"#;
+    let suite = load_text(text, &[]).unwrap();
+    assert_eq!(suite.benchmarks.len(), 2);
+    assert_eq!(suite.benchmarks[1].command, vec!["run", "2", "7"]);
+    assert_eq!(suite.benchmarks[1].env["TWO"], "yes");
+    assert!(suite.benchmarks[0].env.is_empty());
+    assert_eq!(suite.benchmarks[0].processes, 2);
+}
+
+#[test]
 fn toml_syntax_errors_have_a_position() {
     let e = error_of("[suite]\nname = \"s\n");
     assert!(e.starts_with("2:"), "{e}");
@@ -449,6 +472,21 @@ fn setup_runs_once_then_is_cached_until_a_named_file_changes() {
     assert_eq!(run_setup(&suite).unwrap(), SetupOutcome::Cached);
     assert_eq!(run_setup(&other).unwrap(), SetupOutcome::Cached);
     assert_eq!(runs(&suite), 3);
+}
+
+#[test]
+fn setup_follows_files_outside_the_suite_dir_named_relative_to_it() {
+    let root = tempfile::tempdir().unwrap();
+    fs::write(root.path().join("shared.txt"), "1").unwrap();
+    let (_, suite) = setup_suite(
+        root.path(),
+        r#""cat ../shared.txt /dev/null >/dev/null; echo ran >> .venv-runs.log""#,
+    );
+    assert_eq!(run_setup(&suite).unwrap(), SetupOutcome::Ran);
+    assert_eq!(run_setup(&suite).unwrap(), SetupOutcome::Cached);
+    fs::write(root.path().join("shared.txt"), "2").unwrap();
+    assert_eq!(run_setup(&suite).unwrap(), SetupOutcome::Ran);
+    assert_eq!(runs(&suite), 2);
 }
 
 #[test]
