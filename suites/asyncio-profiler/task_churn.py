@@ -22,6 +22,6 @@ async def churn(tasks: int) -> None:
 
 
 if __name__ == "__main__":
-    runner = _common.make_runner(tasks=2000)
+    runner = _common.make_runner(tasks=1000)
     args = runner.parse_args()
     runner.bench_async_func(f"task_churn_{args.tasks}", churn, args.tasks)
