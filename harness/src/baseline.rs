@@ -45,7 +45,8 @@ pub enum BaselineError {
 
 fn available_names(names: &[String]) -> String {
     if names.is_empty() {
-        "there are no baselines yet (save one with `slogate baseline save NAME results.json`)".into()
+        "there are no baselines yet (save one with `slogate baseline save NAME results.json`)"
+            .into()
     } else {
         format!("the baselines are {}", names.join(", "))
     }
@@ -126,7 +127,11 @@ impl BaselineStore {
     /// until the first save.
     pub fn open(dir: Option<PathBuf>) -> Self {
         let dir = dir
-            .or_else(|| std::env::var_os(DIR_ENV).filter(|v| !v.is_empty()).map(PathBuf::from))
+            .or_else(|| {
+                std::env::var_os(DIR_ENV)
+                    .filter(|v| !v.is_empty())
+                    .map(PathBuf::from)
+            })
             .unwrap_or_else(|| PathBuf::from(DEFAULT_DIR));
         BaselineStore { dir }
     }
@@ -262,7 +267,13 @@ mod tests {
 
     #[test]
     fn accepts_ordinary_names_and_rejects_escaping_ones() {
-        for ok in ["main", "v1.2.3", "pr_42-base", "a", &"x".repeat(MAX_NAME_LEN)] {
+        for ok in [
+            "main",
+            "v1.2.3",
+            "pr_42-base",
+            "a",
+            &"x".repeat(MAX_NAME_LEN),
+        ] {
             validate_name(ok).unwrap_or_else(|e| panic!("{ok}: {e}"));
         }
         for bad in [
@@ -277,7 +288,10 @@ mod tests {
             &"x".repeat(MAX_NAME_LEN + 1),
         ] {
             let e = validate_name(bad).unwrap_err();
-            assert!(e.to_string().contains("invalid baseline name"), "{bad}: {e}");
+            assert!(
+                e.to_string().contains("invalid baseline name"),
+                "{bad}: {e}"
+            );
         }
     }
 

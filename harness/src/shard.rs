@@ -24,8 +24,14 @@ pub fn parse_shard(spec: &str) -> Result<(usize, usize), ShardError> {
         reason,
     };
     let (i, n) = spec.split_once('/').ok_or_else(|| err("no `/`"))?;
-    let i: usize = i.trim().parse().map_err(|_| err("the index is not a number"))?;
-    let n: usize = n.trim().parse().map_err(|_| err("the count is not a number"))?;
+    let i: usize = i
+        .trim()
+        .parse()
+        .map_err(|_| err("the index is not a number"))?;
+    let n: usize = n
+        .trim()
+        .parse()
+        .map_err(|_| err("the count is not a number"))?;
     if n == 0 {
         return Err(err("the count must be at least 1"));
     }
@@ -107,7 +113,9 @@ fn expected_costs(specs: &[BenchmarkSpec], previous: Option<&ResultsFile>) -> Ve
     specs
         .iter()
         .zip(per_value)
-        .map(|(s, v)| f64::from(s.processes) * f64::from(s.values + s.warmups) * v.unwrap_or(fallback))
+        .map(|(s, v)| {
+            f64::from(s.processes) * f64::from(s.values + s.warmups) * v.unwrap_or(fallback)
+        })
         .collect()
 }
 
@@ -231,7 +239,11 @@ pub fn merge(files: Vec<(PathBuf, ResultsFile)>) -> Result<Merged, MergeError> {
     benchmarks.sort_by(|a, b| a.key.cmp(&b.key));
 
     let mut meta = first.meta.clone();
-    meta.started_at = files.iter().map(|(_, r)| r.meta.started_at).min().expect("non-empty");
+    meta.started_at = files
+        .iter()
+        .map(|(_, r)| r.meta.started_at)
+        .min()
+        .expect("non-empty");
     meta.ended_at = files.iter().filter_map(|(_, r)| r.meta.ended_at).max();
     meta.interrupted = files.iter().any(|(_, r)| r.meta.interrupted);
     meta.shard = None;
@@ -262,7 +274,12 @@ fn merged_run_id(files: &[(PathBuf, ResultsFile)]) -> String {
         h.update(id.as_bytes());
         h.update([0]);
     }
-    let digest: String = h.finalize().iter().take(8).map(|b| format!("{b:02x}")).collect();
+    let digest: String = h
+        .finalize()
+        .iter()
+        .take(8)
+        .map(|b| format!("{b:02x}"))
+        .collect();
     format!("merged-{digest}")
 }
 
@@ -274,14 +291,21 @@ fn missing_shards(files: &[(PathBuf, ResultsFile)]) -> Option<String> {
         .collect();
     let &(_, n) = labels.first()?;
     if labels.iter().any(|&(_, m)| m != n) {
-        return Some("the files are shards of different splits (their `shard` counts differ)".into());
+        return Some(
+            "the files are shards of different splits (their `shard` counts differ)".into(),
+        );
     }
     let have: BTreeSet<usize> = labels.iter().map(|&(i, _)| i).collect();
     let missing: Vec<String> = (1..=n)
         .filter(|i| !have.contains(i))
         .map(|i| format!("{i}/{n}"))
         .collect();
-    (!missing.is_empty()).then(|| format!("shards {} are missing: the merged file is partial", missing.join(", ")))
+    (!missing.is_empty()).then(|| {
+        format!(
+            "shards {} are missing: the merged file is partial",
+            missing.join(", ")
+        )
+    })
 }
 
 #[cfg(test)]
@@ -409,10 +433,21 @@ mod tests {
         b.meta.started_at = "2026-11-24T08:05:00Z".parse().unwrap();
         b.meta.ended_at = Some("2026-11-24T08:30:00Z".parse().unwrap());
         let m = merge(vec![(pa, a), (pb, b)]).unwrap();
-        let keys: Vec<_> = m.results.benchmarks.iter().map(|b| b.key.as_str()).collect();
+        let keys: Vec<_> = m
+            .results
+            .benchmarks
+            .iter()
+            .map(|b| b.key.as_str())
+            .collect();
         assert_eq!(keys, ["s/a", "s/b", "s/c"]);
-        assert_eq!(m.results.meta.started_at.to_rfc3339(), "2026-11-24T08:05:00+00:00");
-        assert_eq!(m.results.meta.ended_at.unwrap().to_rfc3339(), "2026-11-24T08:30:00+00:00");
+        assert_eq!(
+            m.results.meta.started_at.to_rfc3339(),
+            "2026-11-24T08:05:00+00:00"
+        );
+        assert_eq!(
+            m.results.meta.ended_at.unwrap().to_rfc3339(),
+            "2026-11-24T08:30:00+00:00"
+        );
         assert_eq!(m.results.meta.shard, None);
         assert_eq!(m.results.meta.suites.len(), 1);
         assert!(m.warnings.is_empty(), "{:?}", m.warnings);
@@ -431,7 +466,10 @@ mod tests {
                 "{e}"
             );
         };
-        check(&|r| r.meta.git.as_mut().unwrap().commit = "beef".into(), "git.commit");
+        check(
+            &|r| r.meta.git.as_mut().unwrap().commit = "beef".into(),
+            "git.commit",
+        );
         check(&|r| r.meta.suites[0].hash = "h2".into(), "suites[s].hash");
         check(
             &|r| {

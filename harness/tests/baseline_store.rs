@@ -9,7 +9,9 @@ use std::time::{Duration, Instant};
 
 /// A valid results file with `benchmarks` benchmarks of `values` execution-time values each.
 fn results(run_id: &str, benchmarks: usize, values: usize) -> ResultsFile {
-    let samples: Vec<f64> = (0..values).map(|i| 1_000_000.0 + i as f64 * 0.123).collect();
+    let samples: Vec<f64> = (0..values)
+        .map(|i| 1_000_000.0 + i as f64 * 0.123)
+        .collect();
     let benches: Vec<_> = (0..benchmarks)
         .map(|i| {
             json!({
@@ -39,7 +41,10 @@ fn results(run_id: &str, benchmarks: usize, values: usize) -> ResultsFile {
 
 fn slogate(dir: &Path) -> Command {
     let mut c = Command::cargo_bin("slogate").unwrap();
-    c.arg("baseline").arg("--dir").arg(dir).env_remove("SLOGATE_BASELINES");
+    c.arg("baseline")
+        .arg("--dir")
+        .arg(dir)
+        .env_remove("SLOGATE_BASELINES");
     c
 }
 
@@ -56,8 +61,14 @@ fn save_list_show_rm() {
     results("run-a", 3, 4).write(&file).unwrap();
 
     let out = stdout(slogate(&store).args(["save", "main"]).arg(&file));
-    assert!(out.contains("saved baseline `main` (3 benchmarks)"), "{out}");
-    assert_eq!(ResultsFile::read(&store.join("main.json")).unwrap(), results("run-a", 3, 4));
+    assert!(
+        out.contains("saved baseline `main` (3 benchmarks)"),
+        "{out}"
+    );
+    assert_eq!(
+        ResultsFile::read(&store.join("main.json")).unwrap(),
+        results("run-a", 3, 4)
+    );
 
     // The environment variable names the store when --dir is absent.
     Command::cargo_bin("slogate")
@@ -70,7 +81,10 @@ fn save_list_show_rm() {
 
     let list = stdout(slogate(&store).arg("list"));
     let lines: Vec<&str> = list.lines().map(str::trim).collect();
-    assert!(lines[0].starts_with("NAME") && lines[0].contains("MACHINE"), "{list}");
+    assert!(
+        lines[0].starts_with("NAME") && lines[0].contains("MACHINE"),
+        "{list}"
+    );
     assert!(lines[1].starts_with("main"), "{list}");
     assert!(lines[2].starts_with("release-1"), "{list}");
     for needle in ["2026-11-24 08:00", "0123456789", "bench-1 (f1e2d3c4)", " 3"] {
@@ -78,15 +92,27 @@ fn save_list_show_rm() {
     }
 
     let show = stdout(slogate(&store).args(["show", "main"]));
-    assert!(show.contains("bench-1 (f1e2d3c4)") && show.contains("branch      main"), "{show}");
+    assert!(
+        show.contains("bench-1 (f1e2d3c4)") && show.contains("branch      main"),
+        "{show}"
+    );
     assert!(show.contains("quick/b0002"), "{show}");
     assert!(show.contains("execution_time 8, max_rss_usage 2"), "{show}");
 
     stdout(slogate(&store).args(["rm", "main"]));
     assert!(!store.join("main.json").exists());
-    let err = slogate(&store).args(["show", "main"]).assert().code(2).get_output().stderr.clone();
+    let err = slogate(&store)
+        .args(["show", "main"])
+        .assert()
+        .code(2)
+        .get_output()
+        .stderr
+        .clone();
     let err = String::from_utf8(err).unwrap();
-    assert!(err.contains("no baseline named `main`") && err.contains("release-1"), "{err}");
+    assert!(
+        err.contains("no baseline named `main`") && err.contains("release-1"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -96,12 +122,19 @@ fn rejects_names_that_leave_the_directory_or_hide() {
     let file = tmp.path().join("r.json");
     results("run-a", 1, 2).write(&file).unwrap();
     for bad in ["../x", "a/b", ".hidden"] {
-        let out = slogate(&store).args(["save", bad]).arg(&file).assert().code(2);
+        let out = slogate(&store)
+            .args(["save", bad])
+            .arg(&file)
+            .assert()
+            .code(2);
         let err = String::from_utf8(out.get_output().stderr.clone()).unwrap();
         assert!(err.contains("invalid baseline name"), "{bad}: {err}");
     }
     assert!(!tmp.path().join("x.json").exists());
-    assert!(!store.exists(), "nothing may be written for a rejected name");
+    assert!(
+        !store.exists(),
+        "nothing may be written for a rejected name"
+    );
 }
 
 #[test]
@@ -110,7 +143,11 @@ fn refuses_to_save_an_invalid_results_file() {
     let store = tmp.path().join("baselines");
     let file = tmp.path().join("r.json");
     std::fs::write(&file, r#"{"schema": "slogate.results/1", "meta": "#).unwrap();
-    let out = slogate(&store).args(["save", "main"]).arg(&file).assert().code(2);
+    let out = slogate(&store)
+        .args(["save", "main"])
+        .arg(&file)
+        .assert()
+        .code(2);
     let err = String::from_utf8(out.get_output().stderr.clone()).unwrap();
     assert!(err.contains("r.json") && err.contains("truncated"), "{err}");
     assert!(!store.join("main.json").exists());
@@ -168,7 +205,8 @@ fn kill_during_save_keeps_the_previous_baseline() {
         }
         child.wait().unwrap();
 
-        let now = ResultsFile::read(&store.join("main.json")).expect("baseline readable after kill");
+        let now =
+            ResultsFile::read(&store.join("main.json")).expect("baseline readable after kill");
         if now == old {
             assert!(!exited, "the save failed instead of being killed");
             killed_mid_write += 1;
@@ -188,6 +226,12 @@ fn kill_during_save_keeps_the_previous_baseline() {
             .collect();
         assert_eq!(names, ["main"]);
     }
-    assert!(killed_mid_write >= 2, "only {killed_mid_write} of 4 kills landed mid-write");
-    assert!(!temp_files(&store).is_empty(), "a killed save leaves its temp file");
+    assert!(
+        killed_mid_write >= 2,
+        "only {killed_mid_write} of 4 kills landed mid-write"
+    );
+    assert!(
+        !temp_files(&store).is_empty(),
+        "a killed save leaves its temp file"
+    );
 }

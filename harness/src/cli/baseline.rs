@@ -56,9 +56,13 @@ fn list(store: &BaselineStore) -> anyhow::Result<()> {
         return Ok(());
     }
     let mut table = Table::new();
-    table
-        .load_preset(presets::NOTHING)
-        .set_header(["NAME", "DATE", "COMMIT", "MACHINE", "BENCHMARKS"]);
+    table.load_preset(presets::NOTHING).set_header([
+        "NAME",
+        "DATE",
+        "COMMIT",
+        "MACHINE",
+        "BENCHMARKS",
+    ]);
     for e in &entries {
         match &e.summary {
             Ok(s) => table.add_row([
@@ -110,7 +114,12 @@ fn show(store: &BaselineStore, name: &str) -> anyhow::Result<()> {
         .load_preset(presets::NOTHING)
         .set_header(["BENCHMARK", "STATUS", "PROCESSES", "VALUES"]);
     for b in &results.benchmarks {
-        let processes = b.metrics.values().map(|m| m.processes.len()).max().unwrap_or(0);
+        let processes = b
+            .metrics
+            .values()
+            .map(|m| m.processes.len())
+            .max()
+            .unwrap_or(0);
         let values: Vec<String> = b
             .metrics
             .iter()
@@ -150,4 +159,3 @@ fn machine_label(s: &BaselineSummary) -> String {
     };
     format!("{host} ({short})")
 }
-
