@@ -56,7 +56,8 @@ args=(ab --baseline-ref "$base" --candidate-ref "$head"
 [[ -n $budget ]] && args+=(--budget "$budget")
 # Only the suites whose `paths` the change touches: the rest cannot have moved.
 [[ $changed_only == 1 ]] && args+=(--changed-since "$base")
-args+=("${suites[@]}")
+# (The `+` form keeps an empty list valid under `set -u` in older bash.)
+args+=(${suites[@]+"${suites[@]}"})
 
 echo "+ $slogate ${args[*]}" >&2
 status=0
