@@ -17,6 +17,7 @@ pub mod import;
 pub mod report;
 pub mod results;
 pub mod run;
+pub mod shard;
 pub mod slo;
 pub mod stats;
 pub mod suite;
