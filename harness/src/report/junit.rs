@@ -16,7 +16,12 @@ pub struct JunitRenderer;
 /// What became of one test case.
 enum Outcome {
     Passed,
-    Failed { kind: &'static str, message: String },
+    /// `detail` is the full text (a stderr tail) when the message is only its first line.
+    Failed {
+        kind: &'static str,
+        message: String,
+        detail: Option<String>,
+    },
     Skipped(String),
 }
 
@@ -64,12 +69,23 @@ impl Renderer for JunitRenderer {
                     Outcome::Passed => {
                         let _ = writeln!(s, "{open}/>");
                     }
-                    Outcome::Failed { kind, message } => {
-                        let _ = writeln!(
+                    Outcome::Failed {
+                        kind,
+                        message,
+                        detail,
+                    } => {
+                        let _ = write!(
                             s,
-                            "{open}>\n      <failure type=\"{kind}\" message=\"{}\"/>\n    </testcase>",
+                            "{open}>\n      <failure type=\"{kind}\" message=\"{}\"",
                             x(message)
                         );
+                        match detail {
+                            Some(d) => {
+                                let _ = write!(s, ">{}</failure>", x(d));
+                            }
+                            None => s.push_str("/>"),
+                        }
+                        s.push_str("\n    </testcase>\n");
                     }
                     Outcome::Skipped(message) => {
                         let _ = writeln!(
@@ -98,13 +114,15 @@ fn cases(c: &Comparison, b: &BenchmarkComparison) -> Vec<Case> {
             Outcome::Passed
         } else {
             let reason = b.reason.as_deref().unwrap_or_default();
+            let (first, rest) = reason.split_once('\n').unwrap_or((reason, ""));
             Outcome::Failed {
                 kind: if b.presence == Presence::Missing {
                     "missing"
                 } else {
                     "failed"
                 },
-                message: format!("{}: {reason}", status_text(b)),
+                message: format!("{}: {first}", status_text(b)),
+                detail: (!rest.trim().is_empty()).then(|| reason.to_string()),
             }
         },
     });
@@ -117,19 +135,13 @@ fn cases(c: &Comparison, b: &BenchmarkComparison) -> Vec<Case> {
     for m in &b.metrics {
         let text = change_text(m, b.presence, &ASCII);
         let outcome = match (m.change.map(|ch| ch.verdict), b.presence) {
-            (Some(ChangeVerdict::Regression), _) => Outcome::Failed {
-                kind: "regression",
-                message: text,
-            },
+            (Some(ChangeVerdict::Regression), _) => fail("regression", text),
             (Some(ChangeVerdict::Unstable), _) => {
                 Outcome::Skipped(format!("{text}: too noisy to conclude"))
             }
             (Some(_), _) => Outcome::Passed,
             (None, Presence::New) => Outcome::Skipped("new benchmark: no baseline".to_string()),
-            (None, _) if m.candidate.is_none() => Outcome::Failed {
-                kind: "no_data",
-                message: "no candidate data".to_string(),
-            },
+            (None, _) if m.candidate.is_none() => fail("no_data", "no candidate data".to_string()),
             (None, _) => Outcome::Skipped("no baseline data".to_string()),
         };
         out.push(Case {
@@ -140,22 +152,21 @@ fn cases(c: &Comparison, b: &BenchmarkComparison) -> Vec<Case> {
     out
 }
 
+fn fail(kind: &'static str, message: impl Into<String>) -> Outcome {
+    Outcome::Failed {
+        kind,
+        message: message.into(),
+        detail: None,
+    }
+}
+
 fn slo_case(c: &Comparison, name: &str, check: &SloCheck, kind: &str) -> Case {
     let text = slo_text(check, &ASCII, kind);
     let outcome = match check.verdict {
         SloVerdict::Comfortable | SloVerdict::Pass | SloVerdict::Near => Outcome::Passed,
-        SloVerdict::Breach => Outcome::Failed {
-            kind: "breach",
-            message: text,
-        },
-        SloVerdict::NoData => Outcome::Failed {
-            kind: "no_data",
-            message: text,
-        },
-        SloVerdict::Uncertain if c.settings.uncertain_fails => Outcome::Failed {
-            kind: "uncertain",
-            message: text,
-        },
+        SloVerdict::Breach => fail("breach", text),
+        SloVerdict::NoData => fail("no_data", text),
+        SloVerdict::Uncertain if c.settings.uncertain_fails => fail("uncertain", text),
         SloVerdict::Uncertain => Outcome::Skipped(format!("{text}: uncertain, not gating")),
     };
     Case {

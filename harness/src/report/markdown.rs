@@ -348,26 +348,36 @@ fn oom_line(s: &mut String, benchmarks: &[&BenchmarkComparison]) {
     }
 }
 
-/// Failed benchmarks: status, reason, and the stderr tail in a code block.
+/// Failed benchmarks: a table of status and reason, then each stderr tail in a code block.
 fn failures(s: &mut String, benchmarks: &[&BenchmarkComparison]) {
+    s.push_str("| | Benchmark | Status | Baseline | Reason |\n|:-:|:--|:--|:--|:--|\n");
+    let mut tails = Vec::new();
     for b in benchmarks {
         let reason = b.reason.as_deref().unwrap_or_default();
         let (first, tail) = reason.split_once('\n').unwrap_or((reason, ""));
+        let mark = match b.candidate_status {
+            Some(Status::Timeout) => "⏱️",
+            Some(Status::Oom) => "🧠",
+            Some(Status::Failed) => "💥",
+            _ => "❔",
+        };
         let baseline = b.baseline_status.map(|st| st.as_str()).unwrap_or("absent");
-        let _ = write!(
+        let _ = writeln!(
             s,
-            "💥 **{}** {} (baseline: {baseline})",
+            "| {mark} | {} | {} | {baseline} | {} |",
             esc(&display_name(b)),
-            status_text(b)
+            status_text(b),
+            esc(first)
         );
-        if !first.trim().is_empty() {
-            let _ = write!(s, ": {}", esc(first));
-        }
-        s.push_str("\n\n");
         if !tail.trim().is_empty() {
-            s.push_str(&code_block(tail));
-            s.push('\n');
+            tails.push((b, tail));
         }
+    }
+    s.push('\n');
+    for (b, tail) in tails {
+        let _ = writeln!(s, "Output of **{}**:\n", esc(&display_name(b)));
+        s.push_str(&code_block(tail));
+        s.push('\n');
     }
 }
 

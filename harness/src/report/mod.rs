@@ -135,7 +135,7 @@ const ASCII: Vocabulary = Vocabulary {
     pass: "ok",
     breach: "BREACH",
     uncertain: "UNCERTAIN",
-    no_data: "NO DATA",
+    no_data: "FAIL",
     regression: "regression",
     improvement: "improvement",
     same: "~same",
@@ -236,7 +236,7 @@ fn change_text(m: &MetricComparison, presence: Presence, words: &Vocabulary) -> 
     let Some(c) = &m.change else {
         return match (presence, &m.candidate) {
             (Presence::New, _) => words.new.to_string(),
-            (_, None) => words.no_data.to_string(),
+            (_, None) => "no data".to_string(),
             (_, Some(_)) => "no baseline".to_string(),
         };
     };

@@ -153,6 +153,13 @@ fn new_table(header: &[&str]) -> Table {
     t
 }
 
+/// The table's text without the padding comfy-table leaves at the end of each line.
+fn table_text(t: &Table) -> String {
+    let text = t.to_string();
+    let lines: Vec<&str> = text.lines().map(str::trim_end).collect();
+    lines.join("\n")
+}
+
 fn failures(benchmarks: &[&BenchmarkComparison], paint: Paint) -> String {
     let mut t = new_table(&["benchmark", "status", "reason"]);
     if paint.0 {
@@ -168,7 +175,7 @@ fn failures(benchmarks: &[&BenchmarkComparison], paint: Paint) -> String {
             ]);
         }
     }
-    t.to_string()
+    table_text(&t)
 }
 
 fn slo_color(v: SloVerdict) -> Color {
@@ -247,7 +254,7 @@ fn checks(benchmarks: &[&BenchmarkComparison], paint: Paint) -> String {
             }
         }
     }
-    t.to_string()
+    table_text(&t)
 }
 
 #[cfg(test)]
