@@ -78,7 +78,7 @@ pub fn code_block(text: &str) -> String {
     let body: String = text
         .replace("<!--", &format!("<!-{WORD_JOINER}-"))
         .chars()
-        .filter(|&c| !(c.is_control() && c != '\n' && c != '\t') && !is_bidi_control(c))
+        .filter(|&c| matches!(c, '\n' | '\t') || !(c.is_control() || is_bidi_control(c)))
         .collect();
     format!("{fence}text\n{}\n{fence}\n", body.trim_end_matches('\n'))
 }
