@@ -173,7 +173,8 @@ fn display_name(b: &BenchmarkComparison) -> String {
     format!("{} ({})", b.scenario, parts.join(", "))
 }
 
-/// `branch (abc1234)`, `branch (abc1234, dirty)`, or the side's label without a branch; unescaped.
+/// `branch (abc1234)`, `branch (abc1234, dirty, interrupted)`, or the side's label without a
+/// branch; unescaped.
 fn side_text(side: &SideInfo) -> String {
     let name = side.branch.as_deref().unwrap_or(&side.label);
     let mut notes: Vec<&str> = Vec::new();
@@ -182,6 +183,9 @@ fn side_text(side: &SideInfo) -> String {
     }
     if side.dirty {
         notes.push("dirty");
+    }
+    if side.interrupted {
+        notes.push("interrupted");
     }
     if notes.is_empty() {
         name.to_string()
@@ -349,6 +353,8 @@ mod tests {
         unnamed.branch = None;
         unnamed.commit = None;
         assert_eq!(side_text(&unnamed), "baseline");
+        unnamed.interrupted = true;
+        assert_eq!(side_text(&unnamed), "baseline (interrupted)");
     }
 
     #[test]
