@@ -1,0 +1,596 @@
+//! GitHub-flavoured markdown for a pull-request comment: loud warnings, a summary table, then one
+//! section per verdict, most severe first, each suite a `<details>` block. When the comment would
+//! pass `max_chars`, the least important sections fold into a line each and the important ones
+//! shrink to names; failed benchmarks, breaches and regressions are always named.
+
+use super::escape::{code_block, markdown_text as esc};
+use super::{
+    by_suite, candidate_value, change_text, display_name, in_section, metric_names, shift_text,
+    side_text, slo_text, status_text, RenderOptions, Renderer, EMOJI, SECTIONS,
+};
+use crate::compare::{BenchmarkComparison, Comparison, Presence, Section, SloVerdict};
+use crate::results::Status;
+use std::collections::HashMap;
+use std::fmt::Write;
+
+/// The hidden marker CI looks for to update its one comment.
+const MARKER: &str = "<!-- slogate:report -->";
+
+pub struct MarkdownRenderer;
+
+impl Renderer for MarkdownRenderer {
+    fn render(&self, c: &Comparison, opts: &RenderOptions) -> String {
+        let head = head(c);
+        let foot = foot(c);
+        let suites = SuiteTally::of(c);
+        let sections: Vec<(Section, Vec<&BenchmarkComparison>)> = SECTIONS
+            .iter()
+            .map(|&s| (s, in_section(c, s)))
+            .filter(|(_, bs)| !bs.is_empty())
+            .collect();
+        let render = |i: usize, detail: Detail| {
+            let (section, benchmarks) = &sections[i];
+            section_text(*section, benchmarks, detail, &suites, opts)
+        };
+        let mut parts: Vec<String> = (0..sections.len())
+            .map(|i| render(i, Detail::Full))
+            .collect();
+        let fixed = chars(&head) + chars(&foot);
+        let total = |parts: &[String]| fixed + parts.iter().map(|p| chars(p)).sum::<usize>();
+
+        // Fold the least important first, then shrink the important ones to names.
+        let steps = [
+            (Section::Pass, Detail::Folded),
+            (Section::Improvement, Detail::Folded),
+            (Section::Near, Detail::Folded),
+            (Section::Regression, Detail::Names),
+            (Section::Breach, Detail::Names),
+            (Section::Failed, Detail::Names),
+        ];
+        for (target, detail) in steps {
+            if total(&parts) <= opts.max_chars {
+                break;
+            }
+            if let Some(i) = sections.iter().position(|(s, _)| *s == target) {
+                parts[i] = render(i, detail);
+            }
+        }
+        if total(&parts) > opts.max_chars {
+            // Even the names do not fit: give each named section what is left, in severity order.
+            let folded: usize = sections
+                .iter()
+                .zip(&parts)
+                .filter(|((s, _), _)| !names_always(*s))
+                .map(|(_, p)| chars(p))
+                .sum();
+            let mut budget = opts.max_chars.saturating_sub(fixed + folded);
+            for (i, (section, benchmarks)) in sections.iter().enumerate() {
+                if names_always(*section) {
+                    parts[i] = truncated_names(*section, benchmarks, budget, opts);
+                    budget = budget.saturating_sub(chars(&parts[i]));
+                }
+            }
+        }
+        let mut out = head;
+        for p in &parts {
+            out.push_str(p);
+        }
+        out.push_str(&foot);
+        out
+    }
+}
+
+/// How much of a section is shown.
+#[derive(Clone, Copy, PartialEq)]
+enum Detail {
+    /// Suites and tables of every check.
+    Full,
+    /// Benchmark names per suite.
+    Names,
+    /// One line with the count.
+    Folded,
+}
+
+/// Sections whose benchmarks are named however long the report gets.
+fn names_always(s: Section) -> bool {
+    matches!(s, Section::Failed | Section::Breach | Section::Regression)
+}
+
+/// Length as GitHub counts it; UTF-16 units are never fewer than characters, so this errs safe.
+fn chars(s: &str) -> usize {
+    if s.is_ascii() {
+        s.len()
+    } else {
+        s.encode_utf16().count()
+    }
+}
+
+/// Per suite over the whole comparison: benchmarks passing the gate, all, unstable.
+struct SuiteTally<'a>(HashMap<&'a str, (usize, usize, usize)>);
+
+impl<'a> SuiteTally<'a> {
+    fn of(c: &'a Comparison) -> SuiteTally<'a> {
+        let mut map: HashMap<&str, (usize, usize, usize)> = HashMap::new();
+        for b in &c.benchmarks {
+            let e = map.entry(&b.suite).or_default();
+            e.0 += usize::from(!matches!(b.section, Section::Failed | Section::Breach));
+            e.1 += 1;
+            e.2 += usize::from(b.unstable);
+        }
+        SuiteTally(map)
+    }
+
+    /// `suite - passed/total (k unstable)`, escaped.
+    fn summary(&self, suite: &str) -> String {
+        let (passed, total, unstable) = self.0.get(suite).copied().unwrap_or_default();
+        let mut s = format!("<b>{}</b> - {passed}/{total}", esc(suite));
+        if unstable > 0 {
+            let _ = write!(s, " ({unstable} unstable)");
+        }
+        s
+    }
+}
+
+fn title(s: Section) -> &'static str {
+    match s {
+        Section::Failed => "💥 Failed or missing",
+        Section::Breach => "❌ SLO breaches",
+        Section::Regression => "📈 Regressions vs baseline",
+        Section::Near => "🟡 Near an SLO limit",
+        Section::Improvement => "📉 Improvements vs baseline",
+        Section::Pass => "✅ Passed",
+    }
+}
+
+/// A mark for a benchmark's row: its worst news.
+fn row_mark(b: &BenchmarkComparison) -> &'static str {
+    match b.section {
+        Section::Failed => "💥",
+        Section::Breach
+            if b.slos
+                .iter()
+                .chain(&b.overhead)
+                .any(|s| s.verdict == SloVerdict::Breach) =>
+        {
+            "❌"
+        }
+        Section::Breach
+            if b.slos
+                .iter()
+                .chain(&b.overhead)
+                .any(|s| s.verdict == SloVerdict::NoData) =>
+        {
+            "❔"
+        }
+        Section::Breach => "⚠️",
+        Section::Regression => "📈",
+        Section::Near => "🟡",
+        Section::Improvement => "📉",
+        Section::Pass if b.presence == Presence::New => "🆕",
+        Section::Pass => "✅",
+    }
+}
+
+fn count_noun(n: usize, noun: &str) -> String {
+    if n == 1 {
+        format!("1 {noun}")
+    } else {
+        format!("{n} {noun}s")
+    }
+}
+
+/// Marker, title, sides, warnings, shifts, unmatched SLOs and the summary table.
+fn head(c: &Comparison) -> String {
+    let mut s = String::new();
+    let _ = writeln!(s, "{MARKER}\n## ⏱️ Performance SLOs\n");
+    let _ = writeln!(
+        s,
+        "Comparing candidate **{}** with baseline **{}**\n",
+        esc(&side_text(&c.candidate)),
+        esc(&side_text(&c.baseline))
+    );
+    if !c.warnings.is_empty() || !c.shifts.is_empty() || !c.unmatched_slos.is_empty() {
+        s.push_str("> [!WARNING]\n");
+        for shift in &c.shifts {
+            let _ = writeln!(s, "> ⚠️ **{}**<br>", esc(&shift_text(shift)));
+        }
+        for w in &c.warnings {
+            let _ = writeln!(s, "> ⚠️ {}<br>", esc(w));
+        }
+        if !c.unmatched_slos.is_empty() {
+            let lines: Vec<String> = c.unmatched_slos.iter().map(|l| esc(l)).collect();
+            let _ = writeln!(
+                s,
+                "> ⚠️ {} matched no benchmark: {}<br>",
+                count_noun(c.unmatched_slos.len(), "SLO line"),
+                lines.join("; ")
+            );
+        }
+        s.push('\n');
+    }
+
+    let gated = c
+        .benchmarks
+        .iter()
+        .filter(|b| matches!(b.section, Section::Failed | Section::Breach))
+        .count();
+    let n = c.summary.benchmarks;
+    if gated == 0 {
+        let _ = write!(s, "**✅ All {n} benchmarks meet their SLOs**");
+    } else {
+        let _ = write!(s, "**❌ {gated} of {n} benchmarks fail the gate**");
+    }
+    if c.summary.regressions > 0 {
+        let _ = write!(
+            s,
+            " · 📈 {}",
+            count_noun(c.summary.regressions, "regression")
+        );
+    }
+    s.push_str("\n\n");
+    let m = &c.summary;
+    s.push_str("| 💥 failed | ❌ breach | ⚠️ uncertain | 📈 regression | 🟡 near | 📉 improved | 〰️ unstable | 🆕 new | ❔ missing | ✅ passed |\n");
+    s.push_str("|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|\n");
+    let _ = writeln!(
+        s,
+        "| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |\n",
+        m.failed,
+        m.breaches,
+        m.uncertain,
+        m.regressions,
+        m.near,
+        m.improvements,
+        m.unstable,
+        m.new,
+        m.missing,
+        m.passed
+    );
+    s
+}
+
+/// The settings the verdicts were computed with, so the report explains itself.
+fn foot(c: &Comparison) -> String {
+    let st = &c.settings;
+    format!(
+        "<sub>Noise threshold {:.0}%, {:.0}% confidence, FDR {:.0}%, near {:.0}%, comfortable {:.0}%, {} runs · baseline {} · candidate {}</sub>\n",
+        st.noise_threshold * 100.0,
+        st.confidence * 100.0,
+        st.fdr * 100.0,
+        st.near * 100.0,
+        st.comfortable * 100.0,
+        if st.paired { "paired" } else { "unpaired" },
+        esc(&c.baseline.run_id),
+        esc(&c.candidate.run_id),
+    )
+}
+
+fn full_report_pointer(opts: &RenderOptions) -> String {
+    match &opts.full_report {
+        Some(path) => format!("see the full report: {}", esc(path)),
+        None => "see the full report file".to_string(),
+    }
+}
+
+fn section_text(
+    section: Section,
+    benchmarks: &[&BenchmarkComparison],
+    detail: Detail,
+    suites: &SuiteTally,
+    opts: &RenderOptions,
+) -> String {
+    let groups = by_suite(benchmarks.iter().copied());
+    let mut s = format!(
+        "### {}: {} in {}\n\n",
+        title(section),
+        count_noun(benchmarks.len(), "benchmark"),
+        count_noun(groups.len(), "suite")
+    );
+    if detail == Detail::Folded {
+        s.pop();
+        s.pop();
+        let _ = writeln!(
+            s,
+            " (folded to fit one comment; {})\n",
+            full_report_pointer(opts)
+        );
+        return s;
+    }
+    if section == Section::Failed {
+        oom_line(&mut s, benchmarks);
+    }
+    if detail == Detail::Names {
+        let _ = writeln!(
+            s,
+            "Names only, to fit one comment; {}.\n",
+            full_report_pointer(opts)
+        );
+        for (suite, bs) in &groups {
+            let names: Vec<String> = bs.iter().map(|b| esc(&display_name(b))).collect();
+            let _ = writeln!(s, "- **{}**: {}", esc(suite), names.join(", "));
+        }
+        s.push('\n');
+        return s;
+    }
+    let open = if names_always(section) { " open" } else { "" };
+    for (suite, bs) in &groups {
+        let _ = writeln!(
+            s,
+            "<details{open}><summary>{}</summary>\n",
+            suites.summary(suite)
+        );
+        if section == Section::Failed {
+            failures(&mut s, bs);
+        } else {
+            table(&mut s, bs);
+        }
+        s.push_str("</details>\n\n");
+    }
+    s
+}
+
+/// The loud line about candidates that hit the memory cap, with the peak and cap from the reason.
+fn oom_line(s: &mut String, benchmarks: &[&BenchmarkComparison]) {
+    let oom: Vec<String> = benchmarks
+        .iter()
+        .filter(|b| b.candidate_status == Some(Status::Oom))
+        .map(|b| {
+            let reason = b.reason.as_deref().unwrap_or("ran out of memory");
+            format!(
+                "**{}/{}** ({})",
+                esc(&b.suite),
+                esc(&display_name(b)),
+                esc(reason.lines().next().unwrap_or_default())
+            )
+        })
+        .collect();
+    if !oom.is_empty() {
+        let _ = writeln!(s, "🧠 Out of memory: {}\n", oom.join(", "));
+    }
+}
+
+/// Failed benchmarks: a table of status and reason, then each stderr tail in a code block.
+fn failures(s: &mut String, benchmarks: &[&BenchmarkComparison]) {
+    s.push_str("| | Benchmark | Status | Baseline | Reason |\n|:-:|:--|:--|:--|:--|\n");
+    let mut tails = Vec::new();
+    for b in benchmarks {
+        let reason = b.reason.as_deref().unwrap_or_default();
+        let (first, tail) = reason.split_once('\n').unwrap_or((reason, ""));
+        let mark = match b.candidate_status {
+            Some(Status::Timeout) => "⏱️",
+            Some(Status::Oom) => "🧠",
+            Some(Status::Failed) => "💥",
+            _ => "❔",
+        };
+        let baseline = b.baseline_status.map(|st| st.as_str()).unwrap_or("absent");
+        let _ = writeln!(
+            s,
+            "| {mark} | {} | {} | {baseline} | {} |",
+            esc(&display_name(b)),
+            status_text(b),
+            esc(first)
+        );
+        if !tail.trim().is_empty() {
+            tails.push((b, tail));
+        }
+    }
+    s.push('\n');
+    for (b, tail) in tails {
+        let _ = writeln!(s, "Output of **{}**:\n", esc(&display_name(b)));
+        s.push_str(&code_block(tail));
+        s.push('\n');
+    }
+}
+
+/// One row per benchmark: per metric its SLO checks and the change vs baseline, then overhead.
+fn table(s: &mut String, benchmarks: &[&BenchmarkComparison]) {
+    let metrics = metric_names(benchmarks);
+    let overhead = benchmarks.iter().any(|b| !b.overhead.is_empty());
+    s.push_str("| | Benchmark |");
+    for m in &metrics {
+        let _ = write!(s, " {} | vs baseline |", esc(m));
+    }
+    if overhead {
+        s.push_str(" Overhead |");
+    }
+    s.push_str("\n|:-:|:--|");
+    for _ in &metrics {
+        s.push_str(":--|:--|");
+    }
+    if overhead {
+        s.push_str(":--|");
+    }
+    s.push('\n');
+    for b in benchmarks {
+        let _ = write!(s, "| {} | {} |", row_mark(b), esc(&display_name(b)));
+        for name in &metrics {
+            let checks: Vec<String> = b
+                .slos
+                .iter()
+                .filter(|c| c.metric == *name)
+                .map(|c| slo_text(c, &EMOJI, "SLO"))
+                .collect();
+            let metric = b.metrics.iter().find(|m| m.metric == *name);
+            let value = if checks.is_empty() {
+                metric.and_then(candidate_value).unwrap_or_default()
+            } else {
+                checks.join("<br>")
+            };
+            let change = metric
+                .map(|m| change_text(m, b.presence, &EMOJI))
+                .unwrap_or_default();
+            let _ = write!(s, " {value} | {change} |");
+        }
+        if overhead {
+            let checks: Vec<String> = b
+                .overhead
+                .iter()
+                .map(|c| {
+                    format!(
+                        "{}: {}",
+                        esc(&c.metric),
+                        slo_text(c, &EMOJI, "overhead limit")
+                    )
+                })
+                .collect();
+            let _ = write!(s, " {} |", checks.join("<br>"));
+        }
+        s.push('\n');
+    }
+    s.push('\n');
+}
+
+/// As many names of a must-name section as `budget` allows, and how many more there are.
+fn truncated_names(
+    section: Section,
+    benchmarks: &[&BenchmarkComparison],
+    budget: usize,
+    opts: &RenderOptions,
+) -> String {
+    let mut s = format!(
+        "### {}: {}\n\n",
+        title(section),
+        count_noun(benchmarks.len(), "benchmark")
+    );
+    // Room kept for the closing line.
+    let closing_room = 200;
+    let mut named = 0;
+    for b in benchmarks {
+        let line = format!("- {}/{}\n", esc(&b.suite), esc(&display_name(b)));
+        if chars(&s) + chars(&line) + closing_room > budget {
+            break;
+        }
+        s.push_str(&line);
+        named += 1;
+    }
+    if named < benchmarks.len() {
+        let _ = writeln!(
+            s,
+            "- … and {} more; {}",
+            benchmarks.len() - named,
+            full_report_pointer(opts)
+        );
+    }
+    s.push('\n');
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::fixture;
+    use super::*;
+
+    fn render(c: &Comparison, opts: &RenderOptions) -> String {
+        MarkdownRenderer.render(c, opts)
+    }
+
+    #[test]
+    fn snapshot_of_the_fixed_comparison() {
+        insta::assert_snapshot!(render(&fixture::fixed(), &RenderOptions::default()));
+    }
+
+    #[test]
+    fn starts_with_the_marker_and_never_repeats_it() {
+        let md = render(&fixture::fixed(), &RenderOptions::default());
+        assert!(md.starts_with(MARKER));
+        assert_eq!(md.matches("<!-- slogate:report -->").count(), 1);
+        assert_eq!(md.matches("<!--").count(), 1);
+    }
+
+    #[test]
+    fn warnings_and_shifts_come_before_any_section() {
+        let md = render(&fixture::fixed(), &RenderOptions::default());
+        let shift = md
+            .find("max\\_rss\\_usage moved +5.0% (median) in 118 of 120")
+            .unwrap();
+        let warning = md.find("different machines").unwrap();
+        let first_section = md.find("### ").unwrap();
+        assert!(shift < first_section && warning < first_section);
+        assert!(md.contains("🧠 Out of memory: **memory/big\\_alloc (profiler=on)** (ran out of memory: 2.0 GB cap reached"));
+    }
+
+    #[test]
+    fn sections_follow_severity_and_severe_ones_are_open() {
+        let md = render(&fixture::fixed(), &RenderOptions::default());
+        let at = |t: &str| md.find(t).unwrap_or_else(|| panic!("{t} missing"));
+        let order = [
+            at("### 💥"),
+            at("### ❌"),
+            at("### 📈"),
+            at("### 🟡"),
+            at("### 📉"),
+            at("### ✅"),
+        ];
+        assert!(order.windows(2).all(|w| w[0] < w[1]));
+        let near = &md[order[3]..order[4]];
+        assert!(near.contains("<details><summary>") && !near.contains("<details open>"));
+        let failed = &md[order[0]..order[1]];
+        assert!(failed.contains("<details open><summary><b>iastaspects</b> - "));
+    }
+
+    #[test]
+    fn nothing_hostile_survives() {
+        let md = render(&fixture::fixed(), &RenderOptions::default());
+        // GitHub links nothing inside code blocks, which show stderr verbatim.
+        let mut fence: Option<String> = None;
+        let md: String = md
+            .lines()
+            .filter(|line| {
+                let ticks: String = line.chars().take_while(|&c| c == '`').collect();
+                match &fence {
+                    Some(f) if line.trim_end() == f => fence = None,
+                    Some(_) => {}
+                    None if ticks.len() >= 3 => fence = Some(ticks),
+                    None => return true,
+                }
+                false
+            })
+            .collect::<Vec<_>>()
+            .join("\n");
+        assert!(!md.contains("<img"));
+        assert!(!md.contains("<script"));
+        assert!(!md.contains("<b>suite"));
+        assert!(!md.contains("@org/team") && !md.contains("@alice") && !md.contains("@here"));
+        assert!(!md.contains("#123"));
+        // Every table row keeps its column count despite pipes in names.
+        for table in md.split("\n\n").filter(|b| b.starts_with("| |")) {
+            let cols: Vec<usize> = table.lines().map(|l| l.matches('|').count()).collect();
+            assert!(cols.windows(2).all(|w| w[0] == w[1]), "{table}");
+        }
+    }
+
+    #[test]
+    fn five_thousand_benchmarks_fit_one_comment_and_name_every_breach() {
+        let c = fixture::large(5_000, 40);
+        let opts = RenderOptions {
+            full_report: Some("reports/slogate-report.md".to_string()),
+            ..RenderOptions::default()
+        };
+        let md = render(&c, &opts);
+        assert!(md.chars().count() <= 65_536, "{} chars", md.chars().count());
+        assert!(md.encode_utf16().count() <= 65_536);
+        for b in c.benchmarks.iter().filter(|b| names_always(b.section)) {
+            assert!(md.contains(&esc(&display_name(b))), "{} not named", b.key);
+        }
+        assert!(md.contains("reports/slogate-report.md"));
+        assert!(md.contains("### ✅ Passed: "));
+    }
+
+    #[test]
+    fn a_tiny_limit_names_as_many_as_fit_and_counts_the_rest() {
+        let c = fixture::large(2_000, 400);
+        let opts = RenderOptions {
+            max_chars: 8_000,
+            ..RenderOptions::default()
+        };
+        let md = render(&c, &opts);
+        assert!(chars(&md) <= 8_000, "{}", chars(&md));
+        assert!(md.contains("more; see the full report file"));
+        assert!(md.contains("scenario\\_00000\\_format\\_map\\_aspect"));
+    }
+
+    #[test]
+    fn a_small_comparison_is_never_folded() {
+        let md = render(&fixture::fixed(), &RenderOptions::default());
+        assert!(!md.contains("folded") && !md.contains("Names only"));
+    }
+}

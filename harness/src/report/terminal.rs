@@ -1,0 +1,299 @@
+//! Aligned tables for a terminal: the markdown's sections and warnings in plain ASCII words,
+//! coloured only when the caller says the output is a terminal. Passing benchmarks are counted,
+//! not listed, to keep a local run readable.
+
+use super::escape::terminal_text as clean;
+use super::{
+    by_suite, candidate_value, change_text, display_name, in_section, shift_text, side_text,
+    slo_text, status_text, RenderOptions, Renderer, ASCII, SECTIONS,
+};
+use crate::compare::{BenchmarkComparison, ChangeVerdict, Comparison, Section, SloVerdict};
+use comfy_table::{presets, Cell, Color, Table, TableComponent};
+use std::fmt::Write;
+
+pub struct TerminalRenderer;
+
+impl Renderer for TerminalRenderer {
+    fn render(&self, c: &Comparison, opts: &RenderOptions) -> String {
+        let paint = Paint(opts.color);
+        let mut s = String::new();
+        let _ = writeln!(
+            s,
+            "Comparing candidate {} with baseline {}",
+            ascii(&clean(&side_text(&c.candidate))),
+            ascii(&clean(&side_text(&c.baseline)))
+        );
+        for shift in &c.shifts {
+            let line = format!("WARNING: {}", clean(&shift_text(shift)));
+            let _ = writeln!(s, "{}", paint.color(&line, Color::Yellow));
+        }
+        for w in &c.warnings {
+            let _ = writeln!(
+                s,
+                "{}",
+                paint.color(&format!("WARNING: {}", clean(w)), Color::Yellow)
+            );
+        }
+        for line in &c.unmatched_slos {
+            let text = format!("WARNING: SLO line matched no benchmark: {}", clean(line));
+            let _ = writeln!(s, "{}", paint.color(&text, Color::Yellow));
+        }
+        summary(&mut s, c, paint);
+        for section in SECTIONS {
+            let benchmarks = in_section(c, section);
+            if benchmarks.is_empty() {
+                continue;
+            }
+            s.push('\n');
+            let heading = format!("{} ({})", title(section), benchmarks.len());
+            if section == Section::Pass {
+                let unstable = benchmarks.iter().filter(|b| b.unstable).count();
+                let _ = writeln!(
+                    s,
+                    "{}, {unstable} unstable",
+                    paint.color(&heading, Color::Green)
+                );
+                continue;
+            }
+            let _ = writeln!(s, "{}", paint.color(&heading, section_color(section)));
+            let table = if section == Section::Failed {
+                failures(&benchmarks, paint)
+            } else {
+                checks(&benchmarks, paint)
+            };
+            let _ = writeln!(s, "{table}");
+        }
+        s
+    }
+}
+
+/// Whether to emit ANSI colours.
+#[derive(Clone, Copy)]
+struct Paint(bool);
+
+impl Paint {
+    fn color(self, text: &str, color: Color) -> String {
+        if !self.0 {
+            return text.to_string();
+        }
+        let code = match color {
+            Color::Red => 31,
+            Color::Green => 32,
+            Color::Yellow => 33,
+            _ => 39,
+        };
+        format!("\u{1b}[{code}m{text}\u{1b}[0m")
+    }
+
+    fn cell(self, text: String, color: Option<Color>) -> Cell {
+        match color {
+            Some(c) if self.0 => Cell::new(text).fg(c),
+            _ => Cell::new(text),
+        }
+    }
+}
+
+/// The scale symbols are the only non-ASCII text the renderer itself writes.
+fn ascii(text: &str) -> String {
+    text.replace('µ', "u")
+}
+
+fn title(s: Section) -> &'static str {
+    match s {
+        Section::Failed => "FAILED OR MISSING",
+        Section::Breach => "SLO BREACHES",
+        Section::Regression => "REGRESSIONS",
+        Section::Near => "NEAR AN SLO LIMIT",
+        Section::Improvement => "IMPROVEMENTS",
+        Section::Pass => "PASSED",
+    }
+}
+
+fn section_color(s: Section) -> Color {
+    match s {
+        Section::Failed | Section::Breach | Section::Regression => Color::Red,
+        Section::Near => Color::Yellow,
+        Section::Improvement | Section::Pass => Color::Green,
+    }
+}
+
+fn summary(s: &mut String, c: &Comparison, paint: Paint) {
+    let m = &c.summary;
+    let gated = c
+        .benchmarks
+        .iter()
+        .filter(|b| matches!(b.section, Section::Failed | Section::Breach))
+        .count();
+    let verdict = if gated == 0 {
+        paint.color(
+            &format!("PASS: all {} benchmarks meet their SLOs", m.benchmarks),
+            Color::Green,
+        )
+    } else {
+        paint.color(
+            &format!("FAIL: {gated} of {} benchmarks fail the gate", m.benchmarks),
+            Color::Red,
+        )
+    };
+    let _ = writeln!(
+        s,
+        "{verdict}\nfailed {}, breach {}, uncertain {}, regression {}, near {}, improved {}, unstable {}, new {}, missing {}, passed {}",
+        m.failed, m.breaches, m.uncertain, m.regressions, m.near, m.improvements, m.unstable, m.new,
+        m.missing, m.passed
+    );
+}
+
+fn new_table(header: &[&str]) -> Table {
+    let mut t = Table::new();
+    t.load_preset(presets::NOTHING)
+        .set_style(TableComponent::HeaderLines, '-')
+        .set_style(TableComponent::MiddleHeaderIntersections, ' ')
+        .force_no_tty()
+        .set_header(header.to_vec());
+    t
+}
+
+/// The table's text without the padding comfy-table leaves at the end of each line.
+fn table_text(t: &Table) -> String {
+    let text = t.to_string();
+    let lines: Vec<&str> = text.lines().map(str::trim_end).collect();
+    lines.join("\n")
+}
+
+fn failures(benchmarks: &[&BenchmarkComparison], paint: Paint) -> String {
+    let mut t = new_table(&["benchmark", "status", "reason"]);
+    if paint.0 {
+        t.enforce_styling();
+    }
+    for (suite, bs) in by_suite(benchmarks.iter().copied()) {
+        for b in bs {
+            let reason = b.reason.as_deref().unwrap_or_default();
+            t.add_row(vec![
+                Cell::new(clean(&format!("{suite}/{}", display_name(b)))),
+                paint.cell(status_text(b).to_string(), Some(Color::Red)),
+                Cell::new(clean(reason.lines().next().unwrap_or_default())),
+            ]);
+        }
+    }
+    table_text(&t)
+}
+
+fn slo_color(v: SloVerdict) -> Color {
+    match v {
+        SloVerdict::Comfortable | SloVerdict::Pass => Color::Green,
+        SloVerdict::Near => Color::Yellow,
+        SloVerdict::Uncertain | SloVerdict::Breach | SloVerdict::NoData => Color::Red,
+    }
+}
+
+/// One row per checked metric of each benchmark: value against its SLO, change vs baseline.
+fn checks(benchmarks: &[&BenchmarkComparison], paint: Paint) -> String {
+    let mut t = new_table(&["benchmark", "metric", "candidate / SLO", "vs baseline"]);
+    if paint.0 {
+        t.enforce_styling();
+    }
+    for (suite, bs) in by_suite(benchmarks.iter().copied()) {
+        for b in bs {
+            let mut name = clean(&format!("{suite}/{}", display_name(b)));
+            let mut row = |metric: &str, value: Cell, change: Cell| {
+                t.add_row(vec![
+                    Cell::new(std::mem::take(&mut name)),
+                    Cell::new(clean(metric)),
+                    value,
+                    change,
+                ]);
+            };
+            for m in &b.metrics {
+                let change_color = m.change.map(|c| match c.verdict {
+                    ChangeVerdict::Regression => Color::Red,
+                    ChangeVerdict::Improvement => Color::Green,
+                    ChangeVerdict::Unstable => Color::Yellow,
+                    ChangeVerdict::Same => Color::Reset,
+                });
+                let change = paint.cell(change_text(m, b.presence, &ASCII), change_color);
+                let slos: Vec<_> = b.slos.iter().filter(|c| c.metric == m.metric).collect();
+                if slos.is_empty() {
+                    let value = candidate_value(m).map(|v| ascii(&v)).unwrap_or_default();
+                    row(&m.metric, Cell::new(value), change);
+                    continue;
+                }
+                for (i, check) in slos.into_iter().enumerate() {
+                    let value = ascii(&slo_text(check, &ASCII, "SLO"));
+                    let change = if i == 0 {
+                        change.clone()
+                    } else {
+                        Cell::new("")
+                    };
+                    row(
+                        &m.metric,
+                        paint.cell(value, Some(slo_color(check.verdict))),
+                        change,
+                    );
+                }
+            }
+            // SLOs on metrics the benchmark has no comparison for (no data).
+            for check in b
+                .slos
+                .iter()
+                .filter(|c| !b.metrics.iter().any(|m| m.metric == c.metric))
+            {
+                let value = ascii(&slo_text(check, &ASCII, "SLO"));
+                row(
+                    &check.metric,
+                    paint.cell(value, Some(slo_color(check.verdict))),
+                    Cell::new(""),
+                );
+            }
+            for check in &b.overhead {
+                let value = ascii(&slo_text(check, &ASCII, "overhead limit"));
+                row(
+                    &check.metric,
+                    paint.cell(value, Some(slo_color(check.verdict))),
+                    Cell::new(""),
+                );
+            }
+        }
+    }
+    table_text(&t)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::fixture;
+    use super::*;
+
+    #[test]
+    fn snapshot_of_the_fixed_comparison() {
+        insta::assert_snapshot!(
+            TerminalRenderer.render(&fixture::fixed(), &RenderOptions::default())
+        );
+    }
+
+    #[test]
+    fn plain_output_has_no_escape_codes_and_colour_output_does() {
+        let c = fixture::fixed();
+        let plain = TerminalRenderer.render(&c, &RenderOptions::default());
+        assert!(!plain.contains('\u{1b}'));
+        assert!(!plain.contains('µ'), "scales are ASCII");
+        assert!(plain.contains("WARNING: max_rss_usage moved +5.0% (median) in 118 of 120"));
+        let colour = TerminalRenderer.render(
+            &c,
+            &RenderOptions {
+                color: true,
+                ..RenderOptions::default()
+            },
+        );
+        assert!(colour.contains("\u{1b}[31mSLO BREACHES (3)\u{1b}[0m"));
+    }
+
+    #[test]
+    fn sections_come_in_severity_order() {
+        let plain = TerminalRenderer.render(&fixture::fixed(), &RenderOptions::default());
+        let at = |t: &str| plain.find(t).unwrap_or_else(|| panic!("{t} missing"));
+        assert!(at("FAILED OR MISSING") < at("SLO BREACHES"));
+        assert!(at("SLO BREACHES") < at("REGRESSIONS"));
+        assert!(at("REGRESSIONS") < at("NEAR AN SLO LIMIT"));
+        assert!(at("NEAR AN SLO LIMIT") < at("IMPROVEMENTS"));
+        assert!(at("IMPROVEMENTS") < at("PASSED"));
+    }
+}
