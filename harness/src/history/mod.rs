@@ -32,7 +32,9 @@ pub use schema::SCHEMA_VERSION;
 /// Why the history could not be used. Every variant names the database file.
 #[derive(Debug, thiserror::Error)]
 pub enum HistoryError {
-    #[error("{path}: not a SQLite database (corrupt, or another kind of file); it was left untouched")]
+    #[error(
+        "{path}: not a SQLite database (corrupt, or another kind of file); it was left untouched"
+    )]
     NotADatabase { path: PathBuf },
     #[error(
         "{path}: a SQLite database that is not a slogate history (its tables: {tables}); it was left untouched"
@@ -67,9 +69,14 @@ pub enum HistoryError {
 /// What `add` did with a results file.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Added {
-    Stored { run_id: String, benchmarks: usize },
+    Stored {
+        run_id: String,
+        benchmarks: usize,
+    },
     /// The run id was already in the history: nothing was written.
-    AlreadyPresent { run_id: String },
+    AlreadyPresent {
+        run_id: String,
+    },
 }
 
 /// One stored run, as listed and as trends order them.
@@ -355,7 +362,7 @@ impl History {
                  JOIN runs r ON r.id = s.run
                  JOIN benchmarks b ON b.id = s.benchmark
                  JOIN run_benchmarks rb ON rb.run = s.run AND rb.benchmark = s.benchmark
-                 ORDER BY r.started_at, r.id, b.key, s.metric",
+                 ORDER BY r.started_at, r.id",
             )
             .map_err(|e| self.err(e))?;
         let mut rows = stmt.query([]).map_err(|e| self.err(e))?;
@@ -472,14 +479,15 @@ impl History {
     ) -> Result<MetricSamples, HistoryError> {
         let e = |source| sqlite_error(&self.path, source);
         let unit: Unit = self.parse(run_id, &r.get::<_, String>(first).map_err(e)?)?;
-        let summary: Option<SummaryStats> = match r.get::<_, Option<String>>(first + 2).map_err(e)? {
-            Some(t) => Some(self.parse(run_id, &t)?),
-            None => None,
-        };
+        let summary: Option<SummaryStats> =
+            match r.get::<_, Option<String>>(first + 2).map_err(e)? {
+                Some(t) => Some(self.parse(run_id, &t)?),
+                None => None,
+            };
         let counts: Vec<u8> = r.get(first + 3).map_err(e)?;
         let vals: Vec<u8> = r.get(first + 4).map_err(e)?;
-        let processes =
-            decode(&counts, &vals).ok_or_else(|| self.damaged(run_id, "value blob size mismatch"))?;
+        let processes = decode(&counts, &vals)
+            .ok_or_else(|| self.damaged(run_id, "value blob size mismatch"))?;
         Ok(MetricSamples {
             unit,
             higher_is_better: r.get(first + 1).map_err(e)?,
@@ -488,7 +496,11 @@ impl History {
         })
     }
 
-    fn parse<T: for<'de> Deserialize<'de>>(&self, run_id: &str, text: &str) -> Result<T, HistoryError> {
+    fn parse<T: for<'de> Deserialize<'de>>(
+        &self,
+        run_id: &str,
+        text: &str,
+    ) -> Result<T, HistoryError> {
         serde_json::from_str(text).map_err(|err| self.damaged(run_id, &err.to_string()))
     }
 

@@ -44,7 +44,10 @@ fn export_gives_back_what_was_added_and_add_is_idempotent() {
     let db = dir.path().join("h.sqlite");
     let mut h = History::open(&db).unwrap();
     let (a, b) = (run("r-a", 2), run("r-b", 1));
-    assert!(matches!(h.add(&a).unwrap(), Added::Stored { benchmarks: 2, .. }));
+    assert!(matches!(
+        h.add(&a).unwrap(),
+        Added::Stored { benchmarks: 2, .. }
+    ));
     assert!(matches!(h.add(&b).unwrap(), Added::Stored { .. }));
     assert_eq!(
         h.add(&a).unwrap(),
@@ -114,11 +117,23 @@ fn refuses_foreign_and_corrupt_files_without_touching_them() {
     std::fs::write(&corrupt, &bytes).unwrap();
     let text = dir.path().join("notes.sqlite");
     std::fs::write(&text, "just text\n").unwrap();
-    for (path, want) in [(&foreign, "not a slogate history"), (&corrupt, "not a SQLite"), (&text, "not a SQLite")] {
+    for (path, want) in [
+        (&foreign, "not a slogate history"),
+        (&corrupt, "not a SQLite"),
+        (&text, "not a SQLite"),
+    ] {
         let before = std::fs::read(path).unwrap();
         let err = History::open(path).err().expect("refused").to_string();
-        assert!(err.contains(want) && err.contains(&path.display().to_string()), "{err}");
-        assert_eq!(std::fs::read(path).unwrap(), before, "{} was modified", path.display());
+        assert!(
+            err.contains(want) && err.contains(&path.display().to_string()),
+            "{err}"
+        );
+        assert_eq!(
+            std::fs::read(path).unwrap(),
+            before,
+            "{} was modified",
+            path.display()
+        );
     }
 }
 

@@ -182,8 +182,8 @@ impl Scratch {
             let (m, k) = (t as f64, nf - t as f64);
             let (wl, wr) = (self.within_left[t], self.within_right[t]);
             let between = total - wl - wr;
-            let energy = 2.0 * between / (m * k) - wl / (m * (m - 1.0) / 2.0)
-                - wr / (k * (k - 1.0) / 2.0);
+            let energy =
+                2.0 * between / (m * k) - wl / (m * (m - 1.0) / 2.0) - wr / (k * (k - 1.0) / 2.0);
             let q = m * k / nf * energy;
             if best.is_none_or(|(_, b)| q > b) {
                 best = Some((t, q));
@@ -303,7 +303,10 @@ mod tests {
         let false_alarms = (0..100u64)
             .filter(|&seed| !detect(&noise(200, 1000 + seed), &Config { seed, ..cfg }).is_empty())
             .count();
-        assert!(false_alarms <= 5, "{false_alarms}/100 noise series had a change point");
+        assert!(
+            false_alarms <= 5,
+            "{false_alarms}/100 noise series had a change point"
+        );
     }
 
     #[test]
@@ -326,7 +329,10 @@ mod tests {
         let mut xs = noise(120, 3);
         xs[40..].iter_mut().for_each(|x| *x += 4.0);
         xs[80..].iter_mut().for_each(|x| *x -= 8.0);
-        let idx: Vec<usize> = detect(&xs, &Config::default()).iter().map(|c| c.index).collect();
+        let idx: Vec<usize> = detect(&xs, &Config::default())
+            .iter()
+            .map(|c| c.index)
+            .collect();
         assert!(idx.iter().any(|&i| i.abs_diff(40) <= 1), "{idx:?}");
         assert!(idx.iter().any(|&i| i.abs_diff(80) <= 1), "{idx:?}");
     }

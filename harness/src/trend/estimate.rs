@@ -100,7 +100,10 @@ mod tests {
         assert!((e.hi - (3.5 + 12.7062 * 1.5)).abs() < 1e-3, "{e:?}");
         assert_eq!(e.lo, 0.0, "clamped at zero");
         // 30 processes: t(29) = 2.0452.
-        let e = estimate(&samples((0..30).map(|i| vec![100.0 + (i % 2) as f64]).collect())).unwrap();
+        let e = estimate(&samples(
+            (0..30).map(|i| vec![100.0 + (i % 2) as f64]).collect(),
+        ))
+        .unwrap();
         let se = (30.0f64 / 29.0 * 0.25).sqrt() / 30f64.sqrt();
         assert!((e.hi - e.mean - 2.0452 * se).abs() < 1e-3, "{e:?}");
     }

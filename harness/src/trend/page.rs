@@ -184,7 +184,10 @@ mod tests {
     fn escapes_names() {
         assert_eq!(html("a<b>&\"c\""), "a&lt;b&gt;&amp;&quot;c&quot;");
         let m = md("s/x[a=<b>|@team_*]");
-        assert!(!m.contains('<') && !m.contains('|') && !m.contains('@'), "{m}");
+        assert!(
+            !m.contains('<') && !m.contains('|') && !m.contains('@'),
+            "{m}"
+        );
         assert_eq!(md("a_b"), "a\\_b");
     }
 }

@@ -27,7 +27,13 @@ pub fn register_font() {
 pub fn file_stem(s: &Series) -> String {
     let readable: String = format!("{}.{}", s.key, s.metric)
         .chars()
-        .map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '.' { c } else { '_' })
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' || c == '.' {
+                c
+            } else {
+                '_'
+            }
+        })
         .take(80)
         .collect();
     let hash = Sha256::digest(format!("{}\0{}", s.key, s.metric).as_bytes());
@@ -135,7 +141,11 @@ fn draw<DB: DrawingBackend>(
             return String::new();
         }
         let r = &runs[s.points[i as usize].run];
-        format!("{} {}", super::short_commit(r), r.started_at.format("%m-%d"))
+        format!(
+            "{} {}",
+            super::short_commit(r),
+            r.started_at.format("%m-%d")
+        )
     };
     let y_fmt = |v: &f64| trim_number(*v, y1 / f - y0 / f);
     chart
@@ -172,7 +182,10 @@ fn draw<DB: DrawingBackend>(
         .legend(|(x, y)| Rectangle::new([(x, y - 5), (x + 18, y + 5)], BAND.mix(0.18).filled()));
     chart
         .draw_series(LineSeries::new(
-            s.points.iter().enumerate().map(|(i, p)| xy(i, p.estimate.mean)),
+            s.points
+                .iter()
+                .enumerate()
+                .map(|(i, p)| xy(i, p.estimate.mean)),
             BAND.stroke_width(2),
         ))?
         .label("estimate (mean)")
@@ -193,13 +206,17 @@ fn draw<DB: DrawingBackend>(
                     LIMIT.stroke_width(2),
                 ))?
                 .label(format!("SLO: {}", t.line))
-                .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 18, y)], LIMIT.stroke_width(2)));
+                .legend(|(x, y)| {
+                    PathElement::new(vec![(x, y), (x + 18, y)], LIMIT.stroke_width(2))
+                });
         }
         (Some(t), None) => {
             chart
                 .draw_series(std::iter::empty::<PathElement<(f64, f64)>>())?
                 .label(format!("SLO: {} (off the scale)", t.line))
-                .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 18, y)], LIMIT.stroke_width(2)));
+                .legend(|(x, y)| {
+                    PathElement::new(vec![(x, y), (x + 18, y)], LIMIT.stroke_width(2))
+                });
         }
         _ => {}
     }
@@ -210,19 +227,19 @@ fn draw<DB: DrawingBackend>(
             CHANGE.stroke_width(2),
         ))?;
         if k == 0 {
-            line.label("change point")
-                .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 18, y)], CHANGE.stroke_width(2)));
+            line.label("change point").legend(|(x, y)| {
+                PathElement::new(vec![(x, y), (x + 18, y)], CHANGE.stroke_width(2))
+            });
         }
         chart.draw_series(std::iter::once(Text::new(
             format_pct(c.point.relative),
             (x, y1 / f - (y1 - y0) / f * 0.03),
-            (FONT, 14)
-                .into_font()
-                .color(&CHANGE.mix(1.0))
-                .pos(plotters::style::text_anchor::Pos::new(
+            (FONT, 14).into_font().color(&CHANGE.mix(1.0)).pos(
+                plotters::style::text_anchor::Pos::new(
                     plotters::style::text_anchor::HPos::Left,
                     plotters::style::text_anchor::VPos::Top,
-                )),
+                ),
+            ),
         )))?;
     }
     chart
