@@ -1,6 +1,7 @@
 //! Speed of `slogate history add` (365 nightly runs x 500 benchmarks x 2 metrics x 10 values, 3.65M values)
 //! and of `slogate trend` over all of it (1,000 plots, SVG and PNG), timed on the release binary.
 //! `cargo bench --bench history`; `HISTORY_BENCH_RUNS` / `HISTORY_BENCH_BENCHMARKS` shrink it.
+//! Planted: benchmark 1's execution time steps +8% half-way; benchmark 2's memory drifts from a third.
 
 #[path = "../tests/history_support/mod.rs"]
 mod support;
@@ -24,14 +25,17 @@ fn main() {
         run_noise: 0.01,
         seed: 7,
     };
-    let dir = tempfile::tempdir().unwrap();
+    // `HISTORY_BENCH_KEEP=DIR` keeps the files, database and plots there for a look.
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = match std::env::var_os("HISTORY_BENCH_KEEP") {
+        Some(d) => std::path::PathBuf::from(d),
+        None => tmp.path().to_path_buf(),
+    };
     let t = Instant::now();
-    let files = support::write_nights(&plan, &dir.path().join("nights"), &|b, m, run| {
-        if b == 1 && m == "execution_time" && run >= plan.runs / 2 {
-            1.08
-        } else {
-            1.0
-        }
+    let files = support::write_nights(&plan, &dir.join("nights"), &|b, m, run| match (b, m) {
+        (1, "execution_time") if run >= plan.runs / 2 => 1.08,
+        (2, "max_rss_usage") if run >= plan.runs / 3 => 1.0 + 0.003 * (run - plan.runs / 3) as f64,
+        _ => 1.0,
     });
     let bytes: u64 = files.iter().map(|f| f.metadata().unwrap().len()).sum();
     println!(
@@ -41,7 +45,7 @@ fn main() {
         bytes as f64 / 1e6,
         t.elapsed().as_secs_f64()
     );
-    let db = dir.path().join("history.sqlite");
+    let db = dir.join("history.sqlite");
     let bin = env!("CARGO_BIN_EXE_slogate");
     let t = Instant::now();
     let out = Command::new(bin)
@@ -65,7 +69,7 @@ fn main() {
         .args(["trend", "--db"])
         .arg(&db)
         .arg("-o")
-        .arg(dir.path().join("trends"))
+        .arg(dir.join("trends"))
         .output()
         .unwrap();
     assert!(

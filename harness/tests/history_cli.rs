@@ -3,6 +3,7 @@
 mod history_support;
 
 use assert_cmd::Command;
+use predicates::prelude::PredicateBooleanExt;
 use history_support::{write_nights, Plan};
 use slogate::results::ResultsFile;
 use std::path::Path;

@@ -72,7 +72,7 @@ fn trend_finds_planted_step_and_drift_and_draws_them() {
     assert!(!drift.is_empty(), "drift not reported:\n{changes}");
     for l in &drift {
         assert!(
-            (21..60).any(|r| l.contains(&format!("..{} ", short(r)))),
+            (20..60).any(|r| l.contains(&format!("..{} ", short(r)))),
             "drift change outside the drifting stretch: {l}"
         );
     }

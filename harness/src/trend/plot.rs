@@ -222,6 +222,8 @@ fn draw<DB: DrawingBackend>(
     }
     for (k, c) in s.changes.iter().enumerate() {
         let x = c.point.index as f64 - 0.5;
+        // The label starts a little right of the marker so the line does not cross it.
+        let label_x = x + (n as f64 * 0.006).max(0.12);
         let line = chart.draw_series(LineSeries::new(
             [(x, y0 / f), (x, y1 / f)],
             CHANGE.stroke_width(2),
@@ -233,7 +235,7 @@ fn draw<DB: DrawingBackend>(
         }
         chart.draw_series(std::iter::once(Text::new(
             format_pct(c.point.relative),
-            (x, y1 / f - (y1 - y0) / f * 0.03),
+            (label_x, y1 / f - (y1 - y0) / f * 0.03),
             (FONT, 14).into_font().color(&CHANGE.mix(1.0)).pos(
                 plotters::style::text_anchor::Pos::new(
                     plotters::style::text_anchor::HPos::Left,
@@ -254,10 +256,11 @@ fn draw<DB: DrawingBackend>(
 
 /// A tick value with as many decimals as the axis range needs, and no more.
 fn trim_number(v: f64, range: f64) -> String {
+    // About six ticks: one decimal more than the tick step's leading digit needs.
     let decimals = if range <= 0.0 {
         3
     } else {
-        (2 - range.log10().floor() as i32).clamp(0, 6) as usize
+        (-((range / 6.0).log10().floor() as i32)).clamp(0, 6) as usize
     };
     format!("{v:.decimals$}")
 }
@@ -268,8 +271,9 @@ mod tests {
 
     #[test]
     fn tick_labels_keep_enough_digits() {
-        assert_eq!(trim_number(2.5, 0.4), "2.500");
-        assert_eq!(trim_number(2.5, 4.0), "2.50");
+        assert_eq!(trim_number(2.5, 0.4), "2.50");
+        assert_eq!(trim_number(40.4, 0.55), "40.40");
+        assert_eq!(trim_number(2.5, 4.0), "2.5");
         assert_eq!(trim_number(1234.4, 500.0), "1234");
     }
 }
