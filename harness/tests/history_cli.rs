@@ -3,8 +3,8 @@
 mod history_support;
 
 use assert_cmd::Command;
-use predicates::prelude::PredicateBooleanExt;
 use history_support::{write_nights, Plan};
+use predicates::prelude::PredicateBooleanExt;
 use slogate::results::ResultsFile;
 use std::path::Path;
 

@@ -577,7 +577,7 @@ fn encode(processes: &[Vec<f64>]) -> (Vec<u8>, Vec<u8>) {
 }
 
 fn decode(counts: &[u8], vals: &[u8]) -> Option<Vec<Vec<f64>>> {
-    if counts.len() % 4 != 0 || vals.len() % 8 != 0 {
+    if !counts.len().is_multiple_of(4) || !vals.len().is_multiple_of(8) {
         return None;
     }
     let mut values = vals

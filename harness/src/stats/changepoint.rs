@@ -35,7 +35,7 @@ impl Default for Config {
             alpha: 0.01,
             permutations: 199,
             min_size: 3,
-            seed: 0x5109_a7e,
+            seed: 0x0510_9a7e,
         }
     }
 }
@@ -166,8 +166,8 @@ impl Scratch {
         self.within_right.clear();
         self.within_right.resize(n + 1, 0.0);
         self.fenwick_reset(n);
-        for t in 0..n {
-            let d = self.distance_to_seen(pairs[t]);
+        for (t, &pair) in pairs.iter().enumerate() {
+            let d = self.distance_to_seen(pair);
             self.within_left[t + 1] = self.within_left[t] + d;
         }
         self.fenwick_reset(n);

@@ -230,8 +230,7 @@ fn parallel<T: Send, E: Send>(
             .collect();
         workers
             .into_iter()
-            .map(|w| w.join().expect("trend worker panicked"))
-            .collect::<Result<(), E>>()
+            .try_for_each(|w| w.join().expect("trend worker panicked"))
     })
 }
 

@@ -6,6 +6,7 @@ use super::{RunInfo, Series, TrendError};
 use crate::units::{format_pct, Scale, Unit};
 use plotters::coord::Shift;
 use plotters::prelude::*;
+use plotters::style::text_anchor::{HPos, Pos, VPos};
 use plotters::style::FontStyle;
 use sha2::{Digest, Sha256};
 use std::path::Path;
@@ -85,7 +86,7 @@ fn encode_png(rgb: &[u8], w: u32, h: u32) -> Result<Vec<u8>, png::EncodingError>
     let mut enc = png::Encoder::new(&mut out, w, h);
     enc.set_color(png::ColorType::Rgb);
     enc.set_depth(png::BitDepth::Eight);
-    enc.set_compression(png::Compression::Fast);
+    enc.set_compression(png::Compression::Default);
     let mut writer = enc.write_header()?;
     writer.write_image_data(rgb)?;
     writer.finish()?;
@@ -220,38 +221,72 @@ fn draw<DB: DrawingBackend>(
         }
         _ => {}
     }
+    // Many change points (a long drift shows as a staircase) get thin markers, and a label only
+    // where it does not run into the previous one.
+    let marker = if s.changes.len() > 8 {
+        CHANGE.mix(0.7).stroke_width(1)
+    } else {
+        CHANGE.stroke_width(2)
+    };
+    let plot_px = chart.plotting_area().dim_in_pixel().0.max(1) as f64;
+    let px_per_run = plot_px / n.max(1) as f64;
+    let mut next_free_px = f64::MIN;
+    let mut labels_px: Vec<f64> = Vec::new();
     for (k, c) in s.changes.iter().enumerate() {
         let x = c.point.index as f64 - 0.5;
-        // The label starts a little right of the marker so the line does not cross it.
-        let label_x = x + (n as f64 * 0.006).max(0.12);
-        let line = chart.draw_series(LineSeries::new(
-            [(x, y0 / f), (x, y1 / f)],
-            CHANGE.stroke_width(2),
-        ))?;
+        let line = chart.draw_series(LineSeries::new([(x, y0 / f), (x, y1 / f)], marker))?;
         if k == 0 {
-            line.label("change point").legend(|(x, y)| {
-                PathElement::new(vec![(x, y), (x + 18, y)], CHANGE.stroke_width(2))
-            });
+            let label = match s.changes.len() {
+                1 => "change point".to_string(),
+                k => format!("change points ({k})"),
+            };
+            line.label(label)
+                .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 18, y)], marker));
         }
+        let at_px = (x + 0.5) * px_per_run;
+        if at_px < next_free_px {
+            continue;
+        }
+        next_free_px = at_px + 58.0;
+        labels_px.push(at_px);
+        // A few pixels beside the marker so the line does not cross it; left of it near the edge.
+        let (dx, side) = if at_px + 50.0 > plot_px {
+            (-4.0, HPos::Right)
+        } else {
+            (4.0, HPos::Left)
+        };
         chart.draw_series(std::iter::once(Text::new(
             format_pct(c.point.relative),
-            (label_x, y1 / f - (y1 - y0) / f * 0.03),
-            (FONT, 14).into_font().color(&CHANGE.mix(1.0)).pos(
-                plotters::style::text_anchor::Pos::new(
-                    plotters::style::text_anchor::HPos::Left,
-                    plotters::style::text_anchor::VPos::Top,
-                ),
-            ),
+            (x + dx / px_per_run, y1 / f - (y1 - y0) / f * 0.03),
+            (FONT, 14)
+                .into_font()
+                .color(&CHANGE.mix(1.0))
+                .pos(Pos::new(side, VPos::Top)),
         )))?;
     }
     chart
         .configure_series_labels()
-        .position(SeriesLabelPosition::UpperLeft)
+        .position(legend_corner(&labels_px, plot_px))
         .background_style(WHITE.mix(0.85))
         .border_style(RGBColor(180, 180, 180))
         .label_font((FONT, 12))
         .draw()?;
     Ok(())
+}
+
+/// The upper corner whose side has fewer change labels, so the legend hides none of them.
+fn legend_corner(labels_px: &[f64], plot_px: f64) -> SeriesLabelPosition {
+    const LEGEND_PX: f64 = 250.0;
+    let left = labels_px.iter().filter(|&&x| x < LEGEND_PX).count();
+    let right = labels_px
+        .iter()
+        .filter(|&&x| x + 50.0 > plot_px - LEGEND_PX)
+        .count();
+    if left > right {
+        SeriesLabelPosition::UpperRight
+    } else {
+        SeriesLabelPosition::UpperLeft
+    }
 }
 
 /// A tick value with as many decimals as the axis range needs, and no more.
@@ -268,6 +303,22 @@ fn trim_number(v: f64, range: f64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn legend_moves_away_from_change_labels() {
+        assert!(matches!(
+            legend_corner(&[], 800.0),
+            SeriesLabelPosition::UpperLeft
+        ));
+        assert!(matches!(
+            legend_corner(&[120.0], 800.0),
+            SeriesLabelPosition::UpperRight
+        ));
+        assert!(matches!(
+            legend_corner(&[120.0, 700.0, 760.0], 800.0),
+            SeriesLabelPosition::UpperLeft
+        ));
+    }
 
     #[test]
     fn tick_labels_keep_enough_digits() {
