@@ -1,10 +1,37 @@
-//! `slogate trend`.
+//! `slogate trend`: plots, change points, an index page and a change list from the history.
 
+use super::history::DbArg;
+use crate::history::History;
+use crate::stats::changepoint;
+use crate::trend::{self, Options};
+use std::path::PathBuf;
 use std::process::ExitCode;
+use std::time::Instant;
 
 #[derive(clap::Args, Debug)]
-pub struct Args {}
+pub struct Args {
+    #[command(flatten)]
+    pub db: DbArg,
+    /// Output directory.
+    #[arg(short = 'o', long, default_value = "reports/trends")]
+    pub out: PathBuf,
+}
 
-pub fn exec(_args: Args) -> anyhow::Result<ExitCode> {
-    anyhow::bail!("`slogate trend` is not built yet")
+pub fn exec(args: Args) -> anyhow::Result<ExitCode> {
+    let started = Instant::now();
+    let h = History::open_existing(&args.db.db)?;
+    let mut t = trend::load(&h)?;
+    let opts = Options::default();
+    trend::analyse(&mut t, &changepoint::Config::default(), opts.threads);
+    let w = trend::write(&t, &args.out, &opts)?;
+    println!(
+        "{} runs, {} plots, {} change points in {:.1}s: {} and {}",
+        t.runs.len(),
+        w.plots,
+        w.changes,
+        started.elapsed().as_secs_f64(),
+        w.index.display(),
+        w.changes_md.display()
+    );
+    Ok(ExitCode::SUCCESS)
 }

@@ -1,0 +1,193 @@
+//! The two documents beside the plots: `index.html` (every plot, grouped by suite, benchmarks with
+//! the newest change point first) and `changes.md` (one line per change point).
+
+use super::{plot, short_commit, Change, Series, Trends};
+use crate::units::format_pct;
+use std::collections::BTreeMap;
+use std::fmt::Write;
+
+/// Static HTML; every name from the history is escaped.
+pub fn index_html(t: &Trends, (w, h): (u32, u32)) -> String {
+    let mut out = String::from(
+        "<!doctype html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>slogate trends</title>\n\
+         <style>body{font-family:sans-serif;margin:1.5em;max-width:1900px}img{max-width:100%;height:auto;border:1px solid #ddd}\
+         .plots{display:flex;flex-wrap:wrap;gap:12px}.change{color:#b35900}</style>\n</head>\n<body>\n<h1>Trends</h1>\n",
+    );
+    let changes: usize = t.series.iter().map(|s| s.changes.len()).sum();
+    let span = match (t.runs.first(), t.runs.last()) {
+        (Some(a), Some(b)) => format!(
+            " from {} to {}",
+            a.started_at.format("%Y-%m-%d"),
+            b.started_at.format("%Y-%m-%d")
+        ),
+        _ => String::new(),
+    };
+    let _ = writeln!(
+        out,
+        "<p>{} runs{span}, {} series, {changes} change points (<a href=\"changes.md\">list</a>).</p>",
+        t.runs.len(),
+        t.series.len()
+    );
+    for (suite, benches) in by_suite(t) {
+        let _ = writeln!(out, "<h2>{}</h2>", html(suite));
+        for series in benches {
+            let _ = writeln!(out, "<section>\n<h3>{}</h3>", html(&series[0].key));
+            for s in &series {
+                for c in &s.changes {
+                    let _ = writeln!(
+                        out,
+                        "<p class=\"change\">{}: {}</p>",
+                        html(&s.metric),
+                        html(&describe(t, s, c))
+                    );
+                }
+            }
+            out.push_str("<div class=\"plots\">\n");
+            for s in &series {
+                let stem = html(&plot::file_stem(s));
+                let _ = writeln!(
+                    out,
+                    "<a href=\"plots/{stem}.svg\"><img src=\"plots/{stem}.png\" width=\"{w}\" height=\"{h}\" \
+                     loading=\"lazy\" alt=\"{} {}\"></a>",
+                    html(&s.key),
+                    html(&s.metric)
+                );
+            }
+            out.push_str("</div>\n</section>\n");
+        }
+    }
+    out.push_str("</body>\n</html>\n");
+    out
+}
+
+/// Suites in name order; inside each, benchmarks (all their metrics' series together) with the
+/// newest change point first, then by key.
+fn by_suite(t: &Trends) -> BTreeMap<&str, Vec<Vec<&Series>>> {
+    let mut benches: BTreeMap<(&str, &str), Vec<&Series>> = BTreeMap::new();
+    for s in &t.series {
+        benches.entry((&s.suite, &s.key)).or_default().push(s);
+    }
+    let mut suites: BTreeMap<&str, Vec<Vec<&Series>>> = BTreeMap::new();
+    for ((suite, _), series) in benches {
+        suites.entry(suite).or_default().push(series);
+    }
+    for list in suites.values_mut() {
+        list.sort_by_key(|series| {
+            std::cmp::Reverse(
+                series
+                    .iter()
+                    .flat_map(|s| s.changes.iter().map(|c| c.after_run))
+                    .max(),
+            )
+        });
+    }
+    suites
+}
+
+/// `+8.1% (regression) between abc1234 (2026-10-03) and def5678 (2026-10-04), confidence 99.5%`.
+fn describe(t: &Trends, s: &Series, c: &Change) -> String {
+    let (before, after) = (&t.runs[c.before_run], &t.runs[c.after_run]);
+    let worse = (c.point.relative > 0.0) == s.rise_is_worse();
+    format!(
+        "{} ({}) between {} ({}) and {} ({}), confidence {:.1}%",
+        format_pct(c.point.relative),
+        if worse { "regression" } else { "improvement" },
+        short_commit(before),
+        before.started_at.format("%Y-%m-%d"),
+        short_commit(after),
+        after.started_at.format("%Y-%m-%d"),
+        c.point.confidence() * 100.0
+    )
+}
+
+/// One line per change point, newest first.
+pub fn changes_md(t: &Trends) -> String {
+    let mut all: Vec<(&Series, &Change)> = t
+        .series
+        .iter()
+        .flat_map(|s| s.changes.iter().map(move |c| (s, c)))
+        .collect();
+    all.sort_by(|a, b| {
+        (b.1.after_run, &a.0.key, &a.0.metric).cmp(&(a.1.after_run, &b.0.key, &b.0.metric))
+    });
+    let mut out = String::from("# Change points\n\n");
+    if all.is_empty() {
+        let _ = writeln!(out, "No change points in {} runs.", t.runs.len());
+    }
+    for (s, c) in all {
+        let before = &t.runs[c.before_run];
+        let after = &t.runs[c.after_run];
+        let _ = writeln!(
+            out,
+            "- {} · {} · {} · {}..{} · confidence {:.1}%",
+            md(&s.key),
+            md(&s.metric),
+            md(&format!(
+                "{} {}",
+                format_pct(c.point.relative),
+                if (c.point.relative > 0.0) == s.rise_is_worse() {
+                    "(regression)"
+                } else {
+                    "(improvement)"
+                }
+            )),
+            md(&short_commit(before)),
+            md(&short_commit(after)),
+            c.point.confidence() * 100.0
+        );
+    }
+    out
+}
+
+fn html(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for ch in s.chars() {
+        match ch {
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '&' => out.push_str("&amp;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// Markdown-safe text: no raw `<`, `|` or `@` (no HTML, no table breaks, no mentions), and
+/// emphasis, link and code characters backslash-escaped.
+fn md(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for ch in s.chars() {
+        match ch {
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '&' => out.push_str("&amp;"),
+            '|' => out.push_str("&#124;"),
+            '@' => out.push_str("&#64;"),
+            '\n' | '\r' => out.push(' '),
+            '\\' | '`' | '*' | '_' | '[' | ']' | '#' | '~' | '!' | '(' | ')' => {
+                out.push('\\');
+                out.push(ch);
+            }
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn escapes_names() {
+        assert_eq!(html("a<b>&\"c\""), "a&lt;b&gt;&amp;&quot;c&quot;");
+        let m = md("s/x[a=<b>|@team_*]");
+        assert!(
+            !m.contains('<') && !m.contains('|') && !m.contains('@'),
+            "{m}"
+        );
+        assert_eq!(md("a_b"), "a\\_b");
+    }
+}

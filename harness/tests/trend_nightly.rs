@@ -1,0 +1,163 @@
+//! Sixty synthetic nightly runs with a planted +8% step (one benchmark's execution time, from night
+//! 35) and a slow memory drift (+0.3% a night from night 20 in another): `trend` must report both
+//! at the right commits and draw them; `slo suggest` must propose limits from the recent level.
+
+mod history_support;
+
+use assert_cmd::Command;
+use history_support::{commit, key, write_nights, Plan};
+use slogate::slo::threshold::parse_threshold;
+
+const STEP_BENCH: usize = 1;
+const DRIFT_BENCH: usize = 2;
+
+fn level(bench: usize, metric: &str, run: usize) -> f64 {
+    match (bench, metric) {
+        (STEP_BENCH, "execution_time") if run >= 35 => 1.08,
+        (DRIFT_BENCH, "max_rss_usage") if run >= 20 => 1.0 + 0.003 * (run - 19) as f64,
+        _ => 1.0,
+    }
+}
+
+fn short(run: usize) -> String {
+    commit(run)[..7].to_string()
+}
+
+#[test]
+fn trend_finds_planted_step_and_drift_and_draws_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let files = write_nights(&Plan::small(60, 6), &dir.path().join("in"), &level);
+    let db = dir.path().join("h.sqlite");
+    Command::cargo_bin("slogate")
+        .unwrap()
+        .args(["history", "add", "--db"])
+        .arg(&db)
+        .args(&files)
+        .assert()
+        .success();
+    let out = dir.path().join("trends");
+    Command::cargo_bin("slogate")
+        .unwrap()
+        .args(["trend", "--db"])
+        .arg(&db)
+        .arg("-o")
+        .arg(&out)
+        .assert()
+        .success()
+        .stdout(predicates::str::contains("60 runs, 12 plots"));
+
+    let changes = std::fs::read_to_string(out.join("changes.md")).unwrap();
+    println!("{changes}");
+    let lines_for = |bench: usize, metric: &str| -> Vec<String> {
+        let k = key(bench).replace('[', "\\[").replace(']', "\\]");
+        changes
+            .lines()
+            .filter(|l| l.starts_with(&format!("- {k} · {}", metric.replace('_', "\\_"))))
+            .map(str::to_string)
+            .collect()
+    };
+    let step = lines_for(STEP_BENCH, "execution_time");
+    assert_eq!(step.len(), 1, "{changes}");
+    assert!(
+        (34..=36).any(|r| step[0].contains(&format!("{}..{}", short(r - 1), short(r)))),
+        "step not at night 35: {}",
+        step[0]
+    );
+    assert!(
+        (step[0].contains("+8.") || step[0].contains("+7.")) && step[0].contains("regression"),
+        "{}",
+        step[0]
+    );
+    let drift = lines_for(DRIFT_BENCH, "max_rss_usage");
+    assert!(!drift.is_empty(), "drift not reported:\n{changes}");
+    for l in &drift {
+        assert!(
+            (20..60).any(|r| l.contains(&format!("..{} ", short(r)))),
+            "drift change outside the drifting stretch: {l}"
+        );
+    }
+    assert!(!changes.contains('<') && !changes.contains('|') && !changes.contains('@'));
+
+    // Plots: valid PNGs of the configured size, and SVGs, for every series.
+    let plots: Vec<_> = std::fs::read_dir(out.join("plots"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    let pngs: Vec<_> = plots
+        .iter()
+        .filter(|p| p.extension().unwrap() == "png")
+        .collect();
+    assert_eq!(pngs.len(), 12);
+    assert_eq!(plots.len(), 24);
+    for p in &pngs {
+        let bytes = std::fs::read(p).unwrap();
+        assert_eq!(&bytes[..8], b"\x89PNG\r\n\x1a\n", "{}", p.display());
+        let (w, h) = (
+            u32::from_be_bytes(bytes[16..20].try_into().unwrap()),
+            u32::from_be_bytes(bytes[20..24].try_into().unwrap()),
+        );
+        assert_eq!((w, h), (900, 420));
+        assert!(
+            bytes.len() > 15_000,
+            "{} is only {} bytes",
+            p.display(),
+            bytes.len()
+        );
+    }
+    let step_svg = plots
+        .iter()
+        .find(|p| {
+            let n = p.file_name().unwrap().to_string_lossy().to_string();
+            n.starts_with("suite1_bench001") && n.contains("execution_time") && n.ends_with(".svg")
+        })
+        .expect("the step's SVG");
+    let svg = std::fs::read_to_string(step_svg).unwrap();
+    assert!(
+        svg.contains("execution_time (ms)") && svg.contains("change point"),
+        "axis title and legend"
+    );
+    assert!(
+        svg.contains("SLO: execution_time &lt; 2.83 ms")
+            || svg.contains("SLO: execution_time < 2.83 ms")
+    );
+
+    // The index puts the benchmark with a change point first in its suite.
+    let index = std::fs::read_to_string(out.join("index.html")).unwrap();
+    let pos = |b: usize| {
+        index
+            .find(&format!("<h3>{}</h3>", key(b)))
+            .expect("benchmark listed")
+    };
+    assert!(
+        pos(STEP_BENCH) < pos(4),
+        "suite1: bench001 (changed) before bench004"
+    );
+    assert!(
+        pos(DRIFT_BENCH) < pos(5),
+        "suite2: bench002 (changed) before bench005"
+    );
+
+    // SLO suggestions come from the level after the step.
+    let out = Command::cargo_bin("slogate")
+        .unwrap()
+        .args(["slo", "suggest", "--db"])
+        .arg(&db)
+        .assert()
+        .success();
+    let text = String::from_utf8_lossy(&out.get_output().stdout).to_string();
+    println!("{text}");
+    let section = text
+        .split(&format!("# {}", key(STEP_BENCH)))
+        .nth(1)
+        .expect("step benchmark");
+    let line = section
+        .lines()
+        .find(|l| l.starts_with("execution_time <"))
+        .unwrap();
+    let th = parse_threshold(line).unwrap();
+    let after_step = 2.5e6 * 1.01 * 1.08;
+    assert!(
+        th.limit > after_step * 1.04 && th.limit < after_step * 1.2,
+        "{line}"
+    );
+}
