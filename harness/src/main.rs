@@ -5,6 +5,11 @@ use clap::Parser;
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
+    // Output piped into `head` should end quietly, as for any Unix tool, not panic on EPIPE.
+    // SAFETY: called before any thread starts; restoring the default disposition of one signal.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
     let cli = slogate::cli::Cli::parse();
     match slogate::cli::dispatch(cli) {
         Ok(code) => code,

@@ -2,6 +2,7 @@
 //! the newest change point first) and `changes.md` (one line per change point).
 
 use super::{plot, short_commit, Change, Series, Trends};
+use crate::report::escape::markdown_text;
 use crate::units::format_pct;
 use std::collections::BTreeMap;
 use std::fmt::Write;
@@ -120,9 +121,9 @@ pub fn changes_md(t: &Trends) -> String {
         let _ = writeln!(
             out,
             "- {} · {} · {} · {}..{} · confidence {:.1}%",
-            md(&s.key),
-            md(&s.metric),
-            md(&format!(
+            markdown_text(&s.key),
+            markdown_text(&s.metric),
+            markdown_text(&format!(
                 "{} {}",
                 format_pct(c.point.relative),
                 if (c.point.relative > 0.0) == s.rise_is_worse() {
@@ -131,8 +132,8 @@ pub fn changes_md(t: &Trends) -> String {
                     "(improvement)"
                 }
             )),
-            md(&short_commit(before)),
-            md(&short_commit(after)),
+            markdown_text(&short_commit(before)),
+            markdown_text(&short_commit(after)),
             c.point.confidence() * 100.0
         );
     }
@@ -154,28 +155,6 @@ fn html(s: &str) -> String {
     out
 }
 
-/// Markdown-safe text: no raw `<`, `|` or `@` (no HTML, no table breaks, no mentions), and
-/// emphasis, link and code characters backslash-escaped.
-fn md(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for ch in s.chars() {
-        match ch {
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '&' => out.push_str("&amp;"),
-            '|' => out.push_str("&#124;"),
-            '@' => out.push_str("&#64;"),
-            '\n' | '\r' => out.push(' '),
-            '\\' | '`' | '*' | '_' | '[' | ']' | '#' | '~' | '!' | '(' | ')' => {
-                out.push('\\');
-                out.push(ch);
-            }
-            c => out.push(c),
-        }
-    }
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -183,11 +162,5 @@ mod tests {
     #[test]
     fn escapes_names() {
         assert_eq!(html("a<b>&\"c\""), "a&lt;b&gt;&amp;&quot;c&quot;");
-        let m = md("s/x[a=<b>|@team_*]");
-        assert!(
-            !m.contains('<') && !m.contains('|') && !m.contains('@'),
-            "{m}"
-        );
-        assert_eq!(md("a_b"), "a\\_b");
     }
 }
