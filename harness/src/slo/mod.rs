@@ -1,3 +1,4 @@
 //! SLOs: the threshold grammar and its evaluation.
 
 pub mod threshold;
+pub mod verdict;
