@@ -517,3 +517,6 @@ fn summarise(benchmarks: &[BenchmarkComparison]) -> Summary {
     }
     s
 }
+
+#[cfg(test)]
+mod tests;
