@@ -107,7 +107,10 @@ pub fn gate(c: &Comparison, fail_on: &FailOn) -> GateResult {
         }
         if fail_on.regression {
             for m in &b.metrics {
-                if let Some(ch) = m.change.filter(|ch| ch.verdict == ChangeVerdict::Regression) {
+                if let Some(ch) = m
+                    .change
+                    .filter(|ch| ch.verdict == ChangeVerdict::Regression)
+                {
                     reasons.push(format!(
                         "{}: {} regressed by {}",
                         b.key,
@@ -130,12 +133,19 @@ mod tests {
 
     #[test]
     fn parses_conditions() {
-        assert_eq!("breach,uncertain,missing".parse::<FailOn>().unwrap(), FailOn::default());
+        assert_eq!(
+            "breach,uncertain,missing".parse::<FailOn>().unwrap(),
+            FailOn::default()
+        );
         let all: FailOn = "breach, uncertain,regression,missing".parse().unwrap();
         assert!(all.regression && all.missing);
         assert_eq!(all.to_string(), "breach,uncertain,regression,missing");
         let none: FailOn = "none".parse().unwrap();
         assert!(!none.breach && !none.missing);
-        assert!("breech".parse::<FailOn>().unwrap_err().to_string().contains("breech"));
+        assert!("breech"
+            .parse::<FailOn>()
+            .unwrap_err()
+            .to_string()
+            .contains("breech"));
     }
 }

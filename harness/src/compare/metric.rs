@@ -19,7 +19,12 @@ pub enum Side {
 /// FNV-1a then a SplitMix64 finaliser: stable across platforms and releases.
 pub fn stream_seed(seed: u64, key: &str, metric: &str, side: Side) -> u64 {
     let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    for b in key.bytes().chain([0]).chain(metric.bytes()).chain([0, side as u8]) {
+    for b in key
+        .bytes()
+        .chain([0])
+        .chain(metric.bytes())
+        .chain([0, side as u8])
+    {
         h = (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
     }
     let mut z = h ^ seed.wrapping_mul(0x9e37_79b9_7f4a_7c15);
@@ -215,7 +220,12 @@ pub fn change(
             base.summary(base_samples),
             opts.confidence,
         )
-        .unwrap_or((cand.estimate.point / base.estimate.point, 0.0, f64::MAX, 1.0));
+        .unwrap_or((
+            cand.estimate.point / base.estimate.point,
+            0.0,
+            f64::MAX,
+            1.0,
+        ));
         (r, lo, hi, p)
     };
     let too_few = base.too_few() || cand.too_few();
@@ -283,7 +293,11 @@ mod tests {
 
     #[test]
     fn estimate_is_the_mean_with_an_interval_around_it() {
-        let m = samples((0..20).map(|i| vec![100.0 + i as f64, 101.0 + i as f64, 99.0 + i as f64]).collect());
+        let m = samples(
+            (0..20)
+                .map(|i| vec![100.0 + i as f64, 101.0 + i as f64, 99.0 + i as f64])
+                .collect(),
+        );
         let s = stats(&m, 5);
         assert!((s.estimate.point - 109.5).abs() < 1e-9);
         assert!(s.estimate.low < 109.5 && s.estimate.high > 109.5);
@@ -305,14 +319,18 @@ mod tests {
     #[test]
     fn paired_change_uses_pair_ratios() {
         // Drift shared by each pair cancels out: every pair is exactly +10%.
-        let base: Vec<Vec<f64>> = (0..10).map(|i| vec![100.0 * (1.0 + 0.05 * i as f64)]).collect();
+        let base: Vec<Vec<f64>> = (0..10)
+            .map(|i| vec![100.0 * (1.0 + 0.05 * i as f64)])
+            .collect();
         let cand: Vec<Vec<f64>> = base.iter().map(|p| vec![p[0] * 1.1]).collect();
         let (bm, cm) = (samples(base), samples(cand));
         let (b, c) = (stats(&bm, 1), stats(&cm, 2));
         let mut buf = vec![];
         let p = change(&b, &bm, &c, &cm, true, 0.05, OPTS, 3, &mut buf).unwrap();
         assert!((p.change.ratio - 1.1).abs() < 1e-9);
-        assert!((p.change.ratio_low - 1.1).abs() < 1e-9 && (p.change.ratio_high - 1.1).abs() < 1e-9);
+        assert!(
+            (p.change.ratio_low - 1.1).abs() < 1e-9 && (p.change.ratio_high - 1.1).abs() < 1e-9
+        );
         assert!(p.change.p_value < 0.01, "{}", p.change.p_value);
         // Unpaired, the drift makes the same data inconclusive.
         let u = change(&b, &bm, &c, &cm, false, 0.05, OPTS, 3, &mut buf).unwrap();
@@ -334,11 +352,26 @@ mod tests {
             too_few: false,
             noisy: false,
         };
-        assert_eq!(verdict(&mk(1.06, 1.1, 0.01), false, 0.05), ChangeVerdict::Regression);
-        assert_eq!(verdict(&mk(1.06, 1.1, 0.01), true, 0.05), ChangeVerdict::Improvement);
-        assert_eq!(verdict(&mk(1.04, 1.1, 0.01), false, 0.05), ChangeVerdict::Same);
-        assert_eq!(verdict(&mk(1.06, 1.1, 0.2), false, 0.05), ChangeVerdict::Same);
-        assert_eq!(verdict(&mk(0.8, 0.9, 0.01), false, 0.05), ChangeVerdict::Improvement);
+        assert_eq!(
+            verdict(&mk(1.06, 1.1, 0.01), false, 0.05),
+            ChangeVerdict::Regression
+        );
+        assert_eq!(
+            verdict(&mk(1.06, 1.1, 0.01), true, 0.05),
+            ChangeVerdict::Improvement
+        );
+        assert_eq!(
+            verdict(&mk(1.04, 1.1, 0.01), false, 0.05),
+            ChangeVerdict::Same
+        );
+        assert_eq!(
+            verdict(&mk(1.06, 1.1, 0.2), false, 0.05),
+            ChangeVerdict::Same
+        );
+        assert_eq!(
+            verdict(&mk(0.8, 0.9, 0.01), false, 0.05),
+            ChangeVerdict::Improvement
+        );
         let mut few = mk(1.06, 1.1, 0.01);
         few.too_few = true;
         assert_eq!(verdict(&few, false, 0.05), ChangeVerdict::Unstable);

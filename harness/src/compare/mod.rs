@@ -74,12 +74,23 @@ struct Pending {
     warnings: Vec<String>,
 }
 
-pub fn compare(baseline: &ResultsFile, candidate: &ResultsFile, opts: &CompareOptions) -> Comparison {
-    let paired = matches!((&baseline.meta.pairing, &candidate.meta.pairing), (Some(a), Some(b)) if a == b);
-    let base: HashMap<&str, &BenchmarkResult> =
-        baseline.benchmarks.iter().map(|b| (b.key.as_str(), b)).collect();
-    let cand: HashMap<&str, &BenchmarkResult> =
-        candidate.benchmarks.iter().map(|b| (b.key.as_str(), b)).collect();
+pub fn compare(
+    baseline: &ResultsFile,
+    candidate: &ResultsFile,
+    opts: &CompareOptions,
+) -> Comparison {
+    let paired =
+        matches!((&baseline.meta.pairing, &candidate.meta.pairing), (Some(a), Some(b)) if a == b);
+    let base: HashMap<&str, &BenchmarkResult> = baseline
+        .benchmarks
+        .iter()
+        .map(|b| (b.key.as_str(), b))
+        .collect();
+    let cand: HashMap<&str, &BenchmarkResult> = candidate
+        .benchmarks
+        .iter()
+        .map(|b| (b.key.as_str(), b))
+        .collect();
     let keys: Vec<&str> = base
         .keys()
         .chain(cand.keys())
@@ -261,7 +272,9 @@ impl Context<'_> {
                 _ => None,
             };
             let samples = c.as_ref().or(b.as_ref()).map(|(_, m)| *m).or_else(|| {
-                base.iter().chain(cand.iter()).find_map(|r| r.metrics.get(name))
+                base.iter()
+                    .chain(cand.iter())
+                    .find_map(|r| r.metrics.get(name))
             });
             let samples = samples.expect("metric from one side");
             metrics.push(MetricComparison {
@@ -285,7 +298,13 @@ impl Context<'_> {
             let (extra_overhead, extra_thresholds): (Vec<&String>, Vec<&String>) =
                 extra.partition(|l| l.contains('['));
             for line in c.thresholds.iter().chain(extra_thresholds) {
-                slos.push(slos::threshold_check(key, line, &estimates, self.cut, &mut warnings));
+                slos.push(slos::threshold_check(
+                    key,
+                    line,
+                    &estimates,
+                    self.cut,
+                    &mut warnings,
+                ));
             }
             for line in c.overhead.iter().chain(extra_overhead) {
                 match slos::parse_overhead_line(key, line, &mut warnings) {
@@ -354,7 +373,11 @@ fn status_reason(b: &BenchmarkResult) -> String {
 fn finish(b: &mut BenchmarkComparison, uncertain_fails: bool) {
     let checks = || b.slos.iter().chain(&b.overhead).map(|c| c.verdict);
     let has = |v: SloVerdict| checks().any(|c| c == v);
-    let changed = |v: ChangeVerdict| b.metrics.iter().any(|m| m.change.is_some_and(|c| c.verdict == v));
+    let changed = |v: ChangeVerdict| {
+        b.metrics
+            .iter()
+            .any(|m| m.change.is_some_and(|c| c.verdict == v))
+    };
     let failed = b.presence == Presence::Missing
         || matches!(
             b.candidate_status,
@@ -380,7 +403,11 @@ fn finish(b: &mut BenchmarkComparison, uncertain_fails: bool) {
 
 fn side_info(f: &ResultsFile, default_label: &str, file: &Option<String>) -> SideInfo {
     SideInfo {
-        label: f.meta.side.clone().unwrap_or_else(|| default_label.to_string()),
+        label: f
+            .meta
+            .side
+            .clone()
+            .unwrap_or_else(|| default_label.to_string()),
         branch: f.meta.git.as_ref().and_then(|g| g.branch.clone()),
         commit: f.meta.git.as_ref().map(|g| g.commit.clone()),
         dirty: f.meta.git.as_ref().is_some_and(|g| g.dirty),
@@ -404,7 +431,9 @@ fn side_warnings(base: &ResultsFile, cand: &ResultsFile, opts: &CompareOptions) 
     }
     for (name, f) in [("baseline", base), ("candidate", cand)] {
         if f.meta.interrupted {
-            w.push(format!("the {name} run was interrupted: its results are incomplete"));
+            w.push(format!(
+                "the {name} run was interrupted: its results are incomplete"
+            ));
         }
         if let Some(t) = f.meta.noise.as_ref().and_then(|n| n.supported_threshold) {
             if t > opts.noise_threshold {
@@ -445,12 +474,21 @@ fn data_warnings(benchmarks: &[BenchmarkComparison]) -> Vec<String> {
         .map(|b| b.key.as_str())
         .collect();
     if !missing.is_empty() {
-        let shown = missing.iter().take(WARNING_LIST).copied().collect::<Vec<_>>().join(", ");
+        let shown = missing
+            .iter()
+            .take(WARNING_LIST)
+            .copied()
+            .collect::<Vec<_>>()
+            .join(", ");
         let more = missing.len().saturating_sub(WARNING_LIST);
         w.push(format!(
             "{} benchmark(s) of the baseline are missing from the candidate: {shown}{}",
             missing.len(),
-            if more > 0 { format!(" and {more} more") } else { String::new() }
+            if more > 0 {
+                format!(" and {more} more")
+            } else {
+                String::new()
+            }
         ));
     }
     w
@@ -502,8 +540,11 @@ fn summarise(benchmarks: &[BenchmarkComparison]) -> Summary {
     };
     for b in benchmarks {
         let has = |v: SloVerdict| b.slos.iter().chain(&b.overhead).any(|c| c.verdict == v);
-        let changed =
-            |v: ChangeVerdict| b.metrics.iter().any(|m| m.change.is_some_and(|c| c.verdict == v));
+        let changed = |v: ChangeVerdict| {
+            b.metrics
+                .iter()
+                .any(|m| m.change.is_some_and(|c| c.verdict == v))
+        };
         s.failed += usize::from(b.section == Section::Failed);
         s.passed += usize::from(b.section == Section::Pass);
         s.breaches += usize::from(has(SloVerdict::Breach));

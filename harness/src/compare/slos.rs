@@ -26,8 +26,13 @@ fn no_data(line: &str, metric: &str, limit: f64, unit: Unit, scale: Scale) -> Sl
 
 /// A line that does not parse: reported as a warning and a no-data check (it cannot pass).
 fn unparsable(key: &str, line: &str, message: String, warnings: &mut Vec<String>) -> SloCheck {
-    warnings.push(format!("benchmark `{key}`: SLO line `{line}` does not parse: {message}"));
-    let metric = line.split(|c: char| !(c.is_alphanumeric() || c == '_')).next().unwrap_or("");
+    warnings.push(format!(
+        "benchmark `{key}`: SLO line `{line}` does not parse: {message}"
+    ));
+    let metric = line
+        .split(|c: char| !(c.is_alphanumeric() || c == '_'))
+        .next()
+        .unwrap_or("");
     let unit = known_metric_unit(metric).unwrap_or(Unit::Count);
     no_data(line, metric, 0.0, unit, Scale::auto(unit, 0.0))
 }

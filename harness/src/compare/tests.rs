@@ -99,8 +99,17 @@ fn identical_data_flags_nothing() {
     let f = suite(1, 30, 1.0, 1.0, 0.03);
     let c = compare(&f, &f, &CompareOptions::default());
     assert_eq!(verdicts(&c).len(), 60);
-    assert!(verdicts(&c).iter().all(|v| *v == ChangeVerdict::Same), "{:?}", verdicts(&c));
-    assert!(c.shifts.is_empty() && c.warnings.is_empty(), "{:?} {:?}", c.shifts, c.warnings);
+    assert!(
+        verdicts(&c).iter().all(|v| *v == ChangeVerdict::Same),
+        "{:?}",
+        verdicts(&c)
+    );
+    assert!(
+        c.shifts.is_empty() && c.warnings.is_empty(),
+        "{:?} {:?}",
+        c.shifts,
+        c.warnings
+    );
     assert_eq!(c.summary.passed, 30);
     for m in c.benchmarks.iter().flat_map(|b| &b.metrics) {
         let ch = m.change.unwrap();
@@ -119,9 +128,18 @@ fn ten_percent_slower_is_a_regression_with_its_interval() {
     cand.benchmarks[3] = slow.benchmarks[3].clone();
     let c = compare(&base, &cand, &CompareOptions::default());
     let b = &c.benchmarks[3];
-    let ch = b.metrics.iter().find(|m| m.metric == "execution_time").unwrap().change.unwrap();
+    let ch = b
+        .metrics
+        .iter()
+        .find(|m| m.metric == "execution_time")
+        .unwrap()
+        .change
+        .unwrap();
     assert_eq!(ch.verdict, ChangeVerdict::Regression, "{ch:?}");
-    assert!(ch.ratio_low > 1.05 && ch.ratio_high < 1.15 && (ch.ratio - 1.1).abs() < 0.02, "{ch:?}");
+    assert!(
+        ch.ratio_low > 1.05 && ch.ratio_high < 1.15 && (ch.ratio - 1.1).abs() < 0.02,
+        "{ch:?}"
+    );
     assert!(ch.q_value <= 0.05);
     assert_eq!(b.section, Section::Regression);
     assert_eq!(c.summary.regressions, 1);
@@ -129,7 +147,10 @@ fn ten_percent_slower_is_a_regression_with_its_interval() {
     // Regressions fail the gate only when asked.
     assert!(gate(&c, &FailOn::default()).passed);
     let g = gate(&c, &"regression".parse().unwrap());
-    assert!(!g.passed && g.reasons[0].contains("s/b03") && g.reasons[0].contains("regressed by +"), "{g:?}");
+    assert!(
+        !g.passed && g.reasons[0].contains("s/b03") && g.reasons[0].contains("regressed by +"),
+        "{g:?}"
+    );
     // The interval reaches the JSON every renderer reads.
     let json = serde_json::to_value(&c).unwrap();
     let change = &json["benchmarks"][3]["metrics"][0]["change"];
@@ -155,7 +176,10 @@ fn a_a_comparisons_rarely_flag() {
         with_zero_threshold += usize::from(flagged(&compare(&a, &b, &zero)) > 0);
     }
     assert_eq!(with_default, 0);
-    assert!(with_zero_threshold <= 3, "{with_zero_threshold} of 50 A/A reports flagged");
+    assert!(
+        with_zero_threshold <= 3,
+        "{with_zero_threshold} of 50 A/A reports flagged"
+    );
 }
 
 #[test]
@@ -163,7 +187,9 @@ fn noisy_identical_code_is_same_or_unstable_never_flagged() {
     // Few processes, wildly dispersed: never a flag.
     let mut rng = ChaCha8Rng::seed_from_u64(9);
     let mut few = |m: f64| -> Vec<Vec<f64>> {
-        (0..3).map(|_| vec![m * (1.0 + 0.3 * normal(&mut rng)).abs()]).collect()
+        (0..3)
+            .map(|_| vec![m * (1.0 + 0.3 * normal(&mut rng)).abs()])
+            .collect()
     };
     let base = file(vec![bench("s/x", few(100.0), vec![])]);
     let cand = file(vec![bench("s/x", few(100.0), vec![])]);
@@ -189,7 +215,10 @@ fn systematic_memory_shift_is_said_once() {
     assert_eq!(c.shifts.len(), 1, "{:?}", c.shifts);
     let s = &c.shifts[0];
     assert_eq!((s.metric.as_str(), s.total), ("max_rss_usage", 20));
-    assert!(s.moved >= 14 && (s.median_change - 0.045).abs() < 0.005, "{s:?}");
+    assert!(
+        s.moved >= 14 && (s.median_change - 0.045).abs() < 0.005,
+        "{s:?}"
+    );
 }
 
 fn with_slos(mut b: BenchmarkResult, lines: &[&str]) -> BenchmarkResult {
@@ -206,7 +235,10 @@ fn slo_verdicts_and_sections() {
     let just_above = format!("execution_time < {} ns", (mean * 1.0005).round());
     let b = bench("s/x", t, m);
     let cand = file(vec![
-        with_slos(b.clone(), &["execution_time < 0.13 ms", "max_rss_usage < 43.5 MB"]),
+        with_slos(
+            b.clone(),
+            &["execution_time < 0.13 ms", "max_rss_usage < 43.5 MB"],
+        ),
         with_slos(rename(&b, "s/breach"), &["execution_time < 90 us"]),
         with_slos(rename(&b, "s/uncertain"), &[just_above.as_str()]),
         with_slos(rename(&b, "s/nodata"), &["allocs_per_op < 3"]),
@@ -226,8 +258,15 @@ fn slo_verdicts_and_sections() {
     assert_eq!(by("s/nodata").slos[0].verdict, SloVerdict::NoData);
     assert_eq!(by("s/nodata").section, Section::Failed);
     assert_eq!(by("s/bad").slos[0].verdict, SloVerdict::NoData);
-    assert!(c.warnings.iter().any(|w| w.contains("does not parse")), "{:?}", c.warnings);
-    assert_eq!((c.summary.breaches, c.summary.uncertain, c.summary.near), (1, 1, 1));
+    assert!(
+        c.warnings.iter().any(|w| w.contains("does not parse")),
+        "{:?}",
+        c.warnings
+    );
+    assert_eq!(
+        (c.summary.breaches, c.summary.uncertain, c.summary.near),
+        (1, 1, 1)
+    );
     let g = gate(&c, &FailOn::default());
     assert_eq!(g.reasons.len(), 4, "{g:?}");
     // Uncertain not failing: the near section, and the gate lets it through.
@@ -236,14 +275,25 @@ fn slo_verdicts_and_sections() {
         ..CompareOptions::default()
     };
     let c = compare(&cand, &cand, &lenient);
-    let u = c.benchmarks.iter().find(|b| b.key == "s/uncertain").unwrap();
+    let u = c
+        .benchmarks
+        .iter()
+        .find(|b| b.key == "s/uncertain")
+        .unwrap();
     assert_eq!(u.section, Section::Near);
 }
 
 fn rename(b: &BenchmarkResult, key: &str) -> BenchmarkResult {
     let mut b = b.clone();
     b.key = key.into();
-    b.scenario = key.split('/').nth(1).unwrap().split('[').next().unwrap().into();
+    b.scenario = key
+        .split('/')
+        .nth(1)
+        .unwrap()
+        .split('[')
+        .next()
+        .unwrap()
+        .into();
     b
 }
 
@@ -277,11 +327,24 @@ fn overhead_lines_compare_with_the_sibling_variant() {
     assert!((near.margin.unwrap() - (103.5 / 105.0 - 1.0)).abs() < 0.005);
     let e = near.estimate.unwrap();
     assert!(e.low < e.point && e.point < e.high && e.high < near.limit);
-    assert_eq!(check("s/x[fanout=2,profiler=on]").verdict, SloVerdict::Breach);
-    assert_eq!(check("s/x[fanout=3,profiler=on]").verdict, SloVerdict::NoData);
-    assert_eq!(check("s/y[fanout=1,profiler=on]").verdict, SloVerdict::Comfortable);
+    assert_eq!(
+        check("s/x[fanout=2,profiler=on]").verdict,
+        SloVerdict::Breach
+    );
+    assert_eq!(
+        check("s/x[fanout=3,profiler=on]").verdict,
+        SloVerdict::NoData
+    );
+    assert_eq!(
+        check("s/y[fanout=1,profiler=on]").verdict,
+        SloVerdict::Comfortable
+    );
     // The reference variants themselves carry no overhead check.
-    let off = c.benchmarks.iter().find(|b| b.key == "s/x[fanout=1,profiler=off]").unwrap();
+    let off = c
+        .benchmarks
+        .iter()
+        .find(|b| b.key == "s/x[fanout=1,profiler=off]")
+        .unwrap();
     assert!(off.overhead.is_empty());
 }
 
@@ -308,15 +371,24 @@ fn missing_failed_and_new_benchmarks_never_pass() {
     let failed = by("s/b01");
     assert_eq!(failed.section, Section::Failed);
     let reason = failed.reason.as_deref().unwrap();
-    assert!(reason.contains("failed: exit code 3") && reason.contains("Traceback: boom"), "{reason}");
+    assert!(
+        reason.contains("failed: exit code 3") && reason.contains("Traceback: boom"),
+        "{reason}"
+    );
     assert!(failed.metrics.iter().all(|m| m.change.is_none()));
     assert!(by("s/b02").reason.as_deref().unwrap().contains("5.000GB"));
     assert_eq!(by("s/b03").presence, Presence::Missing);
     assert_eq!(by("s/b03").section, Section::Failed);
     assert_eq!(by("s/new").presence, Presence::New);
     assert_eq!(by("s/new").section, Section::Pass);
-    assert_eq!((c.summary.failed, c.summary.missing, c.summary.new), (3, 1, 1));
-    assert!(c.warnings.iter().any(|w| w.contains("missing from the candidate: s/b03")));
+    assert_eq!(
+        (c.summary.failed, c.summary.missing, c.summary.new),
+        (3, 1, 1)
+    );
+    assert!(c
+        .warnings
+        .iter()
+        .any(|w| w.contains("missing from the candidate: s/b03")));
     let g = gate(&c, &FailOn::default());
     assert!(!g.passed);
     assert_eq!(g.reasons.len(), 3, "{g:?}");
@@ -328,7 +400,10 @@ fn missing_failed_and_new_benchmarks_never_pass() {
     let cand = suite(21, 2, 1.0, 1.0, 0.01);
     let c = compare(&base, &cand, &CompareOptions::default());
     let b = &c.benchmarks[0];
-    assert!(b.metrics.iter().all(|m| m.change.is_none() && m.candidate.is_some()));
+    assert!(b
+        .metrics
+        .iter()
+        .all(|m| m.change.is_none() && m.candidate.is_some()));
     assert!(b.reason.as_deref().unwrap().starts_with("baseline timeout"));
     assert_eq!(b.section, Section::Pass);
 }
@@ -337,9 +412,18 @@ fn missing_failed_and_new_benchmarks_never_pass() {
 fn paired_runs_cancel_drift() {
     // Every pair drifts together; the candidate is 8% slower within each pair.
     let mut rng = ChaCha8Rng::seed_from_u64(30);
-    let drift: Vec<f64> = (0..20).map(|i| 1.0 + 0.1 * (i as f64 / 20.0) + 0.003 * normal(&mut rng)).collect();
+    let drift: Vec<f64> = (0..20)
+        .map(|i| 1.0 + 0.1 * (i as f64 / 20.0) + 0.003 * normal(&mut rng))
+        .collect();
     let side = |f: f64, rng: &mut ChaCha8Rng| -> Vec<Vec<f64>> {
-        drift.iter().map(|d| (0..3).map(|_| 1e5 * d * f * (1.0 + 0.002 * normal(rng))).collect()).collect()
+        drift
+            .iter()
+            .map(|d| {
+                (0..3)
+                    .map(|_| 1e5 * d * f * (1.0 + 0.002 * normal(rng)))
+                    .collect()
+            })
+            .collect()
     };
     let mut base = file(vec![bench("s/x", side(1.0, &mut rng), vec![])]);
     let mut cand = file(vec![bench("s/x", side(1.08, &mut rng), vec![])]);
@@ -353,7 +437,10 @@ fn paired_runs_cancel_drift() {
         c.benchmarks[0].metrics[0].change.unwrap(),
         p.benchmarks[0].metrics[0].change.unwrap(),
     );
-    assert!(pc.ratio_high - pc.ratio_low < (u.ratio_high - u.ratio_low) / 3.0, "{u:?} {pc:?}");
+    assert!(
+        pc.ratio_high - pc.ratio_low < (u.ratio_high - u.ratio_low) / 3.0,
+        "{u:?} {pc:?}"
+    );
     assert_eq!(pc.verdict, ChangeVerdict::Regression, "{pc:?}");
 }
 
@@ -370,7 +457,13 @@ fn summary_only_data_use_t_intervals() {
         max: None,
     });
     let base = file(vec![b.clone()]);
-    b.metrics.get_mut("execution_time").unwrap().summary.as_mut().unwrap().mean = 101.0;
+    b.metrics
+        .get_mut("execution_time")
+        .unwrap()
+        .summary
+        .as_mut()
+        .unwrap()
+        .mean = 101.0;
     let cand = file(vec![b]);
     let c = compare(&base, &cand, &CompareOptions::default());
     let mc = &c.benchmarks[0].metrics[0];
@@ -378,7 +471,10 @@ fn summary_only_data_use_t_intervals() {
     let ch = mc.change.unwrap();
     assert!((ch.ratio - 1.01).abs() < 1e-9 && ch.ratio_low < 1.0 && ch.ratio_high > 1.02);
     assert_eq!(ch.verdict, ChangeVerdict::Same);
-    assert!(c.warnings.iter().any(|w| w.contains("summary statistics only")));
+    assert!(c
+        .warnings
+        .iter()
+        .any(|w| w.contains("summary statistics only")));
 }
 
 #[test]
@@ -389,8 +485,14 @@ fn warns_about_machines_and_interruptions_and_is_reproducible() {
     cand.meta.machine.cpu_model = "Other CPU".into();
     cand.meta.interrupted = true;
     let c = compare(&base, &cand, &CompareOptions::default());
-    assert!(c.warnings.iter().any(|w| w.starts_with("results come from different machines: cpu")));
-    assert!(c.warnings.iter().any(|w| w.contains("candidate run was interrupted")));
+    assert!(c
+        .warnings
+        .iter()
+        .any(|w| w.starts_with("results come from different machines: cpu")));
+    assert!(c
+        .warnings
+        .iter()
+        .any(|w| w.contains("candidate run was interrupted")));
     assert!(c.candidate.interrupted);
     assert_eq!(c, compare(&base, &cand, &CompareOptions::default()));
     let other_seed = CompareOptions {
@@ -404,8 +506,14 @@ fn warns_about_machines_and_interruptions_and_is_reproducible() {
 fn extra_slo_lines_apply_by_key_and_unmatched_ones_are_listed() {
     let f = suite(50, 2, 1.0, 1.0, 0.01);
     let mut extra = BTreeMap::new();
-    extra.insert("s/b00".to_string(), vec!["execution_time < 1 ms".to_string()]);
-    extra.insert("s/gone".to_string(), vec!["execution_time < 1 ms".to_string()]);
+    extra.insert(
+        "s/b00".to_string(),
+        vec!["execution_time < 1 ms".to_string()],
+    );
+    extra.insert(
+        "s/gone".to_string(),
+        vec!["execution_time < 1 ms".to_string()],
+    );
     let opts = CompareOptions {
         extra_slos: extra,
         ..CompareOptions::default()
@@ -413,5 +521,8 @@ fn extra_slo_lines_apply_by_key_and_unmatched_ones_are_listed() {
     let c = compare(&f, &f, &opts);
     assert_eq!(c.benchmarks[0].slos[0].verdict, SloVerdict::Comfortable);
     assert!(c.benchmarks[1].slos.is_empty());
-    assert_eq!(c.unmatched_slos, vec!["s/gone: execution_time < 1 ms".to_string()]);
+    assert_eq!(
+        c.unmatched_slos,
+        vec!["s/gone: execution_time < 1 ms".to_string()]
+    );
 }

@@ -86,7 +86,9 @@ mod tests {
         let re = regex::Regex::new(r"^(\S+) \(SLO: <(\S+) (?:(🟡|📉) )?([+-][0-9.]+%)\)$").unwrap();
         let mut checked = 0;
         for line in text.lines().filter(|l| !l.starts_with('#')) {
-            let c = re.captures(line).unwrap_or_else(|| panic!("fixture line `{line}`"));
+            let c = re
+                .captures(line)
+                .unwrap_or_else(|| panic!("fixture line `{line}`"));
             let (v, scale) = split_quantity(&c[1]).unwrap();
             let (l, lscale) = split_quantity(&c[2]).unwrap();
             let (shown, limit) = (v * scale.factor, l * lscale.factor);
@@ -102,7 +104,10 @@ mod tests {
                     && format_pct(m.unwrap()) == c[4]
                     && mark(verdict) == want_mark
             });
-            assert!(found, "no estimate rounding to the shown value reproduces `{line}`");
+            assert!(
+                found,
+                "no estimate rounding to the shown value reproduces `{line}`"
+            );
             checked += 1;
         }
         assert_eq!(checked, 172);
@@ -123,16 +128,46 @@ mod tests {
     #[test]
     fn breach_uncertain_and_mirrored_bounds() {
         let (v, m) = judge(Op::Lt, 105.0, 100.0, 110.0, 100.0, CUT);
-        assert_eq!((v, format_pct(m.unwrap())), (SloVerdict::Breach, "+5.0%".to_string()));
-        assert_eq!(judge(Op::Lt, 99.0, 97.0, 101.0, 100.0, CUT).0, SloVerdict::Uncertain);
-        assert_eq!(judge(Op::Le, 99.0, 97.0, 100.0, 100.0, CUT).0, SloVerdict::Near);
-        assert_eq!(judge(Op::Lt, 99.0, 97.0, 100.0, 100.0, CUT).0, SloVerdict::Uncertain);
+        assert_eq!(
+            (v, format_pct(m.unwrap())),
+            (SloVerdict::Breach, "+5.0%".to_string())
+        );
+        assert_eq!(
+            judge(Op::Lt, 99.0, 97.0, 101.0, 100.0, CUT).0,
+            SloVerdict::Uncertain
+        );
+        assert_eq!(
+            judge(Op::Le, 99.0, 97.0, 100.0, 100.0, CUT).0,
+            SloVerdict::Near
+        );
+        assert_eq!(
+            judge(Op::Lt, 99.0, 97.0, 100.0, 100.0, CUT).0,
+            SloVerdict::Uncertain
+        );
         // Throughput > 30 op/s.
-        assert_eq!(judge(Op::Gt, 29.0, 28.0, 30.0, 30.0, CUT).0, SloVerdict::Breach);
-        assert_eq!(judge(Op::Gt, 31.0, 29.5, 32.0, 30.0, CUT).0, SloVerdict::Uncertain);
-        assert_eq!(judge(Op::Gt, 30.5, 30.2, 31.0, 30.0, CUT).0, SloVerdict::Near);
-        assert_eq!(judge(Op::Gt, 40.0, 39.0, 41.0, 30.0, CUT).0, SloVerdict::Comfortable);
-        assert_eq!(judge(Op::Gt, 32.0, 31.0, 33.0, 30.0, CUT).0, SloVerdict::Pass);
-        assert_eq!(judge(Op::Le, 0.0, 0.0, 0.0, 0.0, CUT), (SloVerdict::Pass, None));
+        assert_eq!(
+            judge(Op::Gt, 29.0, 28.0, 30.0, 30.0, CUT).0,
+            SloVerdict::Breach
+        );
+        assert_eq!(
+            judge(Op::Gt, 31.0, 29.5, 32.0, 30.0, CUT).0,
+            SloVerdict::Uncertain
+        );
+        assert_eq!(
+            judge(Op::Gt, 30.5, 30.2, 31.0, 30.0, CUT).0,
+            SloVerdict::Near
+        );
+        assert_eq!(
+            judge(Op::Gt, 40.0, 39.0, 41.0, 30.0, CUT).0,
+            SloVerdict::Comfortable
+        );
+        assert_eq!(
+            judge(Op::Gt, 32.0, 31.0, 33.0, 30.0, CUT).0,
+            SloVerdict::Pass
+        );
+        assert_eq!(
+            judge(Op::Le, 0.0, 0.0, 0.0, 0.0, CUT),
+            (SloVerdict::Pass, None)
+        );
     }
 }

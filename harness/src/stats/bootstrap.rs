@@ -181,10 +181,7 @@ pub fn means(xs: &[f64], resamples: usize, seed: u64, out: &mut Vec<f64>) {
 /// interpolation between order statistics). Reorders `samples`; NaN-free input expected.
 pub fn percentile_interval(samples: &mut [f64], confidence: f64) -> (f64, f64) {
     let alpha = (1.0 - confidence) / 2.0;
-    (
-        quantile(samples, alpha),
-        quantile(samples, 1.0 - alpha),
-    )
+    (quantile(samples, alpha), quantile(samples, 1.0 - alpha))
 }
 
 /// The `p` quantile by selection, O(n): a report takes thousands of them.
@@ -216,7 +213,10 @@ mod tests {
             counts[d.below(540)] += 1;
         }
         // Each cell expects 1000 (sd ~31.6).
-        assert!(counts.iter().all(|&c| (850..1150).contains(&c)), "{counts:?}");
+        assert!(
+            counts.iter().all(|&c| (850..1150).contains(&c)),
+            "{counts:?}"
+        );
         let a: Vec<usize> = (0..10).map(|_| IndexDraws::new(3).below(1000)).collect();
         assert!(a.windows(2).all(|w| w[0] == w[1]));
         let mut d = IndexDraws::new(1);
@@ -240,7 +240,10 @@ mod tests {
     fn quantiles_interpolate() {
         let mut xs: Vec<f64> = (0..=100).rev().map(f64::from).collect();
         let (lo, hi) = percentile_interval(&mut xs, 0.95);
-        assert!((lo - 2.5).abs() < 1e-9 && (hi - 97.5).abs() < 1e-9, "{lo} {hi}");
+        assert!(
+            (lo - 2.5).abs() < 1e-9 && (hi - 97.5).abs() < 1e-9,
+            "{lo} {hi}"
+        );
         let mut xs = vec![1.0, 2.0];
         assert_eq!(quantile(&mut xs, 0.5), 1.5);
     }
@@ -252,7 +255,13 @@ mod tests {
         // Process means 10, 20, 30, ... 100; within-process spread tiny: the replicate sd is close
         // to sd(process means) * sqrt((k-1)/k) / sqrt(k).
         let procs: Vec<Vec<f64>> = (1..=10)
-            .map(|i| vec![10.0 * i as f64 - 0.1, 10.0 * i as f64, 10.0 * i as f64 + 0.1])
+            .map(|i| {
+                vec![
+                    10.0 * i as f64 - 0.1,
+                    10.0 * i as f64,
+                    10.0 * i as f64 + 0.1,
+                ]
+            })
             .collect();
         let mut s = Scratch::default();
         let mut out = vec![];

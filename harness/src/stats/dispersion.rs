@@ -54,10 +54,16 @@ mod tests {
 
     #[test]
     fn known_values() {
-        assert_eq!(std_dev(&[2.0, 4.0, 4.0, 4.0, 5.0, 5.0, 7.0, 9.0]), (32.0f64 / 7.0).sqrt());
+        assert_eq!(
+            std_dev(&[2.0, 4.0, 4.0, 4.0, 5.0, 5.0, 7.0, 9.0]),
+            (32.0f64 / 7.0).sqrt()
+        );
         assert!((cv(&[9.0, 10.0, 11.0]) - 0.1).abs() < 1e-12);
         assert_eq!(cv(&[5.0]), 0.0);
-        assert_eq!(process_means(&[vec![1.0, 3.0], vec![], vec![4.0]]), vec![2.0, 4.0]);
+        assert_eq!(
+            process_means(&[vec![1.0, 3.0], vec![], vec![4.0]]),
+            vec![2.0, 4.0]
+        );
         assert!(too_few(2, 5) && !too_few(2, 6) && !too_few(3, 3));
     }
 }

@@ -151,7 +151,11 @@ mod tests {
         let t = mann_whitney_u(&[1.0, 2.0, 2.0, 3.0, 4.0], &[2.0, 3.0, 5.0, 6.0, 6.0, 7.0]);
         assert!(!t.exact);
         assert_eq!(t.u, 4.5);
-        assert!((t.p_value - 0.064_146_618_734_4).abs() < 1e-9, "{}", t.p_value);
+        assert!(
+            (t.p_value - 0.064_146_618_734_4).abs() < 1e-9,
+            "{}",
+            t.p_value
+        );
         assert_eq!(mann_whitney_u(&[1.0; 4], &[1.0; 4]).p_value, 1.0);
         assert_eq!(mann_whitney_u(&[], &[1.0]).p_value, 1.0);
     }

@@ -29,7 +29,11 @@ pub fn t_interval(s: Summary, confidence: f64) -> Option<(f64, f64)> {
 /// Ratio `num.mean / den.mean` with a t interval on the log scale (delta method, Welch's degrees of
 /// freedom), and the two-sided p-value of that log ratio being zero. `None` when a side has fewer
 /// than two samples or a zero mean.
-pub fn log_ratio_interval(num: Summary, den: Summary, confidence: f64) -> Option<(f64, f64, f64, f64)> {
+pub fn log_ratio_interval(
+    num: Summary,
+    den: Summary,
+    confidence: f64,
+) -> Option<(f64, f64, f64, f64)> {
     if num.n < 2.0 || den.n < 2.0 || num.mean <= 0.0 || den.mean <= 0.0 {
         return None;
     }
@@ -57,16 +61,40 @@ mod tests {
     #[test]
     fn t_interval_known_value() {
         // mean 10, sd 2, n 16: t(0.975, 15) = 2.131449546; half width 2.131449546 * 0.5.
-        let (lo, hi) = t_interval(Summary { n: 16.0, mean: 10.0, sd: 2.0 }, 0.95).unwrap();
+        let (lo, hi) = t_interval(
+            Summary {
+                n: 16.0,
+                mean: 10.0,
+                sd: 2.0,
+            },
+            0.95,
+        )
+        .unwrap();
         assert!((hi - 10.0 - 1.065_724_773).abs() < 1e-6, "{hi}");
         assert!((10.0 - lo - 1.065_724_773).abs() < 1e-6);
-        assert!(t_interval(Summary { n: 1.0, mean: 1.0, sd: 0.0 }, 0.95).is_none());
+        assert!(t_interval(
+            Summary {
+                n: 1.0,
+                mean: 1.0,
+                sd: 0.0
+            },
+            0.95
+        )
+        .is_none());
     }
 
     #[test]
     fn log_ratio_brackets_the_ratio() {
-        let a = Summary { n: 30.0, mean: 110.0, sd: 5.0 };
-        let b = Summary { n: 30.0, mean: 100.0, sd: 5.0 };
+        let a = Summary {
+            n: 30.0,
+            mean: 110.0,
+            sd: 5.0,
+        };
+        let b = Summary {
+            n: 30.0,
+            mean: 100.0,
+            sd: 5.0,
+        };
         let (r, lo, hi, p) = log_ratio_interval(a, b, 0.95).unwrap();
         assert!((r - 1.1).abs() < 1e-12);
         assert!(lo > 1.05 && lo < 1.1 && hi > 1.1 && hi < 1.15, "{lo} {hi}");

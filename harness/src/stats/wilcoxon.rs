@@ -90,7 +90,11 @@ mod tests {
         let d = [0.1, -0.1, 0.3, 0.3, 0.5, -0.05, 0.7, 0.2, 0.25];
         let t = signed_rank(&d);
         assert!(!t.exact);
-        assert!((t.p_value - 0.028_124_450_117_384_9).abs() < 1e-9, "{}", t.p_value);
+        assert!(
+            (t.p_value - 0.028_124_450_117_384_9).abs() < 1e-9,
+            "{}",
+            t.p_value
+        );
         assert_eq!(signed_rank(&[0.0, 0.0]).p_value, 1.0);
     }
 }
