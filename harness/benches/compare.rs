@@ -88,16 +88,30 @@ fn results(n: usize, seed: u64) -> ResultsFile {
     }
 }
 
+/// User + system CPU time of this process: on a shared machine, wall time alone says little.
+fn cpu_seconds() -> f64 {
+    // SAFETY: getrusage writes into the zeroed struct it is given.
+    let mut u: libc::rusage = unsafe { std::mem::zeroed() };
+    unsafe { libc::getrusage(libc::RUSAGE_SELF, &mut u) };
+    let t = |v: libc::timeval| v.tv_sec as f64 + v.tv_usec as f64 / 1e6;
+    t(u.ru_utime) + t(u.ru_stime)
+}
+
 fn bench(c: &mut Criterion) {
     let opts = CompareOptions::default();
     let (base, cand) = (results(10_000, 1), results(10_000, 2));
-    let start = Instant::now();
+    let (start, cpu) = (Instant::now(), cpu_seconds());
     let r = compare(&base, &cand, &opts);
     println!(
-        "compare: 10,000 benchmarks x 2 metrics x 60 values x {} resamples: {:.2} s ({} threads)",
+        "compare: 10,000 benchmarks x 2 metrics x 60 values x {} resamples: {:.2} s wall, \
+         {:.2} s CPU ({} threads; the load average was {})",
         opts.resamples,
         start.elapsed().as_secs_f64(),
+        cpu_seconds() - cpu,
         std::thread::available_parallelism().map_or(1, |n| n.get()),
+        std::fs::read_to_string("/proc/loadavg")
+            .unwrap_or_default()
+            .trim(),
     );
     assert_eq!(r.benchmarks.len(), 10_000);
 

@@ -9,10 +9,10 @@
 //! - a process of n values has only n^n equally likely within-process resamples, so when n is small
 //!   their sums are tabulated once, and one draw picks a process and its resample together
 //!   (for 20 x 3: one draw from 540 sums instead of four draws and three additions);
-//! - indices come from 16 random bits each (four per ChaCha8 word), made exactly uniform by
-//!   Lemire's multiply-and-reject, instead of a 32- or 64-bit draw per index.
+//! - indices come from 16 random bits each (four per 64-bit word of a xoshiro256++ stream seeded
+//!   by ChaCha8), made exactly uniform by Lemire's multiply-and-reject.
 
-use rand::{Rng, RngCore, SeedableRng};
+use rand::{RngCore, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
 /// Largest table of within-process resample sums for one process (n^n entries).
@@ -21,25 +21,49 @@ const MAX_PROCESS_TABLE: usize = 4096;
 const MAX_JOINT_TABLE: usize = 1 << 16;
 
 /// Exactly uniform random indices, 16 bits at a time when the range allows.
+///
+/// The stream is xoshiro256++ whose state ChaCha8 derives from the seed: ChaCha8 alone produced
+/// the 3.2 GB of random bits a 10,000-benchmark report needs at about 1 ns per word, and was most
+/// of its time; xoshiro256++ is several times faster and amply random for resampling indices.
 pub struct IndexDraws {
-    rng: ChaCha8Rng,
+    s: [u64; 4],
     word: u64,
     left: u32,
 }
 
 impl IndexDraws {
     pub fn new(seed: u64) -> Self {
+        let mut chacha = ChaCha8Rng::seed_from_u64(seed);
+        let mut s = [0u64; 4];
+        while s == [0; 4] {
+            s = std::array::from_fn(|_| chacha.next_u64());
+        }
         IndexDraws {
-            rng: ChaCha8Rng::seed_from_u64(seed),
+            s,
             word: 0,
             left: 0,
         }
     }
 
+    /// xoshiro256++ (Blackman and Vigna).
+    #[inline]
+    fn next_u64(&mut self) -> u64 {
+        let s = &mut self.s;
+        let out = s[0].wrapping_add(s[3]).rotate_left(23).wrapping_add(s[0]);
+        let t = s[1] << 17;
+        s[2] ^= s[0];
+        s[3] ^= s[1];
+        s[1] ^= s[2];
+        s[0] ^= s[3];
+        s[2] ^= t;
+        s[3] = s[3].rotate_left(45);
+        out
+    }
+
     #[inline]
     fn bits16(&mut self) -> u32 {
         if self.left == 0 {
-            self.word = self.rng.next_u64();
+            self.word = self.next_u64();
             self.left = 4;
         }
         let v = (self.word & 0xffff) as u32;
@@ -48,11 +72,40 @@ impl IndexDraws {
         v
     }
 
+    /// The sum of `k` entries of `table` drawn uniformly with replacement (`table.len()` <= 2^16):
+    /// the hot loop of the bootstrap, four 16-bit draws per word, rejected chunks simply skipped.
+    #[inline]
+    pub fn sum_of_draws(&mut self, table: &[f64], k: usize) -> f64 {
+        let range = table.len() as u32;
+        debug_assert!(range >= 1 && range <= 1 << 16);
+        let reject = (1u32 << 16) % range;
+        let (mut even, mut odd) = (0.0, 0.0);
+        let mut need = k;
+        while need > 0 {
+            let mut w = self.next_u64();
+            for _ in 0..need.min(4) {
+                let m = (w & 0xffff) as u32 * range;
+                w >>= 16;
+                if (m & 0xffff) >= reject {
+                    // Two accumulators halve the chain of dependent additions.
+                    if need % 2 == 0 {
+                        even += table[(m >> 16) as usize];
+                    } else {
+                        odd += table[(m >> 16) as usize];
+                    }
+                    need -= 1;
+                }
+            }
+        }
+        even + odd
+    }
+
     /// A uniform index in `0..range` (`range` >= 1).
     #[inline]
     pub fn below(&mut self, range: usize) -> usize {
         if range > 1 << 16 {
-            return self.rng.gen_range(0..range);
+            // 64-bit multiply-shift: bias at most range / 2^64, far below any resampling effect.
+            return ((u128::from(self.next_u64()) * range as u128) >> 64) as usize;
         }
         let range = range as u32;
         // Lemire: x * range / 2^16 is uniform once the low half is rejected below 2^16 mod range.
@@ -122,13 +175,7 @@ pub fn hierarchical_means(
         }
         let table = &scratch.table[..];
         let per_replicate = (k * n) as f64;
-        out.extend((0..resamples).map(|_| {
-            let mut sum = 0.0;
-            for _ in 0..k {
-                sum += table[draws.below(table.len())];
-            }
-            sum / per_replicate
-        }));
+        out.extend((0..resamples).map(|_| draws.sum_of_draws(table, k) / per_replicate));
         return;
     }
     // General case: per process, a table of its resample sums when small, direct draws otherwise.
@@ -180,21 +227,32 @@ pub fn means(xs: &[f64], resamples: usize, seed: u64, out: &mut Vec<f64>) {
 /// The percentile interval at `confidence` (0.95 → 2.5th and 97.5th percentiles, linear
 /// interpolation between order statistics). Reorders `samples`; NaN-free input expected.
 pub fn percentile_interval(samples: &mut [f64], confidence: f64) -> (f64, f64) {
-    let alpha = (1.0 - confidence) / 2.0;
-    (quantile(samples, alpha), quantile(samples, 1.0 - alpha))
-}
-
-/// The `p` quantile by selection, O(n): a report takes thousands of them.
-fn quantile(samples: &mut [f64], p: f64) -> f64 {
+    let alpha = ((1.0 - confidence) / 2.0).clamp(0.0, 0.5);
     let n = samples.len();
     if n == 0 {
-        return f64::NAN;
+        return (f64::NAN, f64::NAN);
     }
-    let h = (n - 1) as f64 * p.clamp(0.0, 1.0);
-    let lo = h.floor() as usize;
-    let (_, &mut a, rest) = samples.select_nth_unstable_by(lo, f64::total_cmp);
-    let frac = h - lo as f64;
-    if frac == 0.0 || rest.is_empty() {
+    let h_low = (n - 1) as f64 * alpha;
+    let h_high = (n - 1) as f64 * (1.0 - alpha);
+    let i_low = h_low.floor() as usize;
+    let low = interpolated(samples, i_low, h_low);
+    // The high order statistic lies above the low one: select only in what is left above it.
+    let i_high = h_high.floor() as usize;
+    let high = if i_high > i_low {
+        let h = h_high - (i_low + 1) as f64;
+        interpolated(&mut samples[i_low + 1..], i_high - i_low - 1, h)
+    } else {
+        interpolated(samples, i_high, h_high)
+    };
+    (low, high)
+}
+
+/// The order statistic `i` of `samples` interpolated towards the next one by the fraction of `h`
+/// (O(n): a report takes thousands of them).
+fn interpolated(samples: &mut [f64], i: usize, h: f64) -> f64 {
+    let (_, &mut a, rest) = samples.select_nth_unstable_by(i, f64::total_cmp);
+    let frac = h - i as f64;
+    if frac <= 0.0 || rest.is_empty() {
         return a;
     }
     let b = rest.iter().copied().fold(f64::INFINITY, f64::min);
@@ -225,6 +283,16 @@ mod tests {
     }
 
     #[test]
+    fn sums_of_draws_are_uniform() {
+        let mut d = IndexDraws::new(5);
+        let table: Vec<f64> = (0..540).map(|i| if i == 7 { 1.0 } else { 0.0 }).collect();
+        // 540,000 draws: entry 7 expects 1000 hits (sd ~31.6).
+        let hits: f64 = (0..27_000).map(|_| d.sum_of_draws(&table, 20)).sum();
+        assert!((850.0..1150.0).contains(&hits), "{hits}");
+        assert_eq!(IndexDraws::new(5).sum_of_draws(&[2.5], 3), 7.5);
+    }
+
+    #[test]
     fn resample_sums_enumerate_every_tuple() {
         let mut t = vec![];
         push_resample_sums(&[1.0, 10.0], &mut t);
@@ -244,8 +312,10 @@ mod tests {
             (lo - 2.5).abs() < 1e-9 && (hi - 97.5).abs() < 1e-9,
             "{lo} {hi}"
         );
-        let mut xs = vec![1.0, 2.0];
-        assert_eq!(quantile(&mut xs, 0.5), 1.5);
+        let mut xs = vec![2.0, 1.0];
+        assert_eq!(percentile_interval(&mut xs, 0.0), (1.5, 1.5));
+        let mut xs = vec![3.0, 1.0, 2.0];
+        assert_eq!(percentile_interval(&mut xs, 1.0), (1.0, 3.0));
     }
 
     /// Both paths (joint table, per-process draws) agree with the textbook hierarchical bootstrap
