@@ -163,7 +163,10 @@ fn a_regression_carries_its_interval_and_fails_only_when_asked() {
     assert!(lo > 1.05 && hi < 1.15 && lo < hi, "{change}");
     assert_eq!(report["settings"]["seed"], 7);
     let again = run("regression", 1);
-    assert!(again["benchmarks"] == report["benchmarks"], "same seed, same verdicts");
+    assert!(
+        again["benchmarks"] == report["benchmarks"],
+        "same seed, same verdicts"
+    );
 }
 
 #[test]

@@ -79,8 +79,8 @@ pub fn parse_overhead_line(
     key: &str,
     line: &str,
     warnings: &mut Vec<String>,
-) -> Result<Overhead, SloCheck> {
-    parse_overhead(line).map_err(|e| unparsable(key, line, e.to_string(), warnings))
+) -> Result<Overhead, Box<SloCheck>> {
+    parse_overhead(line).map_err(|e| Box::new(unparsable(key, line, e.to_string(), warnings)))
 }
 
 /// The candidate's statistics of one metric of `b`, drawn from the same stream as its estimate.

@@ -77,7 +77,7 @@ impl IndexDraws {
     #[inline]
     pub fn sum_of_draws(&mut self, table: &[f64], k: usize) -> f64 {
         let range = table.len() as u32;
-        debug_assert!(range >= 1 && range <= 1 << 16);
+        debug_assert!((1..=1 << 16).contains(&range));
         let reject = (1u32 << 16) % range;
         let (mut even, mut odd) = (0.0, 0.0);
         let mut need = k;
@@ -88,7 +88,7 @@ impl IndexDraws {
                 w >>= 16;
                 if (m & 0xffff) >= reject {
                     // Two accumulators halve the chain of dependent additions.
-                    if need % 2 == 0 {
+                    if need.is_multiple_of(2) {
                         even += table[(m >> 16) as usize];
                     } else {
                         odd += table[(m >> 16) as usize];

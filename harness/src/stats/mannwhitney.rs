@@ -72,9 +72,11 @@ pub fn mann_whitney_u(x: &[f64], y: &[f64]) -> RankTest {
     }
 }
 
+/// Exact distributions by (m, n): a report tests thousands of benchmarks of the same shape.
+type ExactCache = RefCell<HashMap<(usize, usize), Rc<Vec<f64>>>>;
+
 thread_local! {
-    /// Exact distributions by (m, n): a report tests thousands of benchmarks of the same shape.
-    static EXACT: RefCell<HashMap<(usize, usize), Rc<Vec<f64>>>> = RefCell::new(HashMap::new());
+    static EXACT: ExactCache = RefCell::new(HashMap::new());
 }
 
 /// Number of orderings of m x's and n y's giving each U (pairs with x > y), U = 0..=m*n.
