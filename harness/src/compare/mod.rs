@@ -1,5 +1,563 @@
-//! Comparing a candidate with a baseline: estimates, changes, SLO verdicts, sections.
+//! Comparing a candidate with a baseline: estimates, changes, SLO verdicts, sections, and the gate.
+//!
+//! Two passes. The first, per benchmark and in parallel, computes every estimate, change and SLO
+//! check (each bootstrap stream seeded from the report's seed, the benchmark key, the metric and
+//! the side, so results do not depend on the thread or order). The second applies
+//! Benjamini-Hochberg across every change in the report, then decides verdicts, sections,
+//! systematic shifts, warnings and counts.
 
+mod gate;
+mod metric;
 pub mod model;
+mod slos;
 
+pub use gate::{gate, FailOn, GateResult, UnknownCondition};
 pub use model::*;
+
+use crate::results::{BenchmarkResult, MetricSamples, ResultsFile, Status};
+use crate::slo::verdict::Cutoffs;
+use crate::stats::bootstrap::Scratch;
+use crate::stats::fdr::benjamini_hochberg;
+use metric::{PendingChange, Side, StatOptions};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+/// The knobs of a comparison.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CompareOptions {
+    /// Smallest relative change worth a flag (0.05); a benchmark's `noise_threshold` overrides it.
+    pub noise_threshold: f64,
+    pub confidence: f64,
+    pub fdr: f64,
+    pub near: f64,
+    pub comfortable: f64,
+    pub resamples: u32,
+    pub seed: u64,
+    /// Whether an uncertain SLO fails (and so goes to the breach section).
+    pub uncertain_fails: bool,
+    /// The files the two sides were read from, for the report.
+    pub baseline_file: Option<String>,
+    pub candidate_file: Option<String>,
+    /// Extra SLO lines (thresholds, or overhead lines with selectors) per benchmark key, from a
+    /// standalone SLO file.
+    pub extra_slos: BTreeMap<String, Vec<String>>,
+}
+
+impl Default for CompareOptions {
+    fn default() -> Self {
+        CompareOptions {
+            noise_threshold: 0.05,
+            confidence: 0.95,
+            fdr: 0.05,
+            near: 0.02,
+            comfortable: 0.10,
+            resamples: 2000,
+            seed: 20_261_124,
+            uncertain_fails: true,
+            baseline_file: None,
+            candidate_file: None,
+            extra_slos: BTreeMap::new(),
+        }
+    }
+}
+
+/// A systematic shift needs at least this many benchmarks moving the same way...
+const SHIFT_MIN_MOVED: usize = 5;
+/// ...and at least this share of the benchmarks with the metric on both sides.
+const SHIFT_MIN_SHARE: f64 = 2.0 / 3.0;
+/// How many keys a warning lists before it says "and N more".
+const WARNING_LIST: usize = 10;
+
+/// One benchmark after the first pass: changes wait for their q-values.
+struct Pending {
+    bench: BenchmarkComparison,
+    changes: Vec<Option<PendingChange>>,
+    warnings: Vec<String>,
+}
+
+pub fn compare(
+    baseline: &ResultsFile,
+    candidate: &ResultsFile,
+    opts: &CompareOptions,
+) -> Comparison {
+    let paired =
+        matches!((&baseline.meta.pairing, &candidate.meta.pairing), (Some(a), Some(b)) if a == b);
+    let base: HashMap<&str, &BenchmarkResult> = baseline
+        .benchmarks
+        .iter()
+        .map(|b| (b.key.as_str(), b))
+        .collect();
+    let cand: HashMap<&str, &BenchmarkResult> = candidate
+        .benchmarks
+        .iter()
+        .map(|b| (b.key.as_str(), b))
+        .collect();
+    let keys: Vec<&str> = base
+        .keys()
+        .chain(cand.keys())
+        .copied()
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    let ctx = Context {
+        opts,
+        paired,
+        cand: &cand,
+        stat: StatOptions {
+            resamples: opts.resamples.max(1) as usize,
+            confidence: opts.confidence,
+            seed: opts.seed,
+        },
+        cut: Cutoffs {
+            near: opts.near,
+            comfortable: opts.comfortable,
+        },
+    };
+    let mut pending = in_parallel(&keys, |key, scratch| {
+        ctx.benchmark(key, base.get(key).copied(), cand.get(key).copied(), scratch)
+    });
+
+    // False-discovery control across every change of the report.
+    let p: Vec<f64> = pending
+        .iter()
+        .flat_map(|b| b.changes.iter().flatten().map(|c| c.change.p_value))
+        .collect();
+    let mut q = benjamini_hochberg(&p).into_iter();
+    let mut warnings = side_warnings(baseline, candidate, opts);
+    let mut benchmarks = Vec::with_capacity(pending.len());
+    for b in &mut pending {
+        for (m, pc) in b.bench.metrics.iter_mut().zip(&mut b.changes) {
+            if let Some(pc) = pc {
+                pc.change.q_value = q.next().expect("one q per p");
+                pc.change.verdict = metric::verdict(pc, m.higher_is_better, opts.fdr);
+                m.change = Some(pc.change);
+            }
+        }
+        warnings.append(&mut b.warnings);
+    }
+    for b in pending {
+        let mut bench = b.bench;
+        finish(&mut bench, opts.uncertain_fails);
+        benchmarks.push(bench);
+    }
+    warnings.extend(data_warnings(&benchmarks));
+    let unmatched_slos = opts
+        .extra_slos
+        .iter()
+        .filter(|(k, _)| !base.contains_key(k.as_str()) && !cand.contains_key(k.as_str()))
+        .flat_map(|(k, lines)| lines.iter().map(move |l| format!("{k}: {l}")))
+        .collect();
+    Comparison {
+        schema: COMPARISON_SCHEMA.to_string(),
+        baseline: side_info(baseline, "baseline", &opts.baseline_file),
+        candidate: side_info(candidate, "candidate", &opts.candidate_file),
+        settings: Settings {
+            noise_threshold: opts.noise_threshold,
+            confidence: opts.confidence,
+            fdr: opts.fdr,
+            near: opts.near,
+            comfortable: opts.comfortable,
+            bootstrap_resamples: opts.resamples,
+            seed: opts.seed,
+            paired,
+            uncertain_fails: opts.uncertain_fails,
+        },
+        warnings,
+        shifts: shifts(&benchmarks),
+        unmatched_slos,
+        summary: summarise(&benchmarks),
+        benchmarks,
+    }
+}
+
+/// Runs `f` over `keys` on every available core, results in the order of `keys`. Each thread owns
+/// its scratch buffers; std's scoped threads suffice (no work stealing needed for equal-sized work).
+fn in_parallel<T: Send>(keys: &[&str], f: impl Fn(&str, &mut Scratch) -> T + Sync) -> Vec<T> {
+    let threads = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .min(keys.len().div_ceil(64))
+        .max(1);
+    let chunk = keys.len().div_ceil(threads).max(1);
+    std::thread::scope(|s| {
+        let handles: Vec<_> = keys
+            .chunks(chunk)
+            .map(|part| {
+                let f = &f;
+                s.spawn(move || {
+                    let mut scratch = Scratch::default();
+                    part.iter().map(|k| f(k, &mut scratch)).collect::<Vec<T>>()
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|h| h.join().expect("comparison worker panicked"))
+            .collect()
+    })
+}
+
+struct Context<'a> {
+    opts: &'a CompareOptions,
+    paired: bool,
+    cand: &'a HashMap<&'a str, &'a BenchmarkResult>,
+    stat: StatOptions,
+    cut: Cutoffs,
+}
+
+impl Context<'_> {
+    /// One side's statistics of one metric, from its own seeded stream.
+    fn side<'b>(
+        &self,
+        b: Option<&'b BenchmarkResult>,
+        key: &str,
+        name: &str,
+        s: Side,
+        scratch: &mut Scratch,
+        buf: &mut Vec<f64>,
+    ) -> Option<(metric::SideStats, &'b MetricSamples)> {
+        let m = b?.metrics.get(name)?;
+        let stream = metric::stream_seed(self.opts.seed, key, name, s);
+        Some((metric::side_stats(m, self.stat, stream, scratch, buf)?, m))
+    }
+
+    /// First pass over one benchmark.
+    fn benchmark<'a>(
+        &self,
+        key: &str,
+        base: Option<&'a BenchmarkResult>,
+        cand: Option<&'a BenchmarkResult>,
+        scratch: &mut Scratch,
+    ) -> Pending {
+        let any = cand.or(base).expect("key from one side");
+        let presence = match (base, cand) {
+            (Some(_), Some(_)) => Presence::Both,
+            (None, Some(_)) => Presence::New,
+            _ => Presence::Missing,
+        };
+        let ok = |b: Option<&'a BenchmarkResult>| b.filter(|b| b.status == Status::Ok);
+        let mut reason = match (base, cand) {
+            (_, None) => Some("missing from the candidate results".to_string()),
+            (_, Some(c)) if c.status != Status::Ok => Some(status_reason(c)),
+            (Some(b), _) if b.status != Status::Ok => {
+                Some(format!("baseline {}: no comparison", status_reason(b)))
+            }
+            _ => None,
+        };
+        let threshold = cand
+            .and_then(|c| c.noise_threshold)
+            .or(base.and_then(|b| b.noise_threshold))
+            .unwrap_or(self.opts.noise_threshold);
+        let mut buf = Vec::with_capacity(self.stat.resamples);
+        let names: BTreeSet<&String> = base
+            .iter()
+            .chain(cand.iter())
+            .flat_map(|b| b.metrics.keys())
+            .collect();
+        let mut metrics = Vec::with_capacity(names.len());
+        let mut changes = Vec::with_capacity(names.len());
+        for name in names {
+            let b = self.side(ok(base), key, name, Side::Baseline, scratch, &mut buf);
+            let c = self.side(ok(cand), key, name, Side::Candidate, scratch, &mut buf);
+            let pc = match (&b, &c) {
+                (Some((bs, bm)), Some((cs, cm))) => metric::change(
+                    bs,
+                    bm,
+                    cs,
+                    cm,
+                    self.paired,
+                    threshold,
+                    self.stat,
+                    metric::stream_seed(self.opts.seed, key, name, Side::Pairs),
+                    &mut buf,
+                ),
+                _ => None,
+            };
+            let samples = c.as_ref().or(b.as_ref()).map(|(_, m)| *m).or_else(|| {
+                base.iter()
+                    .chain(cand.iter())
+                    .find_map(|r| r.metrics.get(name))
+            });
+            let samples = samples.expect("metric from one side");
+            metrics.push(MetricComparison {
+                metric: name.clone(),
+                unit: samples.unit,
+                higher_is_better: samples.higher_is_better,
+                baseline: b.map(|(s, _)| s.estimate),
+                candidate: c.map(|(s, _)| s.estimate),
+                change: None,
+            });
+            changes.push(pc);
+        }
+        let mut warnings = Vec::new();
+        let (mut slos, mut overhead) = (Vec::new(), Vec::new());
+        if let Some(c) = ok(cand) {
+            let estimates: HashMap<&str, _> = metrics
+                .iter()
+                .filter_map(|m| Some((m.metric.as_str(), (m.candidate?, m.unit))))
+                .collect();
+            let extra = self.opts.extra_slos.get(key).into_iter().flatten();
+            let (extra_overhead, extra_thresholds): (Vec<&String>, Vec<&String>) =
+                extra.partition(|l| l.contains('['));
+            for line in c.thresholds.iter().chain(extra_thresholds) {
+                slos.push(slos::threshold_check(
+                    key,
+                    line,
+                    &estimates,
+                    self.cut,
+                    &mut warnings,
+                ));
+            }
+            for line in c.overhead.iter().chain(extra_overhead) {
+                match slos::parse_overhead_line(key, line, &mut warnings) {
+                    Ok(o) if slos::applies(&o, c) => overhead.push(slos::overhead_check(
+                        &o, c, self.cand, self.stat, self.cut, scratch, &mut buf,
+                    )),
+                    Ok(_) => {}
+                    Err(check) => overhead.push(*check),
+                }
+            }
+        }
+        if reason.is_none() {
+            if let Some(check) = slos
+                .iter()
+                .chain(&overhead)
+                .find(|c| c.verdict == SloVerdict::NoData)
+            {
+                reason = Some(format!("no data for SLO `{}`", check.line));
+            }
+        }
+        Pending {
+            bench: BenchmarkComparison {
+                key: key.to_string(),
+                suite: any.suite.clone(),
+                scenario: any.scenario.clone(),
+                variant: any.variant.clone(),
+                presence,
+                baseline_status: base.map(|b| b.status),
+                candidate_status: cand.map(|c| c.status),
+                reason,
+                metrics,
+                slos,
+                overhead,
+                section: Section::Pass,
+                unstable: false,
+            },
+            changes,
+            warnings,
+        }
+    }
+}
+
+/// "failed: exit code 3" plus the out-of-memory figures and the stderr tail when known.
+fn status_reason(b: &BenchmarkResult) -> String {
+    let mut s = b.status.as_str().to_string();
+    if let Some(r) = &b.reason {
+        s.push_str(": ");
+        s.push_str(r);
+    }
+    if let Some(o) = &b.oom {
+        s.push_str(&format!(
+            " (peak {} over the cap of {})",
+            crate::units::format_auto(crate::units::Unit::Bytes, o.peak_bytes as f64),
+            crate::units::format_auto(crate::units::Unit::Bytes, o.cap_bytes as f64)
+        ));
+    }
+    if let Some(tail) = b.stderr_tail.as_deref().filter(|t| !t.trim().is_empty()) {
+        s.push('\n');
+        s.push_str(tail.trim_end());
+    }
+    s
+}
+
+/// Section and the unstable flag, once verdicts are known. Failed > Breach (and uncertain when
+/// it fails) > Regression > Near (and uncertain when it does not fail) > Improvement > Pass.
+fn finish(b: &mut BenchmarkComparison, uncertain_fails: bool) {
+    let checks = || b.slos.iter().chain(&b.overhead).map(|c| c.verdict);
+    let has = |v: SloVerdict| checks().any(|c| c == v);
+    let changed = |v: ChangeVerdict| {
+        b.metrics
+            .iter()
+            .any(|m| m.change.is_some_and(|c| c.verdict == v))
+    };
+    let failed = b.presence == Presence::Missing
+        || matches!(
+            b.candidate_status,
+            Some(Status::Failed | Status::Timeout | Status::Oom)
+        )
+        || has(SloVerdict::NoData);
+    let uncertain = has(SloVerdict::Uncertain);
+    b.section = if failed {
+        Section::Failed
+    } else if has(SloVerdict::Breach) || (uncertain && uncertain_fails) {
+        Section::Breach
+    } else if changed(ChangeVerdict::Regression) {
+        Section::Regression
+    } else if has(SloVerdict::Near) || uncertain {
+        Section::Near
+    } else if changed(ChangeVerdict::Improvement) {
+        Section::Improvement
+    } else {
+        Section::Pass
+    };
+    b.unstable = changed(ChangeVerdict::Unstable);
+}
+
+fn side_info(f: &ResultsFile, default_label: &str, file: &Option<String>) -> SideInfo {
+    SideInfo {
+        label: f
+            .meta
+            .side
+            .clone()
+            .unwrap_or_else(|| default_label.to_string()),
+        branch: f.meta.git.as_ref().and_then(|g| g.branch.clone()),
+        commit: f.meta.git.as_ref().map(|g| g.commit.clone()),
+        dirty: f.meta.git.as_ref().is_some_and(|g| g.dirty),
+        run_id: f.meta.run_id.clone(),
+        machine_fingerprint: f.meta.machine.fingerprint.clone(),
+        file: file.clone(),
+        interrupted: f.meta.interrupted,
+    }
+}
+
+/// Warnings about the two files as wholes.
+fn side_warnings(base: &ResultsFile, cand: &ResultsFile, opts: &CompareOptions) -> Vec<String> {
+    let mut w = Vec::new();
+    let (bm, cm) = (&base.meta.machine, &cand.meta.machine);
+    if bm.fingerprint != cm.fingerprint {
+        w.push(format!(
+            "results come from different machines: {} ({} cores, {}) vs {} ({} cores, {}): \
+             changes may reflect the machines, not the code",
+            bm.cpu_model, bm.cores, bm.kernel, cm.cpu_model, cm.cores, cm.kernel
+        ));
+    }
+    for (name, f) in [("baseline", base), ("candidate", cand)] {
+        if f.meta.interrupted {
+            w.push(format!(
+                "the {name} run was interrupted: its results are incomplete"
+            ));
+        }
+        if let Some(t) = f.meta.noise.as_ref().and_then(|n| n.supported_threshold) {
+            if t > opts.noise_threshold {
+                w.push(format!(
+                    "the machine's noise during the {name} run supports detecting changes of {} \
+                     or more only, above the {} threshold",
+                    crate::units::format_pct(t).trim_start_matches('+'),
+                    crate::units::format_pct(opts.noise_threshold).trim_start_matches('+')
+                ));
+            }
+        }
+    }
+    w
+}
+
+/// Warnings about the data: summary-only metrics, benchmarks missing from the candidate.
+fn data_warnings(benchmarks: &[BenchmarkComparison]) -> Vec<String> {
+    let mut w = Vec::new();
+    let summary_only = benchmarks
+        .iter()
+        .flat_map(|b| &b.metrics)
+        .filter(|m| {
+            [m.baseline, m.candidate]
+                .iter()
+                .flatten()
+                .any(|e| e.summary_only)
+        })
+        .count();
+    if summary_only > 0 {
+        w.push(format!(
+            "{summary_only} metric(s) have summary statistics only (no raw values): their intervals \
+             assume normal means, and they are flagged only when the interval clearly clears the threshold"
+        ));
+    }
+    let missing: Vec<&str> = benchmarks
+        .iter()
+        .filter(|b| b.presence == Presence::Missing)
+        .map(|b| b.key.as_str())
+        .collect();
+    if !missing.is_empty() {
+        let shown = missing
+            .iter()
+            .take(WARNING_LIST)
+            .copied()
+            .collect::<Vec<_>>()
+            .join(", ");
+        let more = missing.len().saturating_sub(WARNING_LIST);
+        w.push(format!(
+            "{} benchmark(s) of the baseline are missing from the candidate: {shown}{}",
+            missing.len(),
+            if more > 0 {
+                format!(" and {more} more")
+            } else {
+                String::new()
+            }
+        ));
+    }
+    w
+}
+
+/// Movements shared by most benchmarks on one metric: at least two thirds (and at least
+/// [`SHIFT_MIN_MOVED`]) of those with the metric on both sides moved the same way beyond their own
+/// interval (ratio CI excludes 1), even when each stays under the noise threshold.
+fn shifts(benchmarks: &[BenchmarkComparison]) -> Vec<Shift> {
+    let mut by_metric: BTreeMap<&str, Vec<Change>> = BTreeMap::new();
+    for m in benchmarks.iter().flat_map(|b| &b.metrics) {
+        if let Some(c) = m.change {
+            by_metric.entry(&m.metric).or_default().push(c);
+        }
+    }
+    let mut out = Vec::new();
+    for (metric, changes) in by_metric {
+        let total = changes.len();
+        let up = changes.iter().filter(|c| c.ratio_low > 1.0).count();
+        let down = changes.iter().filter(|c| c.ratio_high < 1.0).count();
+        let moved = up.max(down);
+        if moved >= SHIFT_MIN_MOVED && moved as f64 >= SHIFT_MIN_SHARE * total as f64 {
+            let mut rel: Vec<f64> = changes.iter().map(|c| c.ratio - 1.0).collect();
+            rel.sort_by(f64::total_cmp);
+            let mid = rel.len() / 2;
+            let median = if rel.len() % 2 == 1 {
+                rel[mid]
+            } else {
+                (rel[mid - 1] + rel[mid]) / 2.0
+            };
+            out.push(Shift {
+                metric: metric.to_string(),
+                median_change: median,
+                moved,
+                total,
+            });
+        }
+    }
+    out
+}
+
+/// Counts per benchmark: `failed`, `passed` count sections; `breaches`, `uncertain`, `near` count
+/// benchmarks with at least one such SLO check; `regressions`, `improvements` those with at least
+/// one such change; `unstable`, `new`, `missing` their flags.
+fn summarise(benchmarks: &[BenchmarkComparison]) -> Summary {
+    let mut s = Summary {
+        benchmarks: benchmarks.len(),
+        ..Summary::default()
+    };
+    for b in benchmarks {
+        let has = |v: SloVerdict| b.slos.iter().chain(&b.overhead).any(|c| c.verdict == v);
+        let changed = |v: ChangeVerdict| {
+            b.metrics
+                .iter()
+                .any(|m| m.change.is_some_and(|c| c.verdict == v))
+        };
+        s.failed += usize::from(b.section == Section::Failed);
+        s.passed += usize::from(b.section == Section::Pass);
+        s.breaches += usize::from(has(SloVerdict::Breach));
+        s.uncertain += usize::from(has(SloVerdict::Uncertain));
+        s.near += usize::from(has(SloVerdict::Near));
+        s.regressions += usize::from(changed(ChangeVerdict::Regression));
+        s.improvements += usize::from(changed(ChangeVerdict::Improvement));
+        s.unstable += usize::from(b.unstable);
+        s.new += usize::from(b.presence == Presence::New);
+        s.missing += usize::from(b.presence == Presence::Missing);
+    }
+    s
+}
+
+#[cfg(test)]
+mod tests;

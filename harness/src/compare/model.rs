@@ -167,7 +167,8 @@ pub enum ChangeVerdict {
 
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct Change {
-    /// candidate / baseline of the point estimates.
+    /// candidate / baseline of the point estimates; for paired runs, the geometric mean of the
+    /// per-pair ratios of process means.
     pub ratio: f64,
     pub ratio_low: f64,
     pub ratio_high: f64,
@@ -209,13 +210,17 @@ pub struct SloCheck {
     pub unit: Unit,
     /// The scale the limit was written in, for display.
     pub scale: Scale,
+    /// The candidate's estimate. For overhead lines its interval is that of the ratio to the
+    /// reference variant, scaled by the limit, so that it reads against the limit.
     pub estimate: Option<Estimate>,
     /// `estimate / limit - 1`, as the seed shows it after the limit.
     pub margin: Option<f64>,
     pub verdict: SloVerdict,
 }
 
-/// Counts for the summary table.
+/// Counts for the summary table, in benchmarks: `failed` and `passed` count sections; `breaches`,
+/// `uncertain` and `near` count benchmarks with at least one such SLO check; `regressions` and
+/// `improvements` those with at least one such change.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Summary {
     pub benchmarks: usize,

@@ -2,3 +2,4 @@
 
 pub mod suggest;
 pub mod threshold;
+pub mod verdict;

@@ -1,3 +1,52 @@
-//! Statistics: pure functions tested against known values (not built yet).
+//! Statistics: small pure modules, each tested against known values. `compare` composes them;
+//! nothing here knows about results files or reports.
 
+pub mod bootstrap;
 pub mod changepoint;
+pub mod dispersion;
+pub mod fdr;
+pub mod mannwhitney;
+pub mod summary;
+pub mod wilcoxon;
+
+/// Midranks (1-based) of `xs`, ties sharing the mean of their ranks, plus the tie term
+/// Σ(t³ - t) over groups of t tied values that the normal approximations correct for.
+pub(crate) fn midranks(xs: &[f64]) -> (Vec<f64>, f64) {
+    let mut order: Vec<usize> = (0..xs.len()).collect();
+    order.sort_unstable_by(|&a, &b| xs[a].total_cmp(&xs[b]));
+    let mut ranks = vec![0.0; xs.len()];
+    let mut tie_term = 0.0;
+    let mut i = 0;
+    while i < order.len() {
+        let mut j = i + 1;
+        while j < order.len() && xs[order[j]] == xs[order[i]] {
+            j += 1;
+        }
+        let rank = (i + j + 1) as f64 / 2.0;
+        for &k in &order[i..j] {
+            ranks[k] = rank;
+        }
+        let t = (j - i) as f64;
+        tie_term += t * t * t - t;
+        i = j;
+    }
+    (ranks, tie_term)
+}
+
+/// Upper tail of the standard normal distribution.
+pub(crate) fn normal_sf(z: f64) -> f64 {
+    0.5 * statrs::function::erf::erfc(z / std::f64::consts::SQRT_2)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn midranks_share_tied_ranks() {
+        let (r, tie) = midranks(&[3.0, 1.0, 3.0, 2.0, 3.0]);
+        assert_eq!(r, vec![4.0, 1.0, 4.0, 2.0, 4.0]);
+        assert_eq!(tie, 24.0);
+        assert!((normal_sf(1.959963984540054) - 0.025).abs() < 1e-9);
+    }
+}

@@ -1,0 +1,382 @@
+//! One metric of one benchmark: the estimate of each side and the change between them.
+
+use super::model::{Change, ChangeVerdict, Estimate};
+use crate::results::MetricSamples;
+use crate::stats::bootstrap::{self, Scratch};
+use crate::stats::dispersion::{self, MAX_CI_WIDTH_IN_THRESHOLDS, MAX_CV};
+use crate::stats::summary::{self, Summary};
+use crate::stats::{mannwhitney, wilcoxon};
+
+/// Which side a bootstrap stream belongs to, mixed into its seed.
+#[derive(Debug, Clone, Copy)]
+pub enum Side {
+    Baseline = 1,
+    Candidate = 2,
+    Pairs = 3,
+}
+
+/// The seed of one bootstrap stream: the report's seed, the benchmark, the metric and the side.
+/// FNV-1a then a SplitMix64 finaliser: stable across platforms and releases.
+pub fn stream_seed(seed: u64, key: &str, metric: &str, side: Side) -> u64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in key
+        .bytes()
+        .chain([0])
+        .chain(metric.bytes())
+        .chain([0, side as u8])
+    {
+        h = (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
+    }
+    let mut z = h ^ seed.wrapping_mul(0x9e37_79b9_7f4a_7c15);
+    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    z ^ (z >> 31)
+}
+
+/// Settings the per-metric statistics need.
+#[derive(Debug, Clone, Copy)]
+pub struct StatOptions {
+    pub resamples: usize,
+    pub confidence: f64,
+    pub seed: u64,
+}
+
+/// One side of one metric, reduced to what the statistics need.
+pub struct SideStats {
+    pub estimate: Estimate,
+    /// Per-process means (empty for summary-only data).
+    pub means: Vec<f64>,
+    /// Bootstrap replicates of the estimate, in draw order (empty for summary-only data).
+    pub replicates: Vec<f64>,
+}
+
+impl SideStats {
+    /// The side as summary statistics: n processes (values when there is a single process).
+    pub fn summary(&self, samples: &MetricSamples) -> Summary {
+        if let Some(s) = samples.summary.filter(|_| self.replicates.is_empty()) {
+            return Summary {
+                n: s.n as f64,
+                mean: s.mean,
+                sd: s.stddev,
+            };
+        }
+        if self.means.len() >= 2 {
+            Summary {
+                n: self.means.len() as f64,
+                mean: self.estimate.point,
+                sd: dispersion::std_dev(&self.means),
+            }
+        } else {
+            let values: Vec<f64> = samples.values().collect();
+            Summary {
+                n: values.len() as f64,
+                mean: self.estimate.point,
+                sd: dispersion::std_dev(&values),
+            }
+        }
+    }
+
+    pub fn too_few(&self) -> bool {
+        dispersion::too_few(self.estimate.processes, self.estimate.values)
+    }
+}
+
+/// The estimate of one side: the mean of all values, with a hierarchical-bootstrap percentile
+/// interval. The mean (not the median of process means) because the seed report's numbers are
+/// means and an SLO on memory or time budgets a total. Summary-only data get a t interval.
+/// `None` when the side has no data.
+pub fn side_stats(
+    samples: &MetricSamples,
+    opts: StatOptions,
+    stream: u64,
+    scratch: &mut Scratch,
+    buf: &mut Vec<f64>,
+) -> Option<SideStats> {
+    let values = samples.value_count();
+    if values > 0 {
+        let means = dispersion::process_means(&samples.processes);
+        let point = samples.values().sum::<f64>() / values as f64;
+        let mut replicates = Vec::with_capacity(opts.resamples);
+        bootstrap::hierarchical_means(
+            &samples.processes,
+            opts.resamples,
+            stream,
+            scratch,
+            &mut replicates,
+        );
+        buf.clear();
+        buf.extend_from_slice(&replicates);
+        let (low, high) = bootstrap::percentile_interval(buf, opts.confidence);
+        let cv = if means.len() >= 2 {
+            dispersion::cv(&means)
+        } else {
+            dispersion::cv(&samples.values().collect::<Vec<_>>())
+        };
+        return Some(SideStats {
+            estimate: Estimate {
+                point,
+                low: low.min(point),
+                high: high.max(point),
+                processes: means.len(),
+                values,
+                cv,
+                summary_only: false,
+            },
+            means,
+            replicates,
+        });
+    }
+    let s = samples.summary?;
+    let sum = Summary {
+        n: s.n as f64,
+        mean: s.mean,
+        sd: s.stddev,
+    };
+    let (low, high) = summary::t_interval(sum, opts.confidence).unwrap_or((s.mean, s.mean));
+    Some(SideStats {
+        estimate: Estimate {
+            point: s.mean,
+            low,
+            high,
+            processes: s.n as usize,
+            values: s.n as usize,
+            cv: if s.mean > 0.0 { s.stddev / s.mean } else { 0.0 },
+            summary_only: true,
+        },
+        means: Vec::new(),
+        replicates: Vec::new(),
+    })
+}
+
+/// A change before false-discovery control: the verdict waits for the q-value.
+pub struct PendingChange {
+    pub change: Change,
+    /// Too few samples on a side: no verdict whatever the numbers.
+    pub too_few: bool,
+    /// Interval too wide, or process means too dispersed, to call it the same.
+    pub noisy: bool,
+}
+
+/// Candidate versus baseline of one metric. Paired (geometric mean of per-pair ratios of process
+/// means, bootstrap over pairs, Wilcoxon signed-rank) when `paired` and both sides have the same
+/// number of processes; otherwise unpaired (ratio of independent bootstrap replicates, Mann-Whitney
+/// on process means). Summary-only data use a t interval on the log ratio and Welch's test.
+/// `None` when the baseline estimate is zero (no ratio).
+#[allow(clippy::too_many_arguments)]
+pub fn change(
+    base: &SideStats,
+    base_samples: &MetricSamples,
+    cand: &SideStats,
+    cand_samples: &MetricSamples,
+    paired: bool,
+    threshold: f64,
+    opts: StatOptions,
+    pair_stream: u64,
+    buf: &mut Vec<f64>,
+) -> Option<PendingChange> {
+    if base.estimate.point <= 0.0 {
+        return None;
+    }
+    let raw = !base.replicates.is_empty() && !cand.replicates.is_empty();
+    let pairs_ok = paired
+        && raw
+        && base.means.len() == cand.means.len()
+        && base.means.len() >= 2
+        && base.means.iter().chain(&cand.means).all(|m| *m > 0.0);
+    let (ratio, low, high, p) = if pairs_ok {
+        let logs: Vec<f64> = cand
+            .means
+            .iter()
+            .zip(&base.means)
+            .map(|(c, b)| (c / b).ln())
+            .collect();
+        bootstrap::means(&logs, opts.resamples, pair_stream, buf);
+        let (lo, hi) = bootstrap::percentile_interval(buf, opts.confidence);
+        let point = dispersion::mean(&logs).exp();
+        let p = wilcoxon::signed_rank(&logs).p_value;
+        (point, lo.exp().min(point), hi.exp().max(point), p)
+    } else if raw {
+        buf.clear();
+        buf.extend(
+            cand.replicates
+                .iter()
+                .zip(&base.replicates)
+                .filter(|(_, b)| **b > 0.0)
+                .map(|(c, b)| c / b),
+        );
+        let ratio = cand.estimate.point / base.estimate.point;
+        let (lo, hi) = bootstrap::percentile_interval(buf, opts.confidence);
+        let p = if base.means.len().min(cand.means.len()) >= mannwhitney::MIN_PROCESSES {
+            mannwhitney::mann_whitney_u(&cand.means, &base.means).p_value
+        } else {
+            let b: Vec<f64> = base_samples.values().collect();
+            let c: Vec<f64> = cand_samples.values().collect();
+            mannwhitney::mann_whitney_u(&c, &b).p_value
+        };
+        (ratio, lo.min(ratio), hi.max(ratio), p)
+    } else {
+        let (r, lo, hi, p) = summary::log_ratio_interval(
+            cand.summary(cand_samples),
+            base.summary(base_samples),
+            opts.confidence,
+        )
+        .unwrap_or((
+            cand.estimate.point / base.estimate.point,
+            0.0,
+            f64::MAX,
+            1.0,
+        ));
+        (r, lo, hi, p)
+    };
+    let too_few = base.too_few() || cand.too_few();
+    let noisy = (high - low) / ratio > MAX_CI_WIDTH_IN_THRESHOLDS * threshold
+        || base.estimate.cv > MAX_CV
+        || cand.estimate.cv > MAX_CV;
+    Some(PendingChange {
+        change: Change {
+            ratio,
+            ratio_low: low,
+            ratio_high: high,
+            p_value: p,
+            q_value: 1.0,
+            threshold,
+            verdict: ChangeVerdict::Same,
+        },
+        too_few,
+        noisy,
+    })
+}
+
+/// The verdict once the q-value is known: a flag needs the whole interval beyond the threshold in
+/// one direction and q <= fdr; otherwise unstable when the data cannot tell, else same.
+pub fn verdict(p: &PendingChange, higher_is_better: bool, fdr: f64) -> ChangeVerdict {
+    let c = &p.change;
+    if p.too_few {
+        return ChangeVerdict::Unstable;
+    }
+    let up = c.ratio_low > 1.0 + c.threshold;
+    let down = c.ratio_high < 1.0 - c.threshold;
+    if (up || down) && c.q_value <= fdr {
+        return if up != higher_is_better {
+            ChangeVerdict::Regression
+        } else {
+            ChangeVerdict::Improvement
+        };
+    }
+    if p.noisy {
+        ChangeVerdict::Unstable
+    } else {
+        ChangeVerdict::Same
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::units::Unit;
+
+    fn samples(processes: Vec<Vec<f64>>) -> MetricSamples {
+        let mut m = MetricSamples::new(Unit::Nanoseconds);
+        m.processes = processes;
+        m
+    }
+
+    const OPTS: StatOptions = StatOptions {
+        resamples: 2000,
+        confidence: 0.95,
+        seed: 1,
+    };
+
+    fn stats(m: &MetricSamples, stream: u64) -> SideStats {
+        side_stats(m, OPTS, stream, &mut Scratch::default(), &mut vec![]).unwrap()
+    }
+
+    #[test]
+    fn estimate_is_the_mean_with_an_interval_around_it() {
+        let m = samples(
+            (0..20)
+                .map(|i| vec![100.0 + i as f64, 101.0 + i as f64, 99.0 + i as f64])
+                .collect(),
+        );
+        let s = stats(&m, 5);
+        assert!((s.estimate.point - 109.5).abs() < 1e-9);
+        assert!(s.estimate.low < 109.5 && s.estimate.high > 109.5);
+        // sd of 100..119 is 5.92; se of the mean ~1.32; 95% half width ~2.6.
+        let half = (s.estimate.high - s.estimate.low) / 2.0;
+        assert!(half > 2.0 && half < 3.2, "{half}");
+        assert_eq!((s.estimate.processes, s.estimate.values), (20, 60));
+    }
+
+    #[test]
+    fn seeds_differ_by_stream() {
+        let a = stream_seed(1, "s/a", "execution_time", Side::Baseline);
+        assert_ne!(a, stream_seed(1, "s/a", "execution_time", Side::Candidate));
+        assert_ne!(a, stream_seed(2, "s/a", "execution_time", Side::Baseline));
+        assert_ne!(a, stream_seed(1, "s/ab", "execution_time", Side::Baseline));
+        assert_eq!(a, stream_seed(1, "s/a", "execution_time", Side::Baseline));
+    }
+
+    #[test]
+    fn paired_change_uses_pair_ratios() {
+        // Drift shared by each pair cancels out: every pair is exactly +10%.
+        let base: Vec<Vec<f64>> = (0..10)
+            .map(|i| vec![100.0 * (1.0 + 0.05 * i as f64)])
+            .collect();
+        let cand: Vec<Vec<f64>> = base.iter().map(|p| vec![p[0] * 1.1]).collect();
+        let (bm, cm) = (samples(base), samples(cand));
+        let (b, c) = (stats(&bm, 1), stats(&cm, 2));
+        let mut buf = vec![];
+        let p = change(&b, &bm, &c, &cm, true, 0.05, OPTS, 3, &mut buf).unwrap();
+        assert!((p.change.ratio - 1.1).abs() < 1e-9);
+        assert!(
+            (p.change.ratio_low - 1.1).abs() < 1e-9 && (p.change.ratio_high - 1.1).abs() < 1e-9
+        );
+        assert!(p.change.p_value < 0.01, "{}", p.change.p_value);
+        // Unpaired, the drift makes the same data inconclusive.
+        let u = change(&b, &bm, &c, &cm, false, 0.05, OPTS, 3, &mut buf).unwrap();
+        assert!(u.change.ratio_low < 1.05 && u.change.ratio_high > 1.15);
+    }
+
+    #[test]
+    fn verdict_needs_the_whole_interval_and_q() {
+        let mk = |lo: f64, hi: f64, q: f64| PendingChange {
+            change: Change {
+                ratio: (lo + hi) / 2.0,
+                ratio_low: lo,
+                ratio_high: hi,
+                p_value: q,
+                q_value: q,
+                threshold: 0.05,
+                verdict: ChangeVerdict::Same,
+            },
+            too_few: false,
+            noisy: false,
+        };
+        assert_eq!(
+            verdict(&mk(1.06, 1.1, 0.01), false, 0.05),
+            ChangeVerdict::Regression
+        );
+        assert_eq!(
+            verdict(&mk(1.06, 1.1, 0.01), true, 0.05),
+            ChangeVerdict::Improvement
+        );
+        assert_eq!(
+            verdict(&mk(1.04, 1.1, 0.01), false, 0.05),
+            ChangeVerdict::Same
+        );
+        assert_eq!(
+            verdict(&mk(1.06, 1.1, 0.2), false, 0.05),
+            ChangeVerdict::Same
+        );
+        assert_eq!(
+            verdict(&mk(0.8, 0.9, 0.01), false, 0.05),
+            ChangeVerdict::Improvement
+        );
+        let mut few = mk(1.06, 1.1, 0.01);
+        few.too_few = true;
+        assert_eq!(verdict(&few, false, 0.05), ChangeVerdict::Unstable);
+        let mut noisy = mk(0.9, 1.12, 0.5);
+        noisy.noisy = true;
+        assert_eq!(verdict(&noisy, false, 0.05), ChangeVerdict::Unstable);
+    }
+}

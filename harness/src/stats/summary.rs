@@ -1,0 +1,105 @@
+//! Intervals and tests from summary statistics alone (n, mean, standard deviation), for imports of
+//! tools that kept no raw values. Weaker than the bootstrap: they assume near-normal means.
+
+use statrs::distribution::{ContinuousCDF, StudentsT};
+
+/// What is known of one side without raw values.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Summary {
+    pub n: f64,
+    pub mean: f64,
+    pub sd: f64,
+}
+
+fn t_quantile(p: f64, df: f64) -> f64 {
+    StudentsT::new(0.0, 1.0, df)
+        .expect("positive degrees of freedom")
+        .inverse_cdf(p)
+}
+
+/// Two-sided t interval of the mean at `confidence`; `None` with fewer than two samples.
+pub fn t_interval(s: Summary, confidence: f64) -> Option<(f64, f64)> {
+    if s.n < 2.0 {
+        return None;
+    }
+    let half = t_quantile(0.5 + confidence / 2.0, s.n - 1.0) * s.sd / s.n.sqrt();
+    Some((s.mean - half, s.mean + half))
+}
+
+/// Ratio `num.mean / den.mean` with a t interval on the log scale (delta method, Welch's degrees of
+/// freedom), and the two-sided p-value of that log ratio being zero. `None` when a side has fewer
+/// than two samples or a zero mean.
+pub fn log_ratio_interval(
+    num: Summary,
+    den: Summary,
+    confidence: f64,
+) -> Option<(f64, f64, f64, f64)> {
+    if num.n < 2.0 || den.n < 2.0 || num.mean <= 0.0 || den.mean <= 0.0 {
+        return None;
+    }
+    // Variance of the log of each mean, by the delta method: (sd / (mean sqrt n))^2.
+    let va = (num.sd / num.mean).powi(2) / num.n;
+    let vb = (den.sd / den.mean).powi(2) / den.n;
+    let ratio = num.mean / den.mean;
+    let se = (va + vb).sqrt();
+    if se == 0.0 {
+        let p = if ratio == 1.0 { 1.0 } else { 0.0 };
+        return Some((ratio, ratio, ratio, p));
+    }
+    let df = (va + vb).powi(2) / (va * va / (num.n - 1.0) + vb * vb / (den.n - 1.0));
+    let q = t_quantile(0.5 + confidence / 2.0, df);
+    let dist = StudentsT::new(0.0, 1.0, df).expect("positive degrees of freedom");
+    let t = ratio.ln() / se;
+    let p = (2.0 * (1.0 - dist.cdf(t.abs()))).min(1.0);
+    Some((ratio, ratio * (-q * se).exp(), ratio * (q * se).exp(), p))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn t_interval_known_value() {
+        // mean 10, sd 2, n 16: t(0.975, 15) = 2.131449546; half width 2.131449546 * 0.5.
+        let (lo, hi) = t_interval(
+            Summary {
+                n: 16.0,
+                mean: 10.0,
+                sd: 2.0,
+            },
+            0.95,
+        )
+        .unwrap();
+        assert!((hi - 10.0 - 1.065_724_773).abs() < 1e-6, "{hi}");
+        assert!((10.0 - lo - 1.065_724_773).abs() < 1e-6);
+        assert!(t_interval(
+            Summary {
+                n: 1.0,
+                mean: 1.0,
+                sd: 0.0
+            },
+            0.95
+        )
+        .is_none());
+    }
+
+    #[test]
+    fn log_ratio_brackets_the_ratio() {
+        let a = Summary {
+            n: 30.0,
+            mean: 110.0,
+            sd: 5.0,
+        };
+        let b = Summary {
+            n: 30.0,
+            mean: 100.0,
+            sd: 5.0,
+        };
+        let (r, lo, hi, p) = log_ratio_interval(a, b, 0.95).unwrap();
+        assert!((r - 1.1).abs() < 1e-12);
+        assert!(lo > 1.05 && lo < 1.1 && hi > 1.1 && hi < 1.15, "{lo} {hi}");
+        assert!(p < 1e-6);
+        let (_, lo, hi, p) = log_ratio_interval(b, b, 0.95).unwrap();
+        assert!(lo < 1.0 && hi > 1.0 && (p - 1.0).abs() < 1e-12);
+    }
+}

@@ -1,0 +1,261 @@
+//! `slogate compare` end to end: the real binary on generated results files, its report and exit codes.
+
+use assert_cmd::Command;
+use predicates::str::contains;
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+use slogate::results::{
+    metric, BenchmarkResult, Machine, Metadata, MetricSamples, ResultsFile, Status, SCHEMA,
+};
+use slogate::units::Unit;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+fn samples(rng: &mut ChaCha8Rng, unit: Unit, mean: f64) -> MetricSamples {
+    let mut m = MetricSamples::new(unit);
+    m.processes = (0..10)
+        .map(|_| {
+            let p = mean * rng.gen_range(0.99..1.01);
+            (0..3).map(|_| p * rng.gen_range(0.998..1.002)).collect()
+        })
+        .collect();
+    m
+}
+
+/// Five benchmarks (time ~100µs x factor, memory ~40MB) with SLOs `execution_time < limit_us`.
+fn results(seed: u64, factor: f64, limit_us: f64) -> ResultsFile {
+    let mut rng = ChaCha8Rng::seed_from_u64(seed);
+    let benchmarks = (0..5)
+        .map(|i| {
+            let mut metrics = BTreeMap::new();
+            let f = if i == 2 { factor } else { 1.0 };
+            metrics.insert(
+                metric::EXECUTION_TIME.to_string(),
+                samples(&mut rng, Unit::Nanoseconds, 1e5 * f),
+            );
+            metrics.insert(
+                metric::MAX_RSS_USAGE.to_string(),
+                samples(&mut rng, Unit::Bytes, 4e7),
+            );
+            BenchmarkResult {
+                key: format!("suite/b{i}"),
+                suite: "suite".into(),
+                scenario: format!("b{i}"),
+                variant: BTreeMap::new(),
+                status: Status::Ok,
+                reason: None,
+                stderr_tail: None,
+                oom: None,
+                planned_processes: 10,
+                thresholds: vec![
+                    format!("execution_time < {limit_us} us"),
+                    "max_rss_usage < 50 MB".into(),
+                ],
+                overhead: vec![],
+                noise_threshold: None,
+                metrics,
+            }
+        })
+        .collect();
+    ResultsFile {
+        schema: SCHEMA.into(),
+        meta: Metadata {
+            harness_version: "0.1.0".into(),
+            run_id: format!("run-{seed}"),
+            started_at: "2026-11-24T08:00:00Z".parse().unwrap(),
+            ended_at: None,
+            side: None,
+            git: None,
+            machine: Machine {
+                hostname: "h".into(),
+                cpu_model: "cpu".into(),
+                cores: 2,
+                memory_bytes: 1 << 33,
+                kernel: "6.1".into(),
+                arch: "x86_64".into(),
+                fingerprint: "fp".into(),
+            },
+            suites: vec![],
+            vars: BTreeMap::new(),
+            seed,
+            interrupted: false,
+            shard: None,
+            pairing: None,
+            noise: None,
+            import: None,
+        },
+        benchmarks,
+    }
+}
+
+fn write(dir: &Path, name: &str, f: &ResultsFile) -> PathBuf {
+    let p = dir.join(name);
+    f.write(&p).unwrap();
+    p
+}
+
+fn slogate() -> Command {
+    Command::cargo_bin("slogate").unwrap()
+}
+
+#[test]
+fn identical_results_pass_and_the_report_is_written() {
+    let dir = tempfile::tempdir().unwrap();
+    let base = write(dir.path(), "base.json", &results(1, 1.0, 200.0));
+    let cand = write(dir.path(), "cand.json", &results(2, 1.0, 200.0));
+    let out = dir.path().join("reports/report.json");
+    slogate()
+        .args(["compare", "--format", "json", "-o"])
+        .arg(&out)
+        .arg(&base)
+        .arg(&cand)
+        .assert()
+        .code(0);
+    let report: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&out).unwrap()).unwrap();
+    assert_eq!(report["schema"], "slogate.comparison/1");
+    assert_eq!(report["summary"]["benchmarks"], 5);
+    assert_eq!(report["summary"]["regressions"], 0);
+    // Without -o the report goes to stdout, in every format.
+    for format in ["md", "term", "json", "junit"] {
+        slogate()
+            .args(["compare", "--format", format])
+            .arg(&base)
+            .arg(&cand)
+            .assert()
+            .code(0)
+            .stdout(contains("suite/b2"));
+    }
+}
+
+#[test]
+fn a_regression_carries_its_interval_and_fails_only_when_asked() {
+    let dir = tempfile::tempdir().unwrap();
+    let base = write(dir.path(), "base.json", &results(1, 1.0, 200.0));
+    let cand = write(dir.path(), "cand.json", &results(2, 1.10, 200.0));
+    let run = |fail_on: &str, code: i32| {
+        let out = slogate()
+            .args([
+                "compare",
+                "--format",
+                "json",
+                "--seed",
+                "7",
+                "--fail-on",
+                fail_on,
+            ])
+            .arg(&base)
+            .arg(&cand)
+            .assert()
+            .code(code);
+        serde_json::from_slice::<serde_json::Value>(&out.get_output().stdout).unwrap()
+    };
+    let report = run("breach,uncertain,missing", 0);
+    let b2 = &report["benchmarks"][2];
+    assert_eq!(b2["key"], "suite/b2");
+    assert_eq!(b2["section"], "regression");
+    let change = &b2["metrics"][0]["change"];
+    assert_eq!(change["verdict"], "regression");
+    let (lo, hi) = (
+        change["ratio_low"].as_f64().unwrap(),
+        change["ratio_high"].as_f64().unwrap(),
+    );
+    assert!(lo > 1.05 && hi < 1.15 && lo < hi, "{change}");
+    assert_eq!(report["settings"]["seed"], 7);
+    let again = run("regression", 1);
+    assert!(
+        again["benchmarks"] == report["benchmarks"],
+        "same seed, same verdicts"
+    );
+}
+
+#[test]
+fn a_breach_fails_the_gate_and_still_writes_the_report() {
+    let dir = tempfile::tempdir().unwrap();
+    let base = write(dir.path(), "base.json", &results(1, 1.0, 90.0));
+    let cand = write(dir.path(), "cand.json", &results(2, 1.0, 90.0));
+    let out = dir.path().join("report.md");
+    slogate()
+        .arg("compare")
+        .arg(&base)
+        .arg(&cand)
+        .arg("-o")
+        .arg(&out)
+        .assert()
+        .code(1)
+        .stderr(contains("SLO breached: execution_time < 90 us"));
+    assert!(std::fs::read_to_string(&out).unwrap().contains("suite/b0"));
+    slogate()
+        .args(["compare", "--fail-on", "regression"])
+        .arg(&base)
+        .arg(&cand)
+        .assert()
+        .code(0);
+}
+
+#[test]
+fn a_missing_benchmark_fails_the_gate() {
+    let dir = tempfile::tempdir().unwrap();
+    let base = write(dir.path(), "base.json", &results(1, 1.0, 200.0));
+    let mut c = results(2, 1.0, 200.0);
+    c.benchmarks.remove(4);
+    let cand = write(dir.path(), "cand.json", &c);
+    slogate()
+        .arg("compare")
+        .arg(&base)
+        .arg(&cand)
+        .assert()
+        .code(1)
+        .stderr(contains("suite/b4: missing from the candidate"));
+}
+
+#[test]
+fn input_errors_exit_2_naming_the_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let good = write(dir.path(), "good.json", &results(1, 1.0, 200.0));
+    let text = std::fs::read_to_string(&good).unwrap();
+    let mut negative = results(1, 1.0, 200.0);
+    negative.benchmarks[1]
+        .metrics
+        .get_mut("execution_time")
+        .unwrap()
+        .processes[0][0] = -5.0;
+    let negative = serde_json::to_string(&negative).unwrap();
+    let nan = negative.replace("-5.0", "NaN");
+    let bad: Vec<(&str, String, &str)> = vec![
+        ("malformed.json", "{ not json".into(), "malformed.json"),
+        ("truncated.json", text[..text.len() / 2].into(), "truncated"),
+        (
+            "other.json",
+            text.replace(SCHEMA, "slogate.results/9"),
+            "slogate.results/9",
+        ),
+        ("nan.json", nan, "nan.json"),
+        ("negative.json", negative, "suite/b1"),
+    ];
+    for (name, content, needle) in bad {
+        let p = dir.path().join(name);
+        std::fs::write(&p, content).unwrap();
+        slogate()
+            .arg("compare")
+            .arg(&good)
+            .arg(&p)
+            .assert()
+            .code(2)
+            .stderr(contains(needle));
+    }
+    slogate()
+        .arg("compare")
+        .arg(dir.path().join("absent.json"))
+        .arg(&good)
+        .assert()
+        .code(2)
+        .stderr(contains("absent.json"));
+    slogate()
+        .args(["compare", "--fail-on", "breech"])
+        .arg(&good)
+        .arg(&good)
+        .assert()
+        .code(2)
+        .stderr(contains("breech"));
+}
