@@ -14,6 +14,7 @@ pub mod run;
 pub mod slo;
 pub mod system;
 pub mod trend;
+pub mod verdict;
 
 /// Benchmarking and SLO gate harness: run suites, compare against a baseline, gate pull requests.
 #[derive(Parser, Debug)]
