@@ -1,3 +1,4 @@
-//! SLOs: the threshold grammar and its evaluation.
+//! SLOs: the threshold grammar, standalone SLO files, and their evaluation.
 
+pub mod file;
 pub mod threshold;
