@@ -140,30 +140,34 @@ fn pyperf_processes_values_and_memory() {
         let _ = std::fs::remove_file(&out);
         run(Process::new("python3")
             .arg(&script)
-            .args(["--processes", "4", "--values", "3", "--warmups", "1", "--loops", "100", "-q", "-o"])
+            .args(["--processes", "1", "--values", "3", "--warmups", "1", "--loops", "100", "-q", "-o"])
             .arg(&out)
             .env("WORK_SCALE", scale));
         out
     };
     with_retries(|| {
-        let b1 = gen("base1.json", "1");
-        // pyperf writes gzip when the name ends in .gz.
-        let c1 = gen("cand1.json.gz", "1.1");
-        let b2 = gen("base2.json", "1");
-        let c2 = gen("cand2.json.gz", "1.1");
-        let base = import("auto", &[&b1, &b2], &dir.path().join("b.json"), &["--side", "baseline"]);
-        let cand = import("pyperf", &[&c1, &c2], &dir.path().join("c.json"), &[]);
+        // Six single-process runs per side, interleaved in time, pooled by the import.
+        let (mut b, mut c) = (Vec::new(), Vec::new());
+        for i in 0..6 {
+            b.push(gen(&format!("base{i}.json"), "1"));
+            // pyperf writes gzip when the name ends in .gz.
+            c.push(gen(&format!("cand{i}.json.gz"), "1.1"));
+        }
+        let b: Vec<&Path> = b.iter().map(PathBuf::as_path).collect();
+        let c: Vec<&Path> = c.iter().map(PathBuf::as_path).collect();
+        let base = import("auto", &b, &dir.path().join("b.json"), &["--side", "baseline"]);
+        let cand = import("pyperf", &c, &dir.path().join("c.json"), &[]);
         for r in [&base, &cand] {
             assert_eq!(r.benchmarks.len(), 2);
             let b = bench(r, "pyperf/sum_loop");
             let t = &b.metrics["execution_time"];
             assert_eq!(t.unit, Unit::Nanoseconds);
-            assert_eq!(t.processes.len(), 8, "one group per worker process, two files pooled");
+            assert_eq!(t.processes.len(), 6, "one group per worker process, six files pooled");
             assert!(t.processes.iter().all(|g| g.len() == 3));
             let m = mean(&values(b, "execution_time"));
             assert!((5e3..5e7).contains(&m), "seconds per loop → ns: {m}");
             let rss = &b.metrics["max_rss_usage"];
-            assert_eq!((rss.unit, rss.processes.len()), (Unit::Bytes, 8));
+            assert_eq!((rss.unit, rss.processes.len()), (Unit::Bytes, 6));
             assert!(rss.values().all(|v| (2e6..2e9).contains(&v)), "{rss:?}");
             assert_eq!(r.meta.machine.hostname, hostname());
             let info = r.meta.import.as_ref().unwrap();
@@ -187,25 +191,33 @@ fn pytest_benchmark_raw_data_and_summary_only() {
     let test = tools_dir().join("test_pytest_bench.py");
     let pytest = |scale: &str, args: &[&str]| {
         run(Process::new("python3")
-            .args(["-m", "pytest", "-q", "-p", "no:cacheprovider", "--benchmark-max-time=0.3", "--benchmark-min-rounds=20"])
+            .args(["-m", "pytest", "-q", "-p", "no:cacheprovider", "--benchmark-max-time=0.2", "--benchmark-min-rounds=20"])
             .arg(&test)
             .args(args)
             .current_dir(dir.path())
             .env("WORK_SCALE", scale));
     };
     with_retries(|| {
-        // `--benchmark-json` keeps every round.
-        pytest("1", &["--benchmark-json=base.json"]);
-        pytest("1.1", &["--benchmark-json=cand.json"]);
-        let base = import("auto", &[&dir.path().join("base.json")], &dir.path().join("b.json"), &[]);
-        let cand = import("auto", &[&dir.path().join("cand.json")], &dir.path().join("c.json"), &[]);
+        // `--benchmark-json` keeps every round. Three runs per side, interleaved, pooled.
+        let (mut b, mut c) = (Vec::new(), Vec::new());
+        for i in 0..3 {
+            for (side, scale, files) in [("base", "1", &mut b), ("cand", "1.1", &mut c)] {
+                let name = format!("{side}{i}.json");
+                pytest(scale, &[&format!("--benchmark-json={name}")]);
+                files.push(dir.path().join(name));
+            }
+        }
+        let b: Vec<&Path> = b.iter().map(PathBuf::as_path).collect();
+        let c: Vec<&Path> = c.iter().map(PathBuf::as_path).collect();
+        let base = import("auto", &b, &dir.path().join("b.json"), &[]);
+        let cand = import("auto", &c, &dir.path().join("c.json"), &[]);
         for r in [&base, &cand] {
             assert_eq!(r.benchmarks.len(), 3);
             let p = bench(r, "test_pytest_bench/test_param[size=500]");
             assert_eq!(p.scenario, "test_param");
             let t = &bench(r, "test_pytest_bench/test_sum_loop").metrics["execution_time"];
-            assert_eq!(t.processes.len(), 1, "one pytest process: one group");
-            assert!(t.value_count() >= 20 && t.summary.is_none());
+            assert_eq!(t.processes.len(), 3, "one group per pytest process");
+            assert!(t.value_count() >= 60 && t.summary.is_none());
             assert!(t.values().all(|v| (1e3..1e8).contains(&v)), "seconds → ns");
         }
         check_ratios(&base, &cand, "execution_time", "test_pytest_bench/test_sum_loop", &["test_pytest_bench/test_other"])
@@ -342,9 +354,9 @@ fn go_test_lines_as_groups() {
     for f in ["go.mod", "bench_test.go"] {
         std::fs::copy(tools_dir().join("gobench").join(f), module.join(f)).unwrap();
     }
-    let gen = |name: &str, scale: &str| {
+    let go = |args: &[&str], scale: &str| {
         let o = Process::new("go")
-            .args(["test", "-run", "^$", "-bench", ".", "-count", "5", "-benchmem", "-benchtime", "1500x", "."])
+            .args(args)
             .current_dir(&module)
             .env("GOCACHE", dir.path().join("gocache"))
             .env("GOPATH", dir.path().join("gopath"))
@@ -353,46 +365,75 @@ fn go_test_lines_as_groups() {
             .env("WORK_SCALE", scale)
             .output()
             .unwrap();
-        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stdout));
-        let out = dir.path().join(name);
-        std::fs::write(&out, o.stdout).unwrap();
-        out
+        assert!(o.status.success(), "{}{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr));
+        o.stdout
     };
+    // What benchstat users feed it: one `go test -count 5` run.
+    let text = go(&["test", "-run", "^$", "-bench", ".", "-count", "5", "-benchmem", "-benchtime", "300x", "."], "1");
+    let file = dir.path().join("count5.txt");
+    std::fs::write(&file, text).unwrap();
+    let r = import("auto", &[&file], &dir.path().join("r.json"), &[]);
+    let b = bench(&r, "slogatebench/BenchmarkAlloc");
+    for (m, unit) in [("execution_time", Unit::Nanoseconds), ("bytes_per_op", Unit::Bytes), ("allocs_per_op", Unit::Count), ("bytes_per_s", Unit::PerSecond)] {
+        let s = &b.metrics[m];
+        assert_eq!((s.unit, s.processes.len()), (unit, 5), "{m}: one group per line");
+    }
+    assert!(b.metrics["bytes_per_s"].higher_is_better);
+    assert!(!r.meta.machine.cpu_model.is_empty());
+    assert!(!r.meta.import.as_ref().unwrap().filled.contains(&"machine.cpu_model".to_string()));
+    assert_eq!(r.meta.import.as_ref().unwrap().metadata["gomaxprocs"], std::thread::available_parallelism().unwrap().to_string());
+
+    // The ratio: the compiled test binary (the same output) run baseline/candidate interleaved.
+    go(&["test", "-c", "-o", "bench.test", "."], "1");
+    let exe = module.join("bench.test");
     with_retries(|| {
-        let (b1, c1) = (gen("base1.txt", "1"), gen("cand1.txt", "1.1"));
-        let (b2, c2) = (gen("base2.txt", "1"), gen("cand2.txt", "1.1"));
-        let base = import("auto", &[&b1, &b2], &dir.path().join("b.json"), &[]);
-        let cand = import("go-test", &[&c1, &c2], &dir.path().join("c.json"), &[]);
-        for r in [&base, &cand] {
-            let b = bench(r, "slogatebench/BenchmarkAlloc");
-            for (m, unit) in [("execution_time", Unit::Nanoseconds), ("bytes_per_op", Unit::Bytes), ("allocs_per_op", Unit::Count), ("bytes_per_s", Unit::PerSecond)] {
-                let s = &b.metrics[m];
-                assert_eq!((s.unit, s.processes.len()), (unit, 10), "{m}: one group per line");
+        let (mut b, mut c) = (String::new(), String::new());
+        for _ in 0..5 {
+            for (out, scale) in [(&mut b, "1"), (&mut c, "1.1")] {
+                let o = Process::new(&exe)
+                    .args(["-test.run", "^$", "-test.bench", ".", "-test.benchmem", "-test.benchtime", "1500x"])
+                    .env("WORK_SCALE", scale)
+                    .output()
+                    .unwrap();
+                assert!(o.status.success());
+                out.push_str(&String::from_utf8_lossy(&o.stdout));
             }
-            assert!(b.metrics["bytes_per_s"].higher_is_better);
-            assert!(!r.meta.machine.cpu_model.is_empty());
-            assert!(!r.meta.import.as_ref().unwrap().filled.contains(&"machine.cpu_model".to_string()));
         }
+        let (bf, cf) = (dir.path().join("base.txt"), dir.path().join("cand.txt"));
+        std::fs::write(&bf, b).unwrap();
+        std::fs::write(&cf, c).unwrap();
+        let base = import("go-test", &[&bf], &dir.path().join("b.json"), &[]);
+        let cand = import("go-test", &[&cf], &dir.path().join("c.json"), &[]);
+        assert_eq!(bench(&cand, "slogatebench/BenchmarkSum").metrics["execution_time"].processes.len(), 5);
         check_ratios(&base, &cand, "execution_time", "slogatebench/BenchmarkSum", &["slogatebench/BenchmarkAlloc"])
     });
 }
 
 #[test]
 fn criterion_committed_output() {
-    // Produced by tests/tools/criterion-fixture (see the README beside the fixtures).
+    // Produced by tests/tools/criterion-fixture: three runs per side, baseline and candidate
+    // interleaved (see tests/fixtures/import/README.md).
     let dir = tempfile::tempdir().unwrap();
-    let base = import("auto", &[&fixtures().join("criterion/base")], &dir.path().join("b.json"), &[]);
-    let cand = import("criterion", &[&fixtures().join("criterion/cand")], &dir.path().join("c.json"), &[]);
+    let runs = |side: &str| -> Vec<PathBuf> { (1..=3).map(|i| fixtures().join(format!("criterion/{side}/run{i}"))).collect() };
+    let (b, c) = (runs("base"), runs("cand"));
+    let base = import("auto", &b.iter().map(PathBuf::as_path).collect::<Vec<_>>(), &dir.path().join("b.json"), &[]);
+    let cand = import("criterion", &c.iter().map(PathBuf::as_path).collect::<Vec<_>>(), &dir.path().join("c.json"), &[]);
     for r in [&base, &cand] {
         assert_eq!(r.benchmarks.len(), 2);
         let t = &bench(r, "criterion/group/other").metrics["execution_time"];
-        assert_eq!((t.unit, t.processes.len(), t.value_count()), (Unit::Nanoseconds, 1, 20));
+        assert_eq!((t.unit, t.processes.len(), t.value_count()), (Unit::Nanoseconds, 3, 60), "one group per cargo-bench run");
         assert!(t.values().all(|v| (1e3..1e6).contains(&v)), "times / iters, ns per iteration: {t:?}");
     }
     // Fixed data: the ratios are what they were when measured.
     check_ratios(&base, &cand, "execution_time", "criterion/sum_loop", &["criterion/group/other"]).unwrap();
-    // One `new/` directory, or a file inside it, is accepted as well.
-    let one = import("auto", &[&fixtures().join("criterion/cand/sum_loop/new/sample.json")], &dir.path().join("o.json"), &[]);
-    assert_eq!(one.benchmarks.len(), 1);
-    assert_eq!(values(&one.benchmarks[0], "execution_time"), values(bench(&cand, "criterion/sum_loop"), "execution_time"));
+    // One `new/` directory, or a file inside it, is read as well; values are times[i] / iters[i].
+    let new = fixtures().join("criterion/cand/run1/sum_loop/new");
+    let one = import("auto", &[&new.join("sample.json")], &dir.path().join("o.json"), &[]);
+    let sample: serde_json::Value = serde_json::from_slice(&std::fs::read(new.join("sample.json")).unwrap()).unwrap();
+    let (times, iters) = (sample["times"].as_array().unwrap(), sample["iters"].as_array().unwrap());
+    let expected: Vec<f64> = times.iter().zip(iters).map(|(t, i)| t.as_f64().unwrap() / i.as_f64().unwrap()).collect();
+    let got = values(&one.benchmarks[0], "execution_time");
+    assert_eq!(got.len(), expected.len());
+    assert!(got.iter().zip(&expected).all(|(g, e)| (g - e).abs() <= e * 1e-12), "{got:?} vs {expected:?}");
+    assert_eq!(import("criterion", &[&new], &dir.path().join("n.json"), &[]).benchmarks.len(), 1);
 }
