@@ -4,7 +4,7 @@
 //! goos: linux
 //! pkg: example.com/m
 //! cpu: AMD EPYC
-//! BenchmarkSum-8   	   20000	     11017 ns/op	  1831.17 MB/s	      56 B/op	       2 allocs/op
+//! BenchmarkSum-8        20000       11017 ns/op    1831.17 MB/s        56 B/op         2 allocs/op
 //! ```
 //! Every result line is one group (one `-count` repetition). `ns/op` is `execution_time`, `B/op`
 //! `bytes_per_op`, `allocs/op` `allocs_per_op`, `MB/s` `bytes_per_s` (a rate, more is better); other
@@ -194,7 +194,7 @@ fn parse_result(line: &str) -> Option<Result<Parsed<'_>, String>> {
         return None;
     }
     let rest: Vec<&str> = fields.collect();
-    if rest.is_empty() || rest.len() % 2 != 0 {
+    if rest.is_empty() || !rest.len().is_multiple_of(2) {
         return Some(Err(format!(
             "`{name}`: expected value-unit pairs after the iteration count, got `{}`",
             rest.join(" ")

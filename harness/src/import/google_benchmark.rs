@@ -90,7 +90,7 @@ impl Importer for GoogleBenchmark {
 
         // Rows in file order, grouped by run name.
         let mut order: Vec<String> = Vec::new();
-        let mut rows: BTreeMap<String, Vec<(usize, &Map<String, Value>)>> = BTreeMap::new();
+        let mut rows: BTreeMap<String, Vec<Row>> = BTreeMap::new();
         for (i, row) in file.benchmarks.iter().enumerate() {
             let run = run_name(row);
             if !rows.contains_key(&run) {
@@ -152,6 +152,9 @@ impl Importer for GoogleBenchmark {
         Ok(())
     }
 }
+
+/// A row of `benchmarks[]` with its index, for error messages.
+type Row<'a> = (usize, &'a Map<String, Value>);
 
 fn run_name(row: &Map<String, Value>) -> String {
     if let Some(r) = row.get("run_name").and_then(Value::as_str) {
@@ -242,7 +245,7 @@ fn read_iteration(
 /// Only aggregates were reported: mean, stddev and median of the repetitions.
 fn read_aggregates(
     input: &Input,
-    rows: &[(usize, &Map<String, Value>)],
+    rows: &[Row],
     b: &mut BenchmarkResult,
 ) -> Result<(), ImportError> {
     let agg = |name: &str| {
@@ -261,7 +264,7 @@ fn read_aggregates(
         ("real_time", metric::EXECUTION_TIME),
         ("cpu_time", "cpu_time"),
     ] {
-        let at = |row: Option<&(usize, &Map<String, Value>)>| -> Result<Option<f64>, ImportError> {
+        let at = |row: Option<&Row>| -> Result<Option<f64>, ImportError> {
             match row {
                 Some((i, r)) => Ok(Some(number(input, *i, r, field)? * to_ns(input, *i, r)?)),
                 None => Ok(None),
