@@ -163,15 +163,17 @@ fn pyperf_processes_values_and_memory() {
         let _ = std::fs::remove_file(&out);
         run(Process::new("python3")
             .arg(&script)
+            // pyperf workers see only the environment variables named here.
+            .args(["--inherit-environ", "WORK_SCALE"])
             .args([
                 "--processes",
                 "1",
                 "--values",
-                "3",
+                "5",
                 "--warmups",
                 "1",
                 "--loops",
-                "100",
+                "200",
                 "-q",
                 "-o",
             ])
@@ -206,7 +208,7 @@ fn pyperf_processes_values_and_memory() {
                 6,
                 "one group per worker process, six files pooled"
             );
-            assert!(t.processes.iter().all(|g| g.len() == 3));
+            assert!(t.processes.iter().all(|g| g.len() == 5));
             let m = mean(&values(b, "execution_time"));
             assert!((5e3..5e7).contains(&m), "seconds per loop → ns: {m}");
             let rss = &b.metrics["max_rss_usage"];
