@@ -139,6 +139,10 @@ pub struct ImportInfo {
     /// Metadata fields taken from the importing environment because the file lacked them.
     #[serde(default)]
     pub filled: Vec<String>,
+    /// What the tool recorded that has no field of its own here (python version, timer, library
+    /// build type, ...), as the tool wrote it.
+    #[serde(default)]
+    pub metadata: BTreeMap<String, String>,
 }
 
 /// What happened to one benchmark.
@@ -380,7 +384,7 @@ impl ResultsFile {
 }
 
 /// serde_json reports NaN and truncation with line/column; say it in words a user recognises.
-fn describe_json_error(e: &serde_json::Error) -> String {
+pub fn describe_json_error(e: &serde_json::Error) -> String {
     use serde_json::error::Category;
     match e.classify() {
         Category::Eof => format!(

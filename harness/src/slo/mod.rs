@@ -1,5 +1,6 @@
-//! SLOs: the threshold grammar and its evaluation.
+//! SLOs: the threshold grammar, standalone SLO files, verdicts, and suggestions from history.
 
+pub mod file;
 pub mod suggest;
 pub mod threshold;
 pub mod verdict;

@@ -1,0 +1,213 @@
+//! pyperf JSON (`-o bench.json`, plain or `.json.gz`), format versions `1.0`, 6 and 5.
+//!
+//! Each run with values is one worker process: one group. Calibration and warmup-only runs carry no
+//! values and are skipped. Values are seconds (or bytes, for `--track-memory`) per loop iteration.
+//! Metadata is layered file < benchmark < run, as pyperf factors common entries upwards.
+
+use super::meta::{parse_date, set_once};
+use super::{
+    add_group, json_text, new_benchmark, Collected, Format, ImportError, ImportOptions, Importer,
+    Input,
+};
+use crate::results::{metric, GitInfo};
+use crate::units::Unit;
+use serde::Deserialize;
+use serde_json::{Map, Value};
+use std::collections::BTreeMap;
+
+pub struct Pyperf;
+
+#[derive(Deserialize)]
+struct File {
+    version: Value,
+    #[serde(default)]
+    metadata: Map<String, Value>,
+    benchmarks: Vec<Bench>,
+}
+
+#[derive(Deserialize)]
+struct Bench {
+    #[serde(default)]
+    metadata: Map<String, Value>,
+    /// Versions before 6 kept the benchmark's metadata here.
+    #[serde(default)]
+    common_metadata: Map<String, Value>,
+    runs: Vec<Run>,
+}
+
+#[derive(Deserialize)]
+struct Run {
+    #[serde(default)]
+    metadata: Map<String, Value>,
+    #[serde(default)]
+    values: Vec<f64>,
+    /// Versions before 6 called the values `samples`.
+    #[serde(default)]
+    samples: Vec<f64>,
+}
+
+/// Run metadata that describes one process, not the benchmark.
+const PER_RUN: &[&str] = &[
+    "date",
+    "duration",
+    "uptime",
+    "load_avg_1min",
+    "runnable_threads",
+    "mem_max_rss",
+    "command_max_rss",
+    "calibrate_loops",
+    "recalibrate_loops",
+    "calibrate_warmups",
+    "recalibrate_warmups",
+    "cpu_freq",
+    "cpu_temp",
+    "name",
+];
+
+fn supported(version: &Value) -> bool {
+    matches!(version, Value::String(s) if s == "1.0") || matches!(version.as_u64(), Some(5 | 6))
+}
+
+impl Importer for Pyperf {
+    fn format(&self) -> Format {
+        Format::Pyperf
+    }
+
+    fn detect(&self, input: &Input) -> bool {
+        let Some(v) = input.json() else { return false };
+        v.get("version").is_some_and(supported)
+            && v.get("benchmarks")
+                .and_then(Value::as_array)
+                .is_some_and(|b| b.iter().all(|b| b.get("runs").is_some_and(Value::is_array)))
+    }
+
+    fn read(
+        &self,
+        input: &Input,
+        opts: &ImportOptions,
+        out: &mut Collected,
+    ) -> Result<(), ImportError> {
+        let file: File = input.parse(Format::Pyperf)?;
+        if !supported(&file.version) {
+            return Err(input.invalid(
+                Format::Pyperf,
+                "version",
+                format!(
+                    "format version {} is not supported (1.0, 6 and 5 are)",
+                    file.version
+                ),
+            ));
+        }
+        let suite = opts.suite.as_deref().unwrap_or("pyperf");
+        let found = &mut out.found;
+        for (k, v) in &file.metadata {
+            found.keep(k.clone(), json_text(v));
+        }
+        let mut benches = Vec::new();
+        for (i, bench) in file.benchmarks.iter().enumerate() {
+            let mut common = file.metadata.clone();
+            common.extend(bench.common_metadata.clone());
+            common.extend(bench.metadata.clone());
+            let name = common
+                .get("name")
+                .and_then(Value::as_str)
+                .ok_or_else(|| {
+                    input.invalid(
+                        Format::Pyperf,
+                        format!("benchmarks[{i}]"),
+                        "the benchmark has no `name` metadata",
+                    )
+                })?
+                .to_string();
+            for (k, v) in bench.common_metadata.iter().chain(&bench.metadata) {
+                if !PER_RUN.contains(&k.as_str()) {
+                    found.keep(format!("{name}.{k}"), json_text(v));
+                }
+            }
+            let unit = common
+                .get("unit")
+                .and_then(Value::as_str)
+                .unwrap_or("second");
+            let (metric_name, scale, unit) = match unit {
+                "second" => (metric::EXECUTION_TIME, 1e9, Unit::Nanoseconds),
+                "byte" => (metric::MAX_RSS_USAGE, 1.0, Unit::Bytes),
+                "integer" => ("value", 1.0, Unit::Count),
+                other => {
+                    return Err(input.invalid(
+                        Format::Pyperf,
+                        format!("benchmark `{name}`"),
+                        format!("unknown unit `{other}`"),
+                    ))
+                }
+            };
+            let mut b = new_benchmark(suite, &name, BTreeMap::new());
+            for run in &bench.runs {
+                let mut meta = common.clone();
+                meta.extend(run.metadata.clone());
+                if let Some(t) = meta
+                    .get("date")
+                    .and_then(Value::as_str)
+                    .and_then(parse_date)
+                {
+                    let end = meta
+                        .get("duration")
+                        .and_then(Value::as_f64)
+                        .map_or(t, |d| t + chrono::Duration::milliseconds((d * 1e3) as i64));
+                    found.saw_time(t);
+                    found.saw_time(end);
+                }
+                let values = if run.values.is_empty() {
+                    &run.samples
+                } else {
+                    &run.values
+                };
+                if values.is_empty() {
+                    continue; // calibration or warmup-only run
+                }
+                add_group(
+                    &mut b,
+                    metric_name,
+                    unit,
+                    false,
+                    values.iter().map(|v| v * scale).collect(),
+                );
+                if unit != Unit::Bytes {
+                    if let Some(rss) = meta.get("mem_max_rss").and_then(Value::as_f64) {
+                        add_group(&mut b, metric::MAX_RSS_USAGE, Unit::Bytes, false, vec![rss]);
+                    }
+                }
+            }
+            if b.metrics.is_empty() {
+                return Err(input.invalid(
+                    Format::Pyperf,
+                    format!("benchmark `{name}`"),
+                    "no run has values (only calibration or warmups)",
+                ));
+            }
+            benches.push(b);
+        }
+        let m = &file.metadata;
+        let text = |k: &str| m.get(k).map(json_text);
+        set_once(&mut found.hostname, text("hostname"));
+        set_once(&mut found.cpu_model, text("cpu_model_name"));
+        set_once(
+            &mut found.cores,
+            m.get("cpu_count").and_then(Value::as_u64).map(|c| c as u32),
+        );
+        if let Some(commit) = text("commit_id") {
+            set_once(
+                &mut found.git,
+                Some(GitInfo {
+                    commit,
+                    branch: text("commit_branch"),
+                    dirty: false,
+                    subject: None,
+                }),
+            );
+        }
+        for b in benches {
+            out.add(input, b, "")?;
+        }
+        Ok(())
+    }
+}

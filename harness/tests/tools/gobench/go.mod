@@ -1,0 +1,3 @@
+module example.com/slogatebench
+
+go 1.19
