@@ -1,15 +1,15 @@
 //! `slogate compare`: compare two results files, write the report, gate.
 
 use super::verdict::{report_and_gate, ReportArgs};
-use crate::results::ResultsFile;
+use crate::import::load_any;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 #[derive(clap::Args, Debug)]
 pub struct Args {
-    /// The baseline results file.
+    /// The baseline: a slogate results file, or any file `slogate import` reads (detected by content).
     pub baseline: PathBuf,
-    /// The candidate results file.
+    /// The candidate, likewise.
     pub candidate: PathBuf,
     /// Write the report to this file (atomically) instead of stdout; same as `--report`.
     #[arg(short = 'o', long = "output", conflicts_with = "report")]
@@ -22,8 +22,10 @@ pub fn exec(mut args: Args) -> anyhow::Result<ExitCode> {
     if args.output.is_some() {
         args.report.report = args.output.take();
     }
-    let baseline = ResultsFile::read(&args.baseline)?;
-    let candidate = ResultsFile::read(&args.candidate)?;
-    let opts = args.report.options(&args.baseline, &args.candidate);
+    let baseline = load_any(&args.baseline)?;
+    let candidate = load_any(&args.candidate)?;
+    let opts = args
+        .report
+        .options((&baseline, &args.baseline), (&candidate, &args.candidate))?;
     report_and_gate(&baseline, &candidate, &opts, &args.report)
 }

@@ -5,6 +5,7 @@ use crate::compare::{compare, gate, CompareOptions, FailOn};
 use crate::report::{render, Format, RenderOptions};
 use crate::results::ResultsFile;
 use anyhow::Context;
+use std::collections::BTreeMap;
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -35,6 +36,9 @@ pub struct ReportArgs {
     /// Seed of the bootstrap, for reproducible reports.
     #[arg(long)]
     pub seed: Option<u64>,
+    /// Extra SLO lines from a standalone SLO file: slogate TOML, or a `fail_on_breach` YAML as is.
+    #[arg(long)]
+    pub slo: Option<PathBuf>,
     /// Bootstrap resamples per estimate.
     #[arg(long, default_value_t = 2000, value_parser = clap::value_parser!(u32).range(1..))]
     pub resamples: u32,
@@ -55,10 +59,38 @@ pub fn parse_fraction(s: &str) -> Result<f64, String> {
 }
 
 impl ReportArgs {
-    /// Comparison options from the flags; `paired_files` names the two inputs for the report.
-    pub fn options(&self, baseline_file: &Path, candidate_file: &Path) -> CompareOptions {
+    /// Comparison options from the flags, the two inputs named for the report. An SLO file is
+    /// matched against the benchmarks of both sides; a pattern that matches none is reported.
+    pub fn options(
+        &self,
+        (baseline, baseline_file): (&ResultsFile, &Path),
+        (candidate, candidate_file): (&ResultsFile, &Path),
+    ) -> anyhow::Result<CompareOptions> {
         let defaults = CompareOptions::default();
-        CompareOptions {
+        let mut extra_slos = BTreeMap::new();
+        if let Some(path) = &self.slo {
+            let file = crate::slo::file::load_slo_file(path)?;
+            let mut keys: Vec<String> = baseline
+                .benchmarks
+                .iter()
+                .chain(&candidate.benchmarks)
+                .map(|b| b.key.clone())
+                .collect();
+            keys.sort();
+            keys.dedup();
+            let (by_key, unmatched) = crate::slo::file::apply(&file, &keys);
+            extra_slos = by_key;
+            // Keyed by the pattern itself, an unmatched entry is listed by the comparison.
+            for entry in file
+                .entries
+                .iter()
+                .filter(|e| unmatched.contains(&e.pattern))
+            {
+                extra_slos.insert(entry.pattern.clone(), entry.thresholds.clone());
+            }
+        }
+        Ok(CompareOptions {
+            extra_slos,
             noise_threshold: self.noise_threshold,
             resamples: self.resamples,
             seed: self.seed.unwrap_or(defaults.seed),
@@ -66,7 +98,7 @@ impl ReportArgs {
             baseline_file: Some(baseline_file.display().to_string()),
             candidate_file: Some(candidate_file.display().to_string()),
             ..defaults
-        }
+        })
     }
 }
 
