@@ -18,9 +18,7 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> io::Result<()> {
     let mut tmp = tempfile::Builder::new()
         .prefix(&format!(
             ".{}.",
-            path.file_name()
-                .and_then(|n| n.to_str())
-                .unwrap_or("slogate")
+            path.file_name().and_then(|n| n.to_str()).unwrap_or("slogate")
         ))
         .suffix(".tmp")
         .tempfile_in(dir)?;

@@ -352,14 +352,9 @@ impl ResultsFile {
                     }
                 }
                 if let Some(s) = &m.summary {
-                    if !(s.mean.is_finite()
-                        && s.stddev.is_finite()
-                        && s.mean >= 0.0
-                        && s.stddev >= 0.0)
+                    if !(s.mean.is_finite() && s.stddev.is_finite() && s.mean >= 0.0 && s.stddev >= 0.0)
                     {
-                        return Err(bad(
-                            "summary mean/stddev must be finite and non-negative".into()
-                        ));
+                        return Err(bad("summary mean/stddev must be finite and non-negative".into()));
                     }
                 }
             }
@@ -383,10 +378,7 @@ impl ResultsFile {
 fn describe_json_error(e: &serde_json::Error) -> String {
     use serde_json::error::Category;
     match e.classify() {
-        Category::Eof => format!(
-            "the file is truncated (JSON ends early at line {})",
-            e.line()
-        ),
+        Category::Eof => format!("the file is truncated (JSON ends early at line {})", e.line()),
         _ => e.to_string(),
     }
 }
@@ -487,8 +479,8 @@ pub(crate) mod tests {
         let e = ResultsFile::from_json(&text[..text.len() / 2], Path::new("x.json")).unwrap_err();
         assert!(e.to_string().contains("truncated"), "{e}");
         // NaN is not JSON: serde refuses it, and the message names the file.
-        let e =
-            ResultsFile::from_json(&text.replace("100.0", "NaN"), Path::new("n.json")).unwrap_err();
+        let e = ResultsFile::from_json(&text.replace("100.0", "NaN"), Path::new("n.json"))
+            .unwrap_err();
         assert!(e.to_string().contains("n.json"));
     }
 

@@ -114,10 +114,7 @@ struct Cursor<'a> {
 impl<'a> Cursor<'a> {
     fn skip_ws(&mut self) {
         while self.text[self.pos..].starts_with(char::is_whitespace) {
-            self.pos += self.text[self.pos..]
-                .chars()
-                .next()
-                .map_or(1, char::len_utf8);
+            self.pos += self.text[self.pos..].chars().next().map_or(1, char::len_utf8);
         }
     }
 
@@ -184,9 +181,7 @@ impl<'a> Cursor<'a> {
                 }
                 _ => {
                     self.pos += 1;
-                    return self.err(format!(
-                        "expected `name=value` in the selector, got `{part}`"
-                    ));
+                    return self.err(format!("expected `name=value` in the selector, got `{part}`"));
                 }
             }
         }
@@ -344,14 +339,8 @@ mod tests {
         assert_eq!(m.limit, 43_250_000.0);
         let r = parse_threshold("throughput > 30 op/s").unwrap();
         assert_eq!((r.op, r.unit, r.limit), (Op::Gt, Unit::PerSecond, 30.0));
-        assert_eq!(
-            parse_threshold("execution_time<=2us").unwrap().limit,
-            2000.0
-        );
-        assert_eq!(
-            parse_threshold("execution_time < 5 µs").unwrap().limit,
-            5000.0
-        );
+        assert_eq!(parse_threshold("execution_time<=2us").unwrap().limit, 2000.0);
+        assert_eq!(parse_threshold("execution_time < 5 µs").unwrap().limit, 5000.0);
     }
 
     #[test]
