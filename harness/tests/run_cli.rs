@@ -22,7 +22,11 @@ fn python() -> String {
 fn suite(dir: &Path, name: &str, body: &str) -> PathBuf {
     let d = dir.join("suites").join(name);
     std::fs::create_dir_all(&d).unwrap();
-    std::fs::write(d.join("suite.toml"), format!("[suite]\nname = \"{name}\"\n{body}")).unwrap();
+    std::fs::write(
+        d.join("suite.toml"),
+        format!("[suite]\nname = \"{name}\"\n{body}"),
+    )
+    .unwrap();
     d
 }
 
@@ -33,7 +37,10 @@ fn toml_str(s: &str) -> String {
 fn alive(pid: i32) -> bool {
     match std::fs::read_to_string(format!("/proc/{pid}/stat")) {
         Ok(stat) => {
-            let state = stat[stat.rfind(')').unwrap() + 1..].split_whitespace().next().unwrap();
+            let state = stat[stat.rfind(')').unwrap() + 1..]
+                .split_whitespace()
+                .next()
+                .unwrap();
             !matches!(state, "Z" | "X")
         }
         Err(_) => false,
@@ -63,7 +70,14 @@ command = ["sh", "-c", "echo 'kaboom: bad state' >&2; exit 3"]
     );
     let out = dir.path().join("r.json");
     let status = slogate()
-        .args(["run", s.to_str().unwrap(), "-o", out.to_str().unwrap(), "--seed", "1"])
+        .args([
+            "run",
+            s.to_str().unwrap(),
+            "-o",
+            out.to_str().unwrap(),
+            "--seed",
+            "1",
+        ])
         .stderr(Stdio::null())
         .status()
         .unwrap();
@@ -71,8 +85,18 @@ command = ["sh", "-c", "echo 'kaboom: bad state' >&2; exit 3"]
     let r = ResultsFile::read(&out).unwrap();
     let crash = r.benchmark("mixed/crash").unwrap();
     assert_eq!(crash.status, Status::Failed);
-    assert!(crash.reason.as_deref().unwrap().contains("exit code 3"), "{crash:?}");
-    assert!(crash.stderr_tail.as_deref().unwrap().contains("kaboom: bad state"), "{crash:?}");
+    assert!(
+        crash.reason.as_deref().unwrap().contains("exit code 3"),
+        "{crash:?}"
+    );
+    assert!(
+        crash
+            .stderr_tail
+            .as_deref()
+            .unwrap()
+            .contains("kaboom: bad state"),
+        "{crash:?}"
+    );
     let fine = r.benchmark("mixed/fine").unwrap();
     assert_eq!(fine.status, Status::Ok);
     assert_eq!(fine.metrics[metric::EXECUTION_TIME].value_count(), 3);
@@ -118,7 +142,10 @@ command = [{py}, "-c", "b = b'\\x01' * (200 * 1024 * 1024)"]
     let rss = |k: &str| r.benchmark(k).unwrap().metrics[metric::MAX_RSS_USAGE].processes[0][0];
     let (base, got) = (rss("mem/noop"), rss("mem/big"));
     let want = base + (200u64 << 20) as f64;
-    assert!((got / want - 1.0).abs() < 0.05, "peak {got}, expected {want} (baseline {base})");
+    assert!(
+        (got / want - 1.0).abs() < 0.05,
+        "peak {got}, expected {want} (baseline {base})"
+    );
 }
 
 #[test]
@@ -160,9 +187,16 @@ fn sigterm_writes_an_interrupted_file_and_resume_completes_it() {
     let done: usize = r
         .benchmarks
         .iter()
-        .map(|b| b.metrics.get(metric::EXECUTION_TIME).map_or(0, |m| m.processes.len()))
+        .map(|b| {
+            b.metrics
+                .get(metric::EXECUTION_TIME)
+                .map_or(0, |m| m.processes.len())
+        })
         .sum();
-    assert!(done > 0 && done < 18, "{done} of 18 processes before SIGTERM");
+    assert!(
+        done > 0 && done < 18,
+        "{done} of 18 processes before SIGTERM"
+    );
     std::thread::sleep(Duration::from_millis(100));
     for pid in std::fs::read_to_string(&pids).unwrap().split_whitespace() {
         assert!(!alive(pid.parse().unwrap()), "workload {pid} left behind");
@@ -170,7 +204,12 @@ fn sigterm_writes_an_interrupted_file_and_resume_completes_it() {
 
     let out2 = dir.path().join("r2.json");
     let status = slogate()
-        .args(["run", s.to_str().unwrap(), "--resume", out.to_str().unwrap()])
+        .args([
+            "run",
+            s.to_str().unwrap(),
+            "--resume",
+            out.to_str().unwrap(),
+        ])
         .args(["-o", out2.to_str().unwrap()])
         .stderr(Stdio::null())
         .status()
@@ -183,7 +222,12 @@ fn sigterm_writes_an_interrupted_file_and_resume_completes_it() {
     assert_eq!(keys, ["sig/a", "sig/b", "sig/c"]);
     for b in &done.benchmarks {
         assert_eq!(b.status, Status::Ok);
-        for m in [metric::EXECUTION_TIME, metric::USER_TIME, metric::SYS_TIME, metric::MAX_RSS_USAGE] {
+        for m in [
+            metric::EXECUTION_TIME,
+            metric::USER_TIME,
+            metric::SYS_TIME,
+            metric::MAX_RSS_USAGE,
+        ] {
             let samples = &b.metrics[m];
             assert_eq!(samples.processes.len(), 6, "{} {m}", b.key);
             assert_eq!(samples.value_count(), 6, "{} {m}", b.key);

@@ -53,7 +53,10 @@ fn values(r: &ResultsFile, key: &str, m: &str) -> Vec<Vec<f64>> {
 fn alive(pid: i32) -> bool {
     match std::fs::read_to_string(format!("/proc/{pid}/stat")) {
         Ok(stat) => {
-            let state = stat[stat.rfind(')').unwrap() + 1..].split_whitespace().next().unwrap();
+            let state = stat[stat.rfind(')').unwrap() + 1..]
+                .split_whitespace()
+                .next()
+                .unwrap();
             !matches!(state, "Z" | "X")
         }
         Err(_) => false,
@@ -64,7 +67,10 @@ fn alive(pid: i32) -> bool {
 fn timeout_kills_the_whole_group() {
     let dir = tempfile::tempdir().unwrap();
     let marker = dir.path().join("pids");
-    let script = format!("echo $$ > {0}.tmp; sleep 1000 & echo $! >> {0}.tmp; mv {0}.tmp {0}; sleep 1000", marker.display());
+    let script = format!(
+        "echo $$ > {0}.tmp; sleep 1000 & echo $! >> {0}.tmp; mv {0}.tmp {0}; sleep 1000",
+        marker.display()
+    );
     let mut s = spec("hang", &["sh", "-c", &script]);
     s.timeout = Duration::from_secs(2);
     let t = Instant::now();
@@ -72,7 +78,10 @@ fn timeout_kills_the_whole_group() {
     let took = t.elapsed();
     let b = r.benchmark("hang").unwrap();
     assert_eq!(b.status, Status::Timeout, "{b:?}");
-    assert!(b.reason.as_deref().unwrap().contains("timed out after 2"), "{b:?}");
+    assert!(
+        b.reason.as_deref().unwrap().contains("timed out after 2"),
+        "{b:?}"
+    );
     assert!(took < Duration::from_secs(5), "took {took:?}");
     let pids: Vec<i32> = std::fs::read_to_string(&marker)
         .unwrap()
@@ -110,7 +119,10 @@ fn assert_oom(argv: &[&str]) {
     assert!(oom.peak_bytes < cap + (300 << 20), "stopped late: {oom:?}");
     // Bounded, with room for a loaded machine; the peak above is the tight check.
     assert!(took < Duration::from_secs(6), "took {took:?}");
-    assert!(b.reason.as_deref().unwrap().contains("over the cap"), "{b:?}");
+    assert!(
+        b.reason.as_deref().unwrap().contains("over the cap"),
+        "{b:?}"
+    );
 }
 
 #[test]
@@ -130,16 +142,26 @@ fn memory_cap_counts_children_of_a_wrapper() {
 fn process_protocol_discards_warmups() {
     let dir = tempfile::tempdir().unwrap();
     let count = dir.path().join("count");
-    let mut s = spec("p", &["sh", "-c", &format!("echo x >> {}", count.display())]);
+    let mut s = spec(
+        "p",
+        &["sh", "-c", &format!("echo x >> {}", count.display())],
+    );
     s.processes = 3;
     s.warmups = 2;
     let r = go(&[s]);
-    for m in [metric::EXECUTION_TIME, metric::USER_TIME, metric::SYS_TIME, metric::MAX_RSS_USAGE] {
+    for m in [
+        metric::EXECUTION_TIME,
+        metric::USER_TIME,
+        metric::SYS_TIME,
+        metric::MAX_RSS_USAGE,
+    ] {
         let v = values(&r, "p", m);
         assert_eq!(v.len(), 3, "{m}");
         assert!(v.iter().all(|p| p.len() == 1), "{m}");
     }
-    assert!(values(&r, "p", metric::EXECUTION_TIME).iter().all(|p| p[0] > 0.0));
+    assert!(values(&r, "p", metric::EXECUTION_TIME)
+        .iter()
+        .all(|p| p[0] > 0.0));
     let runs = std::fs::read_to_string(&count).unwrap().lines().count();
     assert_eq!(runs, 5, "2 warmups + 3 measured processes");
 }
@@ -152,7 +174,8 @@ fn samples_protocol_reads_lines_and_names_bad_ones() {
     good.protocol = Protocol::Samples;
     good.processes = 2;
     good.values = 4;
-    let bad_script = "import os\nopen(os.environ['SLOGATE_SAMPLES'], 'a').write('{\"ns\": 5}\\nnot json\\n')";
+    let bad_script =
+        "import os\nopen(os.environ['SLOGATE_SAMPLES'], 'a').write('{\"ns\": 5}\\nnot json\\n')";
     let mut bad = spec("bad", &[&py, "-c", bad_script]);
     bad.protocol = Protocol::Samples;
     let r = go(&[good, bad]);
@@ -166,7 +189,10 @@ fn samples_protocol_reads_lines_and_names_bad_ones() {
     let b = r.benchmark("bad").unwrap();
     assert_eq!(b.status, Status::Failed);
     let reason = b.reason.as_deref().unwrap();
-    assert!(reason.contains("line 2") && reason.contains("not json"), "{reason}");
+    assert!(
+        reason.contains("line 2") && reason.contains("not json"),
+        "{reason}"
+    );
 }
 
 #[test]
@@ -194,16 +220,25 @@ fn pyperf_protocol_with_real_pyperf() {
     assert_eq!(t.len(), 2);
     assert!(t.iter().all(|p| p.len() == 3), "{t:?}");
     // sum(range(50)) takes well under 100 µs and more than 10 ns.
-    assert!(t.iter().flatten().all(|&ns| ns > 10.0 && ns < 100_000.0), "{t:?}");
+    assert!(
+        t.iter().flatten().all(|&ns| ns > 10.0 && ns < 100_000.0),
+        "{t:?}"
+    );
     let rss = values(&r, "pp", metric::MAX_RSS_USAGE);
-    assert!(rss.iter().all(|p| p.len() == 1 && p[0] > 5e6 && p[0] < 5e8), "{rss:?}");
+    assert!(
+        rss.iter().all(|p| p.len() == 1 && p[0] > 5e6 && p[0] < 5e8),
+        "{rss:?}"
+    );
 }
 
 #[test]
 fn tmp_is_fresh_per_benchmark_and_kept_on_request() {
     let out = tempfile::tempdir().unwrap();
     let record = |name: &str| {
-        format!("echo {{tmp}} >> {0}; touch {{tmp}}/prof.pprof", out.path().join(name).display())
+        format!(
+            "echo {{tmp}} >> {0}; touch {{tmp}}/prof.pprof",
+            out.path().join(name).display()
+        )
     };
     let mut s = spec("t/x[p=on]", &["sh", "-c", &record("removed")]);
     s.processes = 2;
@@ -211,7 +246,10 @@ fn tmp_is_fresh_per_benchmark_and_kept_on_request() {
     let dirs = std::fs::read_to_string(out.path().join("removed")).unwrap();
     let dirs: Vec<&str> = dirs.lines().collect();
     assert_eq!(dirs.len(), 2);
-    assert_eq!(dirs[0], dirs[1], "one {{tmp}} for all processes of a benchmark");
+    assert_eq!(
+        dirs[0], dirs[1],
+        "one {{tmp}} for all processes of a benchmark"
+    );
     assert!(!Path::new(dirs[0]).exists(), "{{tmp}} removed afterwards");
 
     let keep = out.path().join("keep");

@@ -12,6 +12,13 @@ use std::sync::Arc;
 
 #[derive(clap::Args, Debug)]
 pub struct Args {
+    /// Boxed: the options are many, and the command enum holds one subcommand's args inline.
+    #[command(flatten)]
+    pub opts: Box<RunArgs>,
+}
+
+#[derive(clap::Args, Debug)]
+pub struct RunArgs {
     /// Suite files or directories (a directory of suites, or one suite's directory).
     #[arg(default_value = "suites")]
     pub suites: Vec<PathBuf>,
@@ -56,6 +63,7 @@ fn parse_var(text: &str) -> Result<(String, String), String> {
 }
 
 pub fn exec(args: Args) -> anyhow::Result<ExitCode> {
+    let args = *args.opts;
     let signal = Arc::new(AtomicUsize::new(0));
     let seen = Arc::new(AtomicBool::new(false));
     for sig in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
@@ -87,7 +95,7 @@ pub fn exec(args: Args) -> anyhow::Result<ExitCode> {
         let chosen: Vec<_> = suite
             .benchmarks
             .iter()
-            .filter(|b| args.filter.as_ref().map_or(true, |f| f.is_match(&b.key)))
+            .filter(|b| args.filter.as_ref().is_none_or(|f| f.is_match(&b.key)))
             .cloned()
             .collect();
         if chosen.is_empty() {
