@@ -99,8 +99,8 @@ impl TmpDir {
 }
 
 /// A benchmark being run.
-struct Bench<'a> {
-    spec: &'a BenchmarkSpec,
+struct Bench {
+    spec: BenchmarkSpec,
     result: BenchmarkResult,
     argv: Vec<String>,
     env: BTreeMap<String, String>,
@@ -111,7 +111,7 @@ struct Bench<'a> {
     active: bool,
 }
 
-impl Bench<'_> {
+impl Bench {
     fn done(&self) -> u32 {
         done_processes(&self.result)
     }
@@ -155,6 +155,7 @@ pub fn run(
             Some(i) => old.remove(i),
             None => fresh_result(spec),
         };
+        let spec = resumed_spec(spec, &result);
         let active =
             result.status == Status::Ok && done_processes(&result) < result.planned_processes;
         let mut bench = Bench {
@@ -263,7 +264,7 @@ fn attempt(b: &Bench, index: u32, interrupt: &AtomicUsize) -> Attempt {
         .as_ref()
         .expect("active benchmark has a scratch directory");
     let job = Job {
-        spec: b.spec,
+        spec: &b.spec,
         argv: &b.argv,
         env: &b.env,
         scratch: scratch.path(),
@@ -337,6 +338,20 @@ pub fn round_order(n: usize, seed: u64, round: u32) -> Vec<usize> {
     order
 }
 
+/// The spec to go on with: a benchmark resumed after its first process keeps the number of
+/// values per process it was started with, whatever the overrides of this invocation say.
+fn resumed_spec(spec: &BenchmarkSpec, result: &BenchmarkResult) -> BenchmarkSpec {
+    let mut spec = spec.clone();
+    let first = result
+        .metrics
+        .get(metric::EXECUTION_TIME)
+        .and_then(|m| m.processes.first());
+    if let (Some(first), true) = (first, spec.protocol != Protocol::Process) {
+        spec.values = first.len() as u32;
+    }
+    spec
+}
+
 fn fresh_result(spec: &BenchmarkSpec) -> BenchmarkResult {
     BenchmarkResult {
         key: spec.key.clone(),
@@ -405,6 +420,18 @@ mod tests {
         }
         .apply(&mut spec);
         assert_eq!((spec.processes, spec.values, spec.warmups), (1, 1, 0));
+    }
+
+    #[test]
+    fn resumed_benchmarks_keep_their_values_per_process() {
+        let mut s = spec("s/a", &["true"]);
+        s.protocol = Protocol::Samples;
+        let mut r = fresh_result(&s);
+        assert_eq!(resumed_spec(&s, &r).values, 2);
+        let mut m = MetricSamples::new(crate::units::Unit::Nanoseconds);
+        m.processes = vec![vec![1.0; 5]];
+        r.metrics.insert(metric::EXECUTION_TIME.into(), m);
+        assert_eq!(resumed_spec(&s, &r).values, 5);
     }
 
     #[test]

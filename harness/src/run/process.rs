@@ -2,7 +2,7 @@
 //! tree, interruption), reaped with `wait4` for its resource usage, and never left behind.
 
 use std::collections::{BTreeMap, HashMap, VecDeque};
-use std::io::{BufRead, BufReader, Read};
+use std::io::Read;
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -14,6 +14,8 @@ use std::time::{Duration, Instant};
 const WATCH_INTERVAL: Duration = Duration::from_millis(50);
 /// Lines of stderr kept for a failure report.
 const TAIL_LINES: usize = 20;
+/// Longest line kept in a tail, bytes.
+const MAX_LINE: usize = 2048;
 /// How long to wait for the output pipes to close once the group is dead (a process that left the
 /// group may hold them open; its output is then given up rather than waited for).
 const PIPE_GRACE: Duration = Duration::from_secs(1);
@@ -102,14 +104,20 @@ pub fn run_process(
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
-    // SAFETY: setpgid is async-signal-safe, the only call made between fork and exec.
+    // SAFETY: only async-signal-safe calls between fork and exec.
+    let harness = unsafe { libc::getpid() };
     unsafe {
-        cmd.pre_exec(|| {
-            if libc::setpgid(0, 0) == 0 {
-                Ok(())
-            } else {
-                Err(std::io::Error::last_os_error())
+        cmd.pre_exec(move || {
+            if libc::setpgid(0, 0) != 0 {
+                return Err(std::io::Error::last_os_error());
             }
+            // Should the harness be killed outright (no chance to kill the group), the workload
+            // dies with it rather than run on unwatched.
+            libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL);
+            if libc::getppid() != harness {
+                return Err(std::io::Error::other("the harness exited"));
+            }
+            Ok(())
         });
     }
     let start = Instant::now();
@@ -176,30 +184,46 @@ fn timeval(tv: libc::timeval) -> Duration {
     Duration::from_secs(tv.tv_sec.max(0) as u64) + Duration::from_micros(tv.tv_usec.max(0) as u64)
 }
 
-/// Drains a pipe on a thread, keeping its last [`TAIL_LINES`] lines; the tail arrives on the
-/// channel when the pipe closes.
+/// Drains a pipe on a thread, keeping its last [`TAIL_LINES`] lines (each cut at
+/// [`MAX_LINE`] bytes, so a workload printing without newlines cannot swell the harness); the
+/// tail arrives on the channel when the pipe closes.
 fn tail_reader<R: Read + Send + 'static>(pipe: Option<R>) -> mpsc::Receiver<String> {
     let (tx, rx) = mpsc::channel();
-    if let Some(pipe) = pipe {
-        std::thread::spawn(move || {
-            let mut tail = VecDeque::with_capacity(TAIL_LINES);
-            let mut reader = BufReader::new(pipe);
-            let mut line = Vec::new();
-            while let Ok(n) = reader.read_until(b'\n', &mut line) {
-                if n == 0 {
-                    break;
-                }
-                if tail.len() == TAIL_LINES {
-                    tail.pop_front();
-                }
-                tail.push_back(String::from_utf8_lossy(&line).trim_end().to_string());
-                line.clear();
-            }
-            let _ = tx.send(Vec::from(tail).join("\n"));
-        });
-    } else {
+    let Some(mut pipe) = pipe else {
         let _ = tx.send(String::new());
-    }
+        return rx;
+    };
+    std::thread::spawn(move || {
+        let mut tail: VecDeque<String> = VecDeque::with_capacity(TAIL_LINES + 1);
+        let mut line = Vec::new();
+        let mut buf = [0u8; 8192];
+        let push = |line: &mut Vec<u8>, tail: &mut VecDeque<String>| {
+            tail.push_back(String::from_utf8_lossy(line).trim_end().to_string());
+            if tail.len() > TAIL_LINES {
+                tail.pop_front();
+            }
+            line.clear();
+        };
+        loop {
+            let n = match pipe.read(&mut buf) {
+                Ok(0) => break,
+                Ok(n) => n,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                Err(_) => break,
+            };
+            for piece in buf[..n].split_inclusive(|&b| b == b'\n') {
+                let room = MAX_LINE.saturating_sub(line.len());
+                line.extend_from_slice(&piece[..piece.len().min(room)]);
+                if piece.ends_with(b"\n") {
+                    push(&mut line, &mut tail);
+                }
+            }
+        }
+        if !line.is_empty() {
+            push(&mut line, &mut tail);
+        }
+        let _ = tx.send(Vec::from(tail).join("\n"));
+    });
     rx
 }
 
@@ -400,6 +424,22 @@ mod tests {
         assert!(r.output_tail.ends_with("line30"), "{}", r.output_tail);
         assert!(!r.output_tail.contains("line10\n"), "{}", r.output_tail);
         assert_eq!(r.output_tail.lines().count(), TAIL_LINES);
+    }
+
+    #[test]
+    fn endless_lines_are_cut() {
+        let r = run(
+            &[
+                "sh",
+                "-c",
+                "head -c 1000000 /dev/zero | tr '\\0' x >&2; echo >&2; echo last >&2",
+            ],
+            Duration::from_secs(10),
+        );
+        let lines: Vec<&str> = r.output_tail.lines().collect();
+        assert_eq!(lines.len(), 2, "{}", &r.output_tail[..80]);
+        assert_eq!(lines[0].len(), MAX_LINE);
+        assert_eq!(lines[1], "last");
     }
 
     #[test]
