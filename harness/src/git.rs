@@ -1,1 +1,64 @@
-//! git (not built yet).
+//! The git state of the directory a run starts from, for `meta.git`.
+
+use crate::results::GitInfo;
+use std::path::Path;
+use std::process::Command;
+
+/// Commit, branch, dirtiness and subject of the repository holding `dir`; None outside a
+/// repository or without git.
+pub fn info(dir: &Path) -> Option<GitInfo> {
+    let commit = git(dir, &["rev-parse", "HEAD"])?;
+    let branch = git(dir, &["rev-parse", "--abbrev-ref", "HEAD"]).filter(|b| b != "HEAD");
+    let dirty =
+        git(dir, &["status", "--porcelain", "--untracked-files=no"]).is_some_and(|s| !s.is_empty());
+    let subject = git(dir, &["log", "-1", "--format=%s"]);
+    Some(GitInfo {
+        commit,
+        branch,
+        dirty,
+        subject,
+    })
+}
+
+/// Output of a git command, trimmed; None when it fails.
+fn git(dir: &Path, args: &[&str]) -> Option<String> {
+    let out = Command::new("git")
+        .args(args)
+        .current_dir(dir)
+        .stdin(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .output()
+        .ok()?;
+    out.status
+        .success()
+        .then(|| String::from_utf8_lossy(&out.stdout).trim().to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_a_repository_and_nothing_outside() {
+        let dir = tempfile::tempdir().unwrap();
+        assert_eq!(info(dir.path()), None);
+        let sh = |cmd: &str| {
+            let ok = Command::new("sh")
+                .args(["-c", cmd])
+                .current_dir(dir.path())
+                .output()
+                .unwrap()
+                .status
+                .success();
+            assert!(ok, "{cmd}");
+        };
+        sh("git init -q -b feature && git -c user.name=t -c user.email=t@t commit -q --allow-empty -m 'first subject'");
+        let g = info(dir.path()).unwrap();
+        assert_eq!(g.commit.len(), 40);
+        assert_eq!(g.branch.as_deref(), Some("feature"));
+        assert_eq!(g.subject.as_deref(), Some("first subject"));
+        assert!(!g.dirty);
+        sh("echo x > f && git add f");
+        assert!(info(dir.path()).unwrap().dirty);
+    }
+}

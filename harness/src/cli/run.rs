@@ -1,10 +1,206 @@
-//! `slogate run`.
+//! `slogate run`: load suites, run their setup, run the benchmarks, write the results file.
 
+use crate::results::{ResultsFile, Status, SuiteInfo};
+use crate::run::{self, Overrides, Progress, RunOptions};
+use anyhow::Context;
+use std::collections::BTreeMap;
+use std::io::IsTerminal;
+use std::path::PathBuf;
 use std::process::ExitCode;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::Arc;
 
 #[derive(clap::Args, Debug)]
-pub struct Args {}
+pub struct Args {
+    /// Boxed: the options are many, and the command enum holds one subcommand's args inline.
+    #[command(flatten)]
+    pub opts: Box<RunArgs>,
+}
 
-pub fn exec(_args: Args) -> anyhow::Result<ExitCode> {
-    anyhow::bail!("`slogate run` is not built yet")
+#[derive(clap::Args, Debug)]
+pub struct RunArgs {
+    /// Suite files or directories (a directory of suites, or one suite's directory).
+    #[arg(default_value = "suites")]
+    pub suites: Vec<PathBuf>,
+    /// Where to write the results file.
+    #[arg(short, long, default_value = "results.json")]
+    pub output: PathBuf,
+    /// Run only the benchmarks whose key matches this regular expression.
+    #[arg(long)]
+    pub filter: Option<regex::Regex>,
+    /// One process, one value, no warmups: checks that everything runs.
+    #[arg(long)]
+    pub quick: bool,
+    /// Seed of the randomised benchmark order (random and recorded when absent).
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// Override a suite variable, NAME=VALUE (repeatable).
+    #[arg(long = "var", value_name = "NAME=VALUE", value_parser = parse_var)]
+    pub vars: Vec<(String, String)>,
+    /// Side label written into the results (`baseline`, `candidate`, ...).
+    #[arg(long)]
+    pub side: Option<String>,
+    /// Keep each benchmark's `{tmp}` directory as DIR/<key>/.
+    #[arg(long, value_name = "DIR")]
+    pub keep_tmp: Option<PathBuf>,
+    /// Complete the results file of an interrupted run: run only the processes it lacks.
+    /// Pass the same suites and plan overrides as the run it completes.
+    #[arg(long, value_name = "FILE")]
+    pub resume: Option<PathBuf>,
+    /// Processes per benchmark, overriding the suites.
+    #[arg(long)]
+    pub processes: Option<u32>,
+    /// Values per process, overriding the suites.
+    #[arg(long)]
+    pub values: Option<u32>,
+}
+
+fn parse_var(text: &str) -> Result<(String, String), String> {
+    match text.split_once('=') {
+        Some((k, v)) if !k.is_empty() => Ok((k.to_string(), v.to_string())),
+        _ => Err(format!("expected NAME=VALUE, got `{text}`")),
+    }
+}
+
+pub fn exec(args: Args) -> anyhow::Result<ExitCode> {
+    let args = *args.opts;
+    let signal = Arc::new(AtomicUsize::new(0));
+    let seen = Arc::new(AtomicBool::new(false));
+    for sig in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
+        // A second signal ends the harness at once; the first stops the run cleanly.
+        signal_hook::flag::register_conditional_shutdown(sig, 128 + sig, seen.clone())?;
+        signal_hook::flag::register(sig, seen.clone())?;
+        signal_hook::flag::register_usize(sig, signal.clone(), sig as usize)?;
+    }
+
+    let previous = match &args.resume {
+        Some(p) => Some(ResultsFile::read(p)?),
+        None => None,
+    };
+    let mut vars = previous
+        .as_ref()
+        .map(|p| p.meta.vars.clone())
+        .unwrap_or_default();
+    vars.extend(args.vars.iter().cloned());
+    let suites = crate::suite::load_all(&args.suites, &vars)?;
+    let overrides = Overrides {
+        quick: args.quick,
+        processes: args.processes,
+        values: args.values,
+    };
+    let mut specs = Vec::new();
+    let mut infos = Vec::new();
+    let mut all_vars = BTreeMap::new();
+    for suite in &suites {
+        let chosen: Vec<_> = suite
+            .benchmarks
+            .iter()
+            .filter(|b| args.filter.as_ref().is_none_or(|f| f.is_match(&b.key)))
+            .cloned()
+            .collect();
+        if chosen.is_empty() {
+            continue;
+        }
+        crate::suite::run_setup(suite)
+            .with_context(|| format!("setup of suite `{}`", suite.name))?;
+        infos.push(SuiteInfo {
+            name: suite.name.clone(),
+            path: suite.file.clone(),
+            hash: suite.hash.clone(),
+        });
+        all_vars.extend(suite.vars.clone());
+        specs.extend(chosen.into_iter().map(|mut s| {
+            overrides.apply(&mut s);
+            s
+        }));
+    }
+    if specs.is_empty() {
+        anyhow::bail!("no benchmark to run (check the suite paths and --filter)");
+    }
+    let opts = RunOptions {
+        seed: args.seed,
+        keep_tmp: args.keep_tmp.clone(),
+        side: args.side.clone(),
+        suites: infos,
+        vars: all_vars,
+        git: crate::git::info(&std::env::current_dir()?),
+    };
+    let bar = Bar::new();
+    let results = run::run(&specs, &opts, previous, &signal, &bar)?;
+    results
+        .write(&args.output)
+        .with_context(|| format!("writing {}", args.output.display()))?;
+    summarise(&results, &args.output);
+
+    let sig = signal.load(Ordering::SeqCst);
+    Ok(if sig != 0 {
+        ExitCode::from(128 + sig as u8)
+    } else if results.benchmarks.iter().any(|b| b.status != Status::Ok) {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+fn summarise(results: &ResultsFile, path: &std::path::Path) {
+    let count = |s: Status| results.benchmarks.iter().filter(|b| b.status == s).count();
+    eprintln!(
+        "{} benchmarks: {} ok, {} failed, {} timeout, {} oom{}; results written to {}",
+        results.benchmarks.len(),
+        count(Status::Ok),
+        count(Status::Failed),
+        count(Status::Timeout),
+        count(Status::Oom),
+        if results.meta.interrupted {
+            " (interrupted: complete it with --resume)"
+        } else {
+            ""
+        },
+        path.display()
+    );
+    for b in results.benchmarks.iter().filter(|b| b.status != Status::Ok) {
+        eprintln!(
+            "  {:<8} {}: {}",
+            b.status.as_str(),
+            b.key,
+            b.reason.as_deref().unwrap_or("")
+        );
+    }
+}
+
+/// A progress bar with ETA on stderr; hidden when stderr is not a terminal.
+struct Bar(indicatif::ProgressBar);
+
+impl Bar {
+    fn new() -> Bar {
+        let bar = if std::io::stderr().is_terminal() {
+            indicatif::ProgressBar::new(0)
+        } else {
+            indicatif::ProgressBar::hidden()
+        };
+        if let Ok(style) = indicatif::ProgressStyle::with_template(
+            "{bar:30} {pos}/{len} processes, ETA {eta} {wide_msg}",
+        ) {
+            bar.set_style(style);
+        }
+        Bar(bar)
+    }
+}
+
+impl Progress for Bar {
+    fn start(&self, total: u64) {
+        self.0.set_length(total);
+    }
+    fn advance(&self, key: &str) {
+        self.0.set_message(key.to_string());
+        self.0.inc(1);
+    }
+    fn stopped(&self, key: &str, stop: &run::protocol::Stop) {
+        self.0
+            .println(format!("{} {key}: {}", stop.status.as_str(), stop.reason));
+        self.0.inc(1);
+    }
+    fn finish(&self) {
+        self.0.finish_and_clear();
+    }
 }

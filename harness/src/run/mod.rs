@@ -1,1 +1,489 @@
-//! Running benchmarks: processes, protocols, timeouts (not built yet).
+//! Running benchmarks: rounds of processes in a seeded random order, each process under its
+//! protocol, with timeouts, memory caps and interruption; the outcome is a results file.
+//!
+//! Round `r` runs process `r` of every benchmark, the benchmarks in a fresh random order, so that
+//! drift of the machine spreads evenly over them. A benchmark that fails stops getting processes
+//! while the others go on.
+
+pub mod process;
+pub mod protocol;
+
+use crate::results::{
+    metric, BenchmarkResult, GitInfo, Metadata, MetricSamples, ResultsFile, Status, SuiteInfo,
+    SCHEMA,
+};
+use crate::suite::spec::TMP_PLACEHOLDER;
+use crate::suite::{BenchmarkSpec, Protocol};
+use protocol::{Attempt, Job, Stop};
+use rand::seq::SliceRandom;
+use rand::SeedableRng;
+use rand_chacha::ChaCha8Rng;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+/// How a run is done, beyond what the specs say.
+#[derive(Debug, Clone, Default)]
+pub struct RunOptions {
+    /// Seed of the benchmark order; a random one (recorded in the results) when absent.
+    pub seed: Option<u64>,
+    /// Keep each benchmark's `{tmp}` as `DIR/<key as a file name>/` instead of removing it.
+    pub keep_tmp: Option<PathBuf>,
+    /// Side label written into the metadata (`baseline`, `candidate`, ...).
+    pub side: Option<String>,
+    pub suites: Vec<SuiteInfo>,
+    pub vars: BTreeMap<String, String>,
+    pub git: Option<GitInfo>,
+}
+
+/// Changes to the plan of every benchmark (`--quick`, `--processes`, `--values`).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Overrides {
+    /// One process, one value, no warmups.
+    pub quick: bool,
+    pub processes: Option<u32>,
+    pub values: Option<u32>,
+}
+
+impl Overrides {
+    pub fn apply(&self, spec: &mut BenchmarkSpec) {
+        if let Some(p) = self.processes {
+            spec.processes = p;
+        }
+        if let Some(v) = self.values {
+            spec.values = v;
+        }
+        if self.quick {
+            spec.processes = 1;
+            spec.values = 1;
+            spec.warmups = 0;
+        }
+    }
+}
+
+/// Hears about the run as it goes (a progress bar; `()` for nothing).
+pub trait Progress {
+    /// The number of processes the run will start, warmups included.
+    fn start(&self, _total: u64) {}
+    /// One process of `key` ended.
+    fn advance(&self, _key: &str) {}
+    /// `key` stopped getting processes.
+    fn stopped(&self, _key: &str, _stop: &Stop) {}
+    fn finish(&self) {}
+}
+
+impl Progress for () {}
+
+#[derive(Debug, thiserror::Error)]
+pub enum RunError {
+    #[error("benchmark `{key}`: cannot create its temporary directory {path}: {source}")]
+    TmpDir {
+        key: String,
+        path: PathBuf,
+        source: std::io::Error,
+    },
+}
+
+/// A benchmark's `{tmp}`: removed at the end of the run unless kept.
+enum TmpDir {
+    Removed(tempfile::TempDir),
+    Kept(PathBuf),
+}
+
+impl TmpDir {
+    fn path(&self) -> &Path {
+        match self {
+            TmpDir::Removed(t) => t.path(),
+            TmpDir::Kept(p) => p,
+        }
+    }
+}
+
+/// A benchmark being run.
+struct Bench {
+    spec: BenchmarkSpec,
+    result: BenchmarkResult,
+    argv: Vec<String>,
+    env: BTreeMap<String, String>,
+    /// Held for its lifetime: the directory goes when the benchmark is done.
+    tmp: Option<TmpDir>,
+    scratch: Option<tempfile::TempDir>,
+    warmed: bool,
+    active: bool,
+}
+
+impl Bench {
+    fn done(&self) -> u32 {
+        done_processes(&self.result)
+    }
+
+    fn stop(&mut self, stop: Stop) {
+        self.result.status = stop.status;
+        self.result.reason = Some(stop.reason);
+        self.result.stderr_tail = stop.stderr_tail;
+        self.result.oom = stop.oom;
+        self.active = false;
+        self.tmp = None;
+        self.scratch = None;
+    }
+}
+
+fn done_processes(r: &BenchmarkResult) -> u32 {
+    r.metrics
+        .get(metric::EXECUTION_TIME)
+        .map_or(0, |m| m.processes.len() as u32)
+}
+
+/// Runs `specs` and returns the results. With `previous` (a results file of an interrupted run),
+/// only the processes it lacks are run and its metadata is kept. `interrupt` holds the number of
+/// a signal received (0: none): running processes are killed and the results so far returned,
+/// with `meta.interrupted` set.
+pub fn run(
+    specs: &[BenchmarkSpec],
+    opts: &RunOptions,
+    previous: Option<ResultsFile>,
+    interrupt: &AtomicUsize,
+    progress: &dyn Progress,
+) -> Result<ResultsFile, RunError> {
+    let (mut meta, mut old) = match previous {
+        Some(prev) => (prev.meta, prev.benchmarks),
+        None => (new_metadata(opts), Vec::new()),
+    };
+    let seed = meta.seed;
+    let mut benches = Vec::with_capacity(specs.len());
+    for spec in specs {
+        let result = match old.iter().position(|b| b.key == spec.key) {
+            Some(i) => old.remove(i),
+            None => fresh_result(spec),
+        };
+        let spec = resumed_spec(spec, &result);
+        let active =
+            result.status == Status::Ok && done_processes(&result) < result.planned_processes;
+        let mut bench = Bench {
+            spec,
+            result,
+            argv: Vec::new(),
+            env: BTreeMap::new(),
+            tmp: None,
+            scratch: None,
+            warmed: false,
+            active,
+        };
+        if active {
+            prepare(&mut bench, opts.keep_tmp.as_deref())?;
+        }
+        benches.push(bench);
+    }
+
+    let total: u64 = benches
+        .iter()
+        .filter(|b| b.active)
+        .map(|b| {
+            let warm = if b.spec.protocol == Protocol::Process {
+                b.spec.warmups
+            } else {
+                0
+            };
+            u64::from(b.result.planned_processes - b.done() + warm)
+        })
+        .sum();
+    progress.start(total);
+    let rounds = benches
+        .iter()
+        .map(|b| b.result.planned_processes)
+        .max()
+        .unwrap_or(0);
+    'rounds: for round in 0..rounds {
+        for idx in round_order(benches.len(), seed, round) {
+            let b = &mut benches[idx];
+            if !b.active || b.done() > round {
+                continue;
+            }
+            if interrupt.load(Ordering::SeqCst) != 0 {
+                break 'rounds;
+            }
+            if !b.warmed && b.spec.protocol == Protocol::Process {
+                b.warmed = true;
+                for w in 0..b.spec.warmups {
+                    match attempt(b, u32::MAX - w, interrupt) {
+                        Attempt::Measured(_) => progress.advance(&b.spec.key),
+                        Attempt::Stopped(stop) => {
+                            progress.stopped(&b.spec.key, &stop);
+                            b.stop(stop);
+                            break;
+                        }
+                        Attempt::Interrupted(_) => break 'rounds,
+                    }
+                }
+                if !b.active {
+                    continue;
+                }
+            }
+            let index = b.done();
+            match attempt(b, index, interrupt) {
+                Attempt::Measured(values) => {
+                    for (name, (unit, vs)) in values {
+                        b.result
+                            .metrics
+                            .entry(name)
+                            .or_insert_with(|| MetricSamples::new(unit))
+                            .processes
+                            .push(vs);
+                    }
+                    progress.advance(&b.spec.key);
+                    if b.done() >= b.result.planned_processes {
+                        b.active = false;
+                        b.tmp = None;
+                        b.scratch = None;
+                    }
+                }
+                Attempt::Stopped(stop) => {
+                    progress.stopped(&b.spec.key, &stop);
+                    b.stop(stop);
+                }
+                Attempt::Interrupted(_) => break 'rounds,
+            }
+        }
+    }
+    progress.finish();
+
+    meta.ended_at = Some(chrono::Utc::now());
+    meta.interrupted = interrupt.load(Ordering::SeqCst) != 0;
+    let mut benchmarks: Vec<BenchmarkResult> = benches.into_iter().map(|b| b.result).collect();
+    // Benchmarks of the previous file that no suite names any more are kept as they were.
+    benchmarks.extend(old);
+    Ok(ResultsFile {
+        schema: SCHEMA.into(),
+        meta,
+        benchmarks,
+    })
+}
+
+fn attempt(b: &Bench, index: u32, interrupt: &AtomicUsize) -> Attempt {
+    let scratch = b
+        .scratch
+        .as_ref()
+        .expect("active benchmark has a scratch directory");
+    let job = Job {
+        spec: &b.spec,
+        argv: &b.argv,
+        env: &b.env,
+        scratch: scratch.path(),
+        index,
+    };
+    protocol::measure(&job, interrupt)
+}
+
+/// Creates the benchmark's `{tmp}` and scratch directories and fills `{tmp}` into its command.
+fn prepare(b: &mut Bench, keep_tmp: Option<&Path>) -> Result<(), RunError> {
+    let key = &b.spec.key;
+    let io_err = |path: PathBuf| {
+        let key = key.clone();
+        move |source| RunError::TmpDir { key, path, source }
+    };
+    let tmp = match keep_tmp {
+        Some(dir) => {
+            let path = dir.join(file_name_of_key(key));
+            std::fs::create_dir_all(&path).map_err(io_err(path.clone()))?;
+            TmpDir::Kept(path)
+        }
+        None => TmpDir::Removed(
+            tempfile::Builder::new()
+                .prefix("slogate-tmp-")
+                .tempdir()
+                .map_err(io_err(std::env::temp_dir()))?,
+        ),
+    };
+    let scratch = tempfile::Builder::new()
+        .prefix("slogate-scratch-")
+        .tempdir()
+        .map_err(io_err(std::env::temp_dir()))?;
+    let t = tmp.path().display().to_string();
+    b.argv = b
+        .spec
+        .command
+        .iter()
+        .map(|a| a.replace(TMP_PLACEHOLDER, &t))
+        .collect();
+    b.env = b
+        .spec
+        .env
+        .iter()
+        .map(|(k, v)| (k.clone(), v.replace(TMP_PLACEHOLDER, &t)))
+        .collect();
+    b.tmp = Some(tmp);
+    b.scratch = Some(scratch);
+    Ok(())
+}
+
+/// A benchmark key as one safe file name: `s/x[p=on]` becomes `s_x_p=on_`.
+pub fn file_name_of_key(key: &str) -> String {
+    key.chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_' | '=' | ',') {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect()
+}
+
+/// The order of the benchmarks in round `round`: a shuffle seeded by the run's seed, one stream
+/// per round, so a resumed run repeats the order of the run it completes.
+pub fn round_order(n: usize, seed: u64, round: u32) -> Vec<usize> {
+    let mut rng = ChaCha8Rng::seed_from_u64(seed);
+    rng.set_stream(u64::from(round));
+    let mut order: Vec<usize> = (0..n).collect();
+    order.shuffle(&mut rng);
+    order
+}
+
+/// The spec to go on with: a benchmark resumed after its first process keeps the number of
+/// values per process it was started with, whatever the overrides of this invocation say.
+fn resumed_spec(spec: &BenchmarkSpec, result: &BenchmarkResult) -> BenchmarkSpec {
+    let mut spec = spec.clone();
+    let first = result
+        .metrics
+        .get(metric::EXECUTION_TIME)
+        .and_then(|m| m.processes.first());
+    if let (Some(first), true) = (first, spec.protocol != Protocol::Process) {
+        spec.values = first.len() as u32;
+    }
+    spec
+}
+
+fn fresh_result(spec: &BenchmarkSpec) -> BenchmarkResult {
+    BenchmarkResult {
+        key: spec.key.clone(),
+        suite: spec.suite.clone(),
+        scenario: spec.scenario.clone(),
+        variant: spec.variant.clone(),
+        status: Status::Ok,
+        reason: None,
+        stderr_tail: None,
+        oom: None,
+        planned_processes: spec.processes,
+        thresholds: spec.thresholds.clone(),
+        overhead: spec.overhead.clone(),
+        noise_threshold: spec.noise_threshold,
+        metrics: BTreeMap::new(),
+    }
+}
+
+fn new_metadata(opts: &RunOptions) -> Metadata {
+    let started_at = chrono::Utc::now();
+    Metadata {
+        harness_version: env!("CARGO_PKG_VERSION").into(),
+        run_id: format!(
+            "{}-{:016x}",
+            started_at.format("%Y%m%dT%H%M%SZ"),
+            rand::random::<u64>()
+        ),
+        started_at,
+        ended_at: None,
+        side: opts.side.clone(),
+        git: opts.git.clone(),
+        machine: crate::system::machine(),
+        suites: opts.suites.clone(),
+        vars: opts.vars.clone(),
+        seed: opts.seed.unwrap_or_else(rand::random),
+        interrupted: false,
+        shard: None,
+        pairing: None,
+        noise: None,
+        import: None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn same_seed_same_order_other_seed_other_order() {
+        let a = round_order(20, 7, 0);
+        assert_eq!(a, round_order(20, 7, 0));
+        assert_ne!(a, round_order(20, 8, 0));
+        assert_ne!(a, round_order(20, 7, 1), "each round has its own order");
+        let mut sorted = a.clone();
+        sorted.sort_unstable();
+        assert_eq!(sorted, (0..20).collect::<Vec<_>>());
+    }
+
+    #[test]
+    fn quick_overrides_everything() {
+        let mut spec = crate::run::tests::spec("s/a", &["true"]);
+        Overrides {
+            quick: true,
+            processes: Some(9),
+            values: Some(9),
+        }
+        .apply(&mut spec);
+        assert_eq!((spec.processes, spec.values, spec.warmups), (1, 1, 0));
+    }
+
+    #[test]
+    fn resumed_benchmarks_keep_their_values_per_process() {
+        let mut s = spec("s/a", &["true"]);
+        s.protocol = Protocol::Samples;
+        let mut r = fresh_result(&s);
+        assert_eq!(resumed_spec(&s, &r).values, 2);
+        let mut m = MetricSamples::new(crate::units::Unit::Nanoseconds);
+        m.processes = vec![vec![1.0; 5]];
+        r.metrics.insert(metric::EXECUTION_TIME.into(), m);
+        assert_eq!(resumed_spec(&s, &r).values, 5);
+    }
+
+    #[test]
+    fn keys_become_file_names() {
+        assert_eq!(file_name_of_key("s/x[p=on,f=10]"), "s_x_p=on,f=10_");
+        assert_eq!(file_name_of_key("../../etc"), ".._.._etc");
+    }
+
+    pub fn spec(key: &str, argv: &[&str]) -> BenchmarkSpec {
+        BenchmarkSpec {
+            key: key.into(),
+            suite: "s".into(),
+            scenario: key.into(),
+            variant: BTreeMap::new(),
+            command: argv.iter().map(|s| s.to_string()).collect(),
+            env: BTreeMap::new(),
+            cwd: PathBuf::from("."),
+            protocol: Protocol::Process,
+            processes: 3,
+            values: 2,
+            warmups: 1,
+            timeout: std::time::Duration::from_secs(10),
+            memory_limit: None,
+            thresholds: vec![],
+            overhead: vec![],
+            noise_threshold: None,
+        }
+    }
+
+    #[test]
+    fn failing_benchmark_stops_others_go_on() {
+        let specs = vec![
+            spec("s/ok", &["true"]),
+            spec("s/bad", &["sh", "-c", "echo boom >&2; exit 3"]),
+        ];
+        let r = run(
+            &specs,
+            &RunOptions::default(),
+            None,
+            &AtomicUsize::new(0),
+            &(),
+        )
+        .unwrap();
+        let ok = r.benchmark("s/ok").unwrap();
+        assert_eq!(ok.status, Status::Ok);
+        assert_eq!(ok.metrics[metric::EXECUTION_TIME].processes.len(), 3);
+        assert_eq!(ok.metrics[metric::MAX_RSS_USAGE].processes.len(), 3);
+        let bad = r.benchmark("s/bad").unwrap();
+        assert_eq!(bad.status, Status::Failed);
+        assert_eq!(bad.reason.as_deref(), Some("exit code 3"));
+        assert_eq!(bad.stderr_tail.as_deref(), Some("boom"));
+        assert!(!r.meta.interrupted);
+    }
+}

@@ -1,0 +1,362 @@
+//! The three protocols: how one process of a benchmark turns into values.
+//!
+//! - `process`: the process is the value (wall, user, sys time, peak RSS).
+//! - `samples`: the workload writes `{"ns": 1234}` lines to `$SLOGATE_SAMPLES`.
+//! - `pyperf`: the workload is a pyperf script run with `--output`; its JSON is read.
+//!
+//! Every protocol adds `max_rss_usage`, one value per process, from `wait4` and the watchdog.
+
+use super::process::{run_process, Ending, ProcessRun, ProcessSpec};
+use crate::results::{metric, OomInfo, Status};
+use crate::suite::{BenchmarkSpec, Protocol};
+use crate::units::{format_auto, Unit};
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::sync::atomic::AtomicUsize;
+use std::time::Duration;
+
+/// Values of one metric taken from one process.
+pub type ProcessValues = BTreeMap<String, (Unit, Vec<f64>)>;
+
+/// Why a benchmark gets no more processes.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Stop {
+    pub status: Status,
+    pub reason: String,
+    pub stderr_tail: Option<String>,
+    pub oom: Option<OomInfo>,
+}
+
+/// What became of one process.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Attempt {
+    Measured(ProcessValues),
+    Stopped(Stop),
+    /// The run was interrupted by this signal while the process ran; its values are discarded.
+    Interrupted(i32),
+}
+
+/// One process of a benchmark, ready to run: `{tmp}` already filled in.
+pub struct Job<'a> {
+    pub spec: &'a BenchmarkSpec,
+    pub argv: &'a [String],
+    pub env: &'a BTreeMap<String, String>,
+    /// A private directory of the harness for protocol files (never the workload's `{tmp}`).
+    pub scratch: &'a Path,
+    /// Index of the process within the benchmark, for unique file names.
+    pub index: u32,
+}
+
+/// Runs one process under the benchmark's protocol.
+pub fn measure(job: &Job, interrupt: &AtomicUsize) -> Attempt {
+    match job.spec.protocol {
+        Protocol::Process => {
+            let run = match launch(job, job.argv, job.env, interrupt) {
+                Ok(run) => run,
+                Err(a) => return a,
+            };
+            let mut values = ProcessValues::new();
+            let ns = |d: Duration| vec![d.as_nanos() as f64];
+            values.insert(
+                metric::EXECUTION_TIME.into(),
+                (Unit::Nanoseconds, ns(run.wall)),
+            );
+            values.insert(metric::USER_TIME.into(), (Unit::Nanoseconds, ns(run.user)));
+            values.insert(metric::SYS_TIME.into(), (Unit::Nanoseconds, ns(run.sys)));
+            values.insert(rss_key(), (Unit::Bytes, vec![run.max_rss as f64]));
+            Attempt::Measured(values)
+        }
+        Protocol::Samples => {
+            let file = job.scratch.join(format!("samples-{}.jsonl", job.index));
+            if let Err(e) = crate::fsutil::write_atomic(&file, b"") {
+                return failed(format!("cannot create {}: {e}", file.display()), None);
+            }
+            let mut env = job.env.clone();
+            env.insert("SLOGATE_SAMPLES".into(), file.display().to_string());
+            env.insert("SLOGATE_VALUES".into(), job.spec.values.to_string());
+            env.insert("SLOGATE_WARMUPS".into(), job.spec.warmups.to_string());
+            let run = match launch(job, job.argv, &env, interrupt) {
+                Ok(run) => run,
+                Err(a) => return a,
+            };
+            let text = std::fs::read_to_string(&file).unwrap_or_default();
+            let _ = std::fs::remove_file(&file);
+            match parse_samples(&text) {
+                Ok(ns) => {
+                    let mut values = ProcessValues::new();
+                    values.insert(metric::EXECUTION_TIME.into(), (Unit::Nanoseconds, ns));
+                    values.insert(rss_key(), (Unit::Bytes, vec![run.max_rss as f64]));
+                    Attempt::Measured(values)
+                }
+                Err(reason) => failed(reason, Some(run.output_tail)),
+            }
+        }
+        Protocol::Pyperf => {
+            let file = job.scratch.join(format!("pyperf-{}.json", job.index));
+            let _ = std::fs::remove_file(&file);
+            let argv = pyperf_argv(job.argv, job.env, &file, job.spec.values, job.spec.warmups);
+            let run = match launch(job, &argv, job.env, interrupt) {
+                Ok(run) => run,
+                Err(a) => return a,
+            };
+            let text = match std::fs::read_to_string(&file) {
+                Ok(t) => t,
+                Err(e) => {
+                    return failed(
+                        format!("pyperf wrote no results to {}: {e}", file.display()),
+                        Some(run.output_tail),
+                    )
+                }
+            };
+            let _ = std::fs::remove_file(&file);
+            match parse_pyperf(&text) {
+                Ok((ns, rss)) => {
+                    let mut values = ProcessValues::new();
+                    values.insert(metric::EXECUTION_TIME.into(), (Unit::Nanoseconds, ns));
+                    let rss = rss.unwrap_or(run.max_rss);
+                    values.insert(rss_key(), (Unit::Bytes, vec![rss as f64]));
+                    Attempt::Measured(values)
+                }
+                Err(reason) => failed(reason, Some(run.output_tail)),
+            }
+        }
+    }
+}
+
+fn rss_key() -> String {
+    metric::MAX_RSS_USAGE.to_string()
+}
+
+fn failed(reason: String, tail: Option<String>) -> Attempt {
+    Attempt::Stopped(Stop {
+        status: Status::Failed,
+        reason,
+        stderr_tail: tail.filter(|t| !t.trim().is_empty()),
+        oom: None,
+    })
+}
+
+/// Runs the process and turns every ending but a clean exit into the attempt to report.
+fn launch(
+    job: &Job,
+    argv: &[String],
+    env: &BTreeMap<String, String>,
+    interrupt: &AtomicUsize,
+) -> Result<ProcessRun, Attempt> {
+    let spec = ProcessSpec {
+        argv,
+        env,
+        cwd: &job.spec.cwd,
+        timeout: job.spec.timeout,
+        memory_limit: job.spec.memory_limit,
+    };
+    let run = run_process(&spec, interrupt).map_err(|e| failed(e.to_string(), None))?;
+    let tail = Some(run.output_tail.clone()).filter(|t| !t.trim().is_empty());
+    let stop = |status, reason: String, oom| {
+        Err(Attempt::Stopped(Stop {
+            status,
+            reason,
+            stderr_tail: tail.clone(),
+            oom,
+        }))
+    };
+    match run.ending {
+        Ending::Exited(0) => Ok(run),
+        Ending::Exited(code) => stop(Status::Failed, format!("exit code {code}"), None),
+        Ending::Signaled(sig) => stop(
+            Status::Failed,
+            format!("killed by signal {sig} ({})", signal_name(sig)),
+            None,
+        ),
+        Ending::Timeout => stop(
+            Status::Timeout,
+            format!(
+                "timed out after {}",
+                format_auto(Unit::Nanoseconds, job.spec.timeout.as_nanos() as f64)
+            ),
+            None,
+        ),
+        Ending::Oom {
+            peak_bytes,
+            cap_bytes,
+        } => stop(
+            Status::Oom,
+            format!(
+                "resident memory of the process tree reached {}, over the cap of {}",
+                format_auto(Unit::Bytes, peak_bytes as f64),
+                format_auto(Unit::Bytes, cap_bytes as f64)
+            ),
+            Some(OomInfo {
+                peak_bytes,
+                cap_bytes,
+            }),
+        ),
+        Ending::Interrupted(sig) => Err(Attempt::Interrupted(sig)),
+    }
+}
+
+fn signal_name(sig: i32) -> &'static str {
+    match sig {
+        libc::SIGKILL => "SIGKILL",
+        libc::SIGSEGV => "SIGSEGV",
+        libc::SIGABRT => "SIGABRT",
+        libc::SIGTERM => "SIGTERM",
+        libc::SIGINT => "SIGINT",
+        libc::SIGBUS => "SIGBUS",
+        libc::SIGFPE => "SIGFPE",
+        libc::SIGILL => "SIGILL",
+        _ => "signal",
+    }
+}
+
+/// The pyperf command line: the script's argv plus one worker process per harness process.
+/// pyperf starts workers with a clean environment; `--inherit-environ` passes the spec's own.
+pub fn pyperf_argv(
+    argv: &[String],
+    env: &BTreeMap<String, String>,
+    output: &Path,
+    values: u32,
+    warmups: u32,
+) -> Vec<String> {
+    let mut out = argv.to_vec();
+    out.extend([
+        "--output".to_string(),
+        output.display().to_string(),
+        "--processes".into(),
+        "1".into(),
+        "--values".into(),
+        values.to_string(),
+        "--warmups".into(),
+        warmups.to_string(),
+        "--quiet".into(),
+    ]);
+    if !env.is_empty() {
+        let names: Vec<&str> = env.keys().map(String::as_str).collect();
+        out.push(format!("--inherit-environ={}", names.join(",")));
+    }
+    out
+}
+
+/// Parses a samples file: one JSON object per line with a non-negative `ns`.
+pub fn parse_samples(text: &str) -> Result<Vec<f64>, String> {
+    let mut values = Vec::new();
+    for (i, line) in text.lines().enumerate() {
+        if line.trim().is_empty() {
+            continue;
+        }
+        let bad = || {
+            format!(
+                "samples file, line {}: expected {{\"ns\": <number>}}, got `{}`",
+                i + 1,
+                line.trim()
+            )
+        };
+        let v: serde_json::Value = serde_json::from_str(line).map_err(|_| bad())?;
+        let ns = v.get("ns").and_then(|n| n.as_f64()).ok_or_else(bad)?;
+        if !ns.is_finite() || ns < 0.0 {
+            return Err(bad());
+        }
+        values.push(ns);
+    }
+    if values.is_empty() {
+        return Err("the workload wrote no samples to $SLOGATE_SAMPLES".into());
+    }
+    Ok(values)
+}
+
+/// Reads pyperf's JSON: values (seconds per loop, turned into ns) of the runs that measured
+/// (calibration and warmup-only runs have none), and the largest `mem_max_rss` of those runs.
+pub fn parse_pyperf(text: &str) -> Result<(Vec<f64>, Option<u64>), String> {
+    let doc: serde_json::Value =
+        serde_json::from_str(text).map_err(|e| format!("pyperf output is not JSON: {e}"))?;
+    let top_rss = doc
+        .pointer("/metadata/mem_max_rss")
+        .and_then(|v| v.as_u64());
+    let benchmarks = doc
+        .get("benchmarks")
+        .and_then(|b| b.as_array())
+        .ok_or("pyperf output has no `benchmarks`")?;
+    let mut values = Vec::new();
+    let mut rss: Option<u64> = None;
+    for b in benchmarks {
+        let bench_rss = b.pointer("/metadata/mem_max_rss").and_then(|v| v.as_u64());
+        for run in b
+            .get("runs")
+            .and_then(|r| r.as_array())
+            .into_iter()
+            .flatten()
+        {
+            let Some(vs) = run.get("values").and_then(|v| v.as_array()) else {
+                continue;
+            };
+            if vs.is_empty() {
+                continue;
+            }
+            for v in vs {
+                let s = v
+                    .as_f64()
+                    .filter(|s| s.is_finite() && *s >= 0.0)
+                    .ok_or_else(|| format!("pyperf value `{v}` is not a non-negative number"))?;
+                values.push(s * 1e9);
+            }
+            let run_rss = run
+                .pointer("/metadata/mem_max_rss")
+                .and_then(|v| v.as_u64())
+                .or(bench_rss)
+                .or(top_rss);
+            rss = rss.max(run_rss);
+        }
+    }
+    if values.is_empty() {
+        return Err("pyperf output holds no measured values".into());
+    }
+    Ok((values, rss))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn samples_name_the_bad_line() {
+        assert_eq!(
+            parse_samples("{\"ns\": 10}\n\n{\"ns\": 12.5}\n").unwrap(),
+            vec![10.0, 12.5]
+        );
+        let e = parse_samples("{\"ns\": 10}\n{\"ms\": 3}\n").unwrap_err();
+        assert!(e.contains("line 2") && e.contains("{\"ms\": 3}"), "{e}");
+        let e = parse_samples("{\"ns\": -1}").unwrap_err();
+        assert!(e.contains("line 1"), "{e}");
+        assert!(parse_samples("").unwrap_err().contains("no samples"));
+    }
+
+    #[test]
+    fn pyperf_skips_calibration_and_converts_to_ns() {
+        let text = r#"{"version":"1.0","metadata":{"name":"x"},"benchmarks":[{"runs":[
+            {"metadata":{"calibrate_loops":8,"mem_max_rss":100},"warmups":[[1,0.5]]},
+            {"metadata":{"mem_max_rss":2000},"warmups":[[8,1e-6]],"values":[1e-6,2e-6]},
+            {"metadata":{"mem_max_rss":3000},"values":[3e-6]}]}]}"#;
+        let (ns, rss) = parse_pyperf(text).unwrap();
+        assert_eq!(ns.len(), 3);
+        assert!((ns[0] - 1000.0).abs() < 1e-6 && (ns[2] - 3000.0).abs() < 1e-6);
+        assert_eq!(rss, Some(3000));
+        assert!(parse_pyperf(r#"{"benchmarks":[{"runs":[{"warmups":[[1,1.0]]}]}]}"#).is_err());
+    }
+
+    #[test]
+    fn pyperf_argv_passes_the_spec_environment_names() {
+        let mut env = BTreeMap::new();
+        env.insert("DD_A".to_string(), "1".to_string());
+        env.insert("DD_B".to_string(), "2".to_string());
+        let argv = pyperf_argv(
+            &["python3".into(), "b.py".into()],
+            &env,
+            Path::new("/o.json"),
+            3,
+            1,
+        );
+        assert_eq!(argv[2..4], ["--output".to_string(), "/o.json".to_string()]);
+        assert_eq!(argv.last().unwrap(), "--inherit-environ=DD_A,DD_B");
+        assert!(argv.windows(2).any(|w| w == ["--values", "3"]));
+    }
+}

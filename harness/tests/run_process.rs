@@ -1,0 +1,263 @@
+//! The runner on real processes: peak memory, timeouts, memory caps, the three protocols.
+
+use slogate::results::{metric, ResultsFile, Status};
+use slogate::run::{run, RunOptions};
+use slogate::suite::{BenchmarkSpec, Protocol};
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::AtomicUsize;
+use std::time::{Duration, Instant};
+
+fn python() -> String {
+    let out = std::process::Command::new("python3")
+        .args(["-c", "import sys; print(sys.executable)"])
+        .output()
+        .expect("python3 on PATH");
+    String::from_utf8(out.stdout).unwrap().trim().to_string()
+}
+
+fn spec(key: &str, argv: &[&str]) -> BenchmarkSpec {
+    BenchmarkSpec {
+        key: key.into(),
+        suite: "t".into(),
+        scenario: key.into(),
+        variant: BTreeMap::new(),
+        command: argv.iter().map(|s| s.to_string()).collect(),
+        env: BTreeMap::new(),
+        cwd: PathBuf::from("."),
+        protocol: Protocol::Process,
+        processes: 1,
+        values: 1,
+        warmups: 0,
+        timeout: Duration::from_secs(15),
+        memory_limit: None,
+        thresholds: vec![],
+        overhead: vec![],
+        noise_threshold: None,
+    }
+}
+
+fn go(specs: &[BenchmarkSpec]) -> ResultsFile {
+    go_with(specs, &RunOptions::default())
+}
+
+fn go_with(specs: &[BenchmarkSpec], opts: &RunOptions) -> ResultsFile {
+    run(specs, opts, None, &AtomicUsize::new(0), &()).unwrap()
+}
+
+fn values(r: &ResultsFile, key: &str, m: &str) -> Vec<Vec<f64>> {
+    r.benchmark(key).unwrap().metrics[m].processes.clone()
+}
+
+/// Alive means present and not a zombie (an orphan's zombie may wait long for its reaper).
+fn alive(pid: i32) -> bool {
+    match std::fs::read_to_string(format!("/proc/{pid}/stat")) {
+        Ok(stat) => {
+            let state = stat[stat.rfind(')').unwrap() + 1..]
+                .split_whitespace()
+                .next()
+                .unwrap();
+            !matches!(state, "Z" | "X")
+        }
+        Err(_) => false,
+    }
+}
+
+#[test]
+fn timeout_kills_the_whole_group() {
+    let dir = tempfile::tempdir().unwrap();
+    let marker = dir.path().join("pids");
+    let script = format!(
+        "echo $$ > {0}.tmp; sleep 1000 & echo $! >> {0}.tmp; mv {0}.tmp {0}; sleep 1000",
+        marker.display()
+    );
+    let mut s = spec("hang", &["sh", "-c", &script]);
+    s.timeout = Duration::from_secs(2);
+    let t = Instant::now();
+    let r = go(&[s]);
+    let took = t.elapsed();
+    let b = r.benchmark("hang").unwrap();
+    assert_eq!(b.status, Status::Timeout, "{b:?}");
+    assert!(
+        b.reason.as_deref().unwrap().contains("timed out after 2"),
+        "{b:?}"
+    );
+    assert!(took < Duration::from_secs(5), "took {took:?}");
+    let pids: Vec<i32> = std::fs::read_to_string(&marker)
+        .unwrap()
+        .split_whitespace()
+        .map(|p| p.parse().unwrap())
+        .collect();
+    assert_eq!(pids.len(), 2);
+    std::thread::sleep(Duration::from_millis(100));
+    for pid in pids {
+        assert!(!alive(pid), "process {pid} left behind");
+    }
+}
+
+fn grower(py: &str) -> String {
+    // ~1 GB/s: a touched 50 MB block every 50 ms, bounded at 4 GB in case nothing stops it.
+    format!(
+        "{py} -c \"import time\nl = []\nfor _ in range(80):\n    l.append(b'\\x01' * (50 << 20)); time.sleep(0.05)\""
+    )
+}
+
+fn assert_oom(argv: &[&str]) {
+    let cap = 400u64 << 20;
+    let mut s = spec("grow", argv);
+    s.memory_limit = Some(cap);
+    s.timeout = Duration::from_secs(15);
+    let t = Instant::now();
+    let r = go(&[s]);
+    let took = t.elapsed();
+    let b = r.benchmark("grow").unwrap();
+    assert_eq!(b.status, Status::Oom, "{b:?}");
+    let oom = b.oom.unwrap();
+    assert_eq!(oom.cap_bytes, cap);
+    assert!(oom.peak_bytes > cap, "{oom:?}");
+    // Passing the cap takes ~0.4 s of growth after start-up; 2 s of growth more would be ~2 GB.
+    assert!(oom.peak_bytes < cap + (300 << 20), "stopped late: {oom:?}");
+    // Bounded, with room for a loaded machine; the peak above is the tight check.
+    assert!(took < Duration::from_secs(6), "took {took:?}");
+    assert!(
+        b.reason.as_deref().unwrap().contains("over the cap"),
+        "{b:?}"
+    );
+}
+
+#[test]
+fn memory_cap_stops_a_growing_process() {
+    let py = python();
+    assert_oom(&["sh", "-c", &format!("exec {}", grower(&py))]);
+}
+
+#[test]
+fn memory_cap_counts_children_of_a_wrapper() {
+    let py = python();
+    // `; true` keeps sh alive as the parent, so the grower is a child in the tree.
+    assert_oom(&["sh", "-c", &format!("{}; true", grower(&py))]);
+}
+
+#[test]
+fn process_protocol_discards_warmups() {
+    let dir = tempfile::tempdir().unwrap();
+    let count = dir.path().join("count");
+    let mut s = spec(
+        "p",
+        &["sh", "-c", &format!("echo x >> {}", count.display())],
+    );
+    s.processes = 3;
+    s.warmups = 2;
+    let r = go(&[s]);
+    for m in [
+        metric::EXECUTION_TIME,
+        metric::USER_TIME,
+        metric::SYS_TIME,
+        metric::MAX_RSS_USAGE,
+    ] {
+        let v = values(&r, "p", m);
+        assert_eq!(v.len(), 3, "{m}");
+        assert!(v.iter().all(|p| p.len() == 1), "{m}");
+    }
+    assert!(values(&r, "p", metric::EXECUTION_TIME)
+        .iter()
+        .all(|p| p[0] > 0.0));
+    let runs = std::fs::read_to_string(&count).unwrap().lines().count();
+    assert_eq!(runs, 5, "2 warmups + 3 measured processes");
+}
+
+#[test]
+fn samples_protocol_reads_lines_and_names_bad_ones() {
+    let py = python();
+    let script = "import os\nn = int(os.environ['SLOGATE_VALUES'])\nw = int(os.environ['SLOGATE_WARMUPS'])\nwith open(os.environ['SLOGATE_SAMPLES'], 'a') as f:\n    for i in range(n): f.write('{\"ns\": %d}\\n' % (1000 + i))\n";
+    let mut good = spec("good", &[&py, "-c", script]);
+    good.protocol = Protocol::Samples;
+    good.processes = 2;
+    good.values = 4;
+    let bad_script =
+        "import os\nopen(os.environ['SLOGATE_SAMPLES'], 'a').write('{\"ns\": 5}\\nnot json\\n')";
+    let mut bad = spec("bad", &[&py, "-c", bad_script]);
+    bad.protocol = Protocol::Samples;
+    let r = go(&[good, bad]);
+    assert_eq!(
+        values(&r, "good", metric::EXECUTION_TIME),
+        vec![vec![1000.0, 1001.0, 1002.0, 1003.0]; 2]
+    );
+    let rss = values(&r, "good", metric::MAX_RSS_USAGE);
+    assert_eq!(rss.len(), 2);
+    assert!(rss.iter().all(|p| p.len() == 1 && p[0] > 1e6));
+    let b = r.benchmark("bad").unwrap();
+    assert_eq!(b.status, Status::Failed);
+    let reason = b.reason.as_deref().unwrap();
+    assert!(
+        reason.contains("line 2") && reason.contains("not json"),
+        "{reason}"
+    );
+}
+
+#[test]
+fn pyperf_protocol_with_real_pyperf() {
+    let py = python();
+    let dir = tempfile::tempdir().unwrap();
+    let script = dir.path().join("bench.py");
+    // The worker checks that the spec's environment reached it through pyperf.
+    std::fs::write(
+        &script,
+        "import os, pyperf\nassert os.environ['SLOGATE_TEST_ENV'] == 'on', 'env not inherited'\nr = pyperf.Runner()\nr.bench_func('f', lambda: sum(range(50)))\n",
+    )
+    .unwrap();
+    let mut s = spec("pp", &[&py, script.to_str().unwrap()]);
+    s.protocol = Protocol::Pyperf;
+    s.processes = 2;
+    s.values = 3;
+    s.warmups = 1;
+    s.env.insert("SLOGATE_TEST_ENV".into(), "on".into());
+    s.timeout = Duration::from_secs(30);
+    let r = go(&[s]);
+    let b = r.benchmark("pp").unwrap();
+    assert_eq!(b.status, Status::Ok, "{b:?}");
+    let t = values(&r, "pp", metric::EXECUTION_TIME);
+    assert_eq!(t.len(), 2);
+    assert!(t.iter().all(|p| p.len() == 3), "{t:?}");
+    // sum(range(50)) takes well under 100 µs and more than 10 ns.
+    assert!(
+        t.iter().flatten().all(|&ns| ns > 10.0 && ns < 100_000.0),
+        "{t:?}"
+    );
+    let rss = values(&r, "pp", metric::MAX_RSS_USAGE);
+    assert!(
+        rss.iter().all(|p| p.len() == 1 && p[0] > 5e6 && p[0] < 5e8),
+        "{rss:?}"
+    );
+}
+
+#[test]
+fn tmp_is_fresh_per_benchmark_and_kept_on_request() {
+    let out = tempfile::tempdir().unwrap();
+    let record = |name: &str| {
+        format!(
+            "echo {{tmp}} >> {0}; touch {{tmp}}/prof.pprof",
+            out.path().join(name).display()
+        )
+    };
+    let mut s = spec("t/x[p=on]", &["sh", "-c", &record("removed")]);
+    s.processes = 2;
+    go(&[s.clone()]);
+    let dirs = std::fs::read_to_string(out.path().join("removed")).unwrap();
+    let dirs: Vec<&str> = dirs.lines().collect();
+    assert_eq!(dirs.len(), 2);
+    assert_eq!(
+        dirs[0], dirs[1],
+        "one {{tmp}} for all processes of a benchmark"
+    );
+    assert!(!Path::new(dirs[0]).exists(), "{{tmp}} removed afterwards");
+
+    let keep = out.path().join("keep");
+    s.command = vec!["sh".into(), "-c".into(), record("kept")];
+    let opts = RunOptions {
+        keep_tmp: Some(keep.clone()),
+        ..RunOptions::default()
+    };
+    go_with(&[s], &opts);
+    assert!(keep.join("t_x_p=on_").join("prof.pprof").is_file());
+}
