@@ -20,6 +20,36 @@ pub fn info(dir: &Path) -> Option<GitInfo> {
     })
 }
 
+/// Files (relative to the repository's top) that differ between `since` and the working tree of
+/// the repository holding `dir`, committed or not.
+pub fn changed_files(dir: &Path, since: &str) -> Result<Vec<String>, GitError> {
+    let top = git(dir, &["rev-parse", "--show-toplevel"]).ok_or_else(|| GitError::NotARepo {
+        dir: dir.to_path_buf(),
+    })?;
+    git(
+        Path::new(&top),
+        &[
+            "rev-parse",
+            "--verify",
+            "--quiet",
+            &format!("{since}^{{commit}}"),
+        ],
+    )
+    .ok_or_else(|| GitError::UnknownRef {
+        reference: since.to_string(),
+    })?;
+    let out = git(Path::new(&top), &["diff", "--name-only", since, "--"]).unwrap_or_default();
+    Ok(out.lines().map(str::to_string).collect())
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum GitError {
+    #[error("{dir}: not inside a git repository")]
+    NotARepo { dir: std::path::PathBuf },
+    #[error("`{reference}` is not a commit of this repository")]
+    UnknownRef { reference: String },
+}
+
 /// Output of a git command, trimmed; None when it fails.
 fn git(dir: &Path, args: &[&str]) -> Option<String> {
     let out = Command::new("git")

@@ -14,6 +14,9 @@ pub struct Args {
     /// Write the report to this file (atomically) instead of stdout; same as `--report`.
     #[arg(short = 'o', long = "output", conflicts_with = "report")]
     pub output: Option<PathBuf>,
+    /// Seed of the bootstrap; same as `--bootstrap-seed`.
+    #[arg(long, conflicts_with = "bootstrap_seed")]
+    pub seed: Option<u64>,
     #[command(flatten)]
     pub report: ReportArgs,
 }
@@ -21,6 +24,9 @@ pub struct Args {
 pub fn exec(mut args: Args) -> anyhow::Result<ExitCode> {
     if args.output.is_some() {
         args.report.report = args.output.take();
+    }
+    if args.seed.is_some() {
+        args.report.bootstrap_seed = args.seed;
     }
     let baseline = load_any(&args.baseline)?;
     let candidate = load_any(&args.candidate)?;

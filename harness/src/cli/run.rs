@@ -1,6 +1,8 @@
 //! `slogate run`: load suites, run their setup, run the benchmarks, write the results file.
 
-use crate::results::{ResultsFile, Status, SuiteInfo};
+use super::verdict::{report_and_gate, ReportArgs};
+use crate::baseline::BaselineStore;
+use crate::results::{ResultsFile, Status};
 use crate::run::{self, Overrides, Progress, RunOptions};
 use anyhow::Context;
 use std::collections::BTreeMap;
@@ -53,6 +55,33 @@ pub struct RunArgs {
     /// Values per process, overriding the suites.
     #[arg(long)]
     pub values: Option<u32>,
+    /// Run only shard I of N (`2/3`): a deterministic split balanced by expected time, so each
+    /// CI machine of a matrix computes the same partition; join the shards with `slogate merge`.
+    #[arg(long, value_name = "I/N", value_parser = parse_shard_arg)]
+    pub shard: Option<(usize, usize)>,
+    /// Run only the suites whose `paths` match a file changed since REF (a suite that declares
+    /// no `paths` always runs).
+    #[arg(long, value_name = "REF")]
+    pub changed_since: Option<String>,
+    /// Then compare with this baseline (a results file, or any file `slogate import` reads),
+    /// write the report and gate.
+    #[arg(long, value_name = "FILE", conflicts_with = "baseline")]
+    pub compare: Option<PathBuf>,
+    /// Then compare with the local baseline NAME (see `slogate baseline`), report and gate.
+    #[arg(long, value_name = "NAME")]
+    pub baseline: Option<String>,
+    /// Save the results as the local baseline NAME.
+    #[arg(long, value_name = "NAME")]
+    pub save_baseline: Option<String>,
+    /// Where local baselines live (default `baselines/`, or $SLOGATE_BASELINES).
+    #[arg(long, value_name = "DIR")]
+    pub baselines_dir: Option<PathBuf>,
+    #[command(flatten)]
+    pub report: ReportArgs,
+}
+
+fn parse_shard_arg(text: &str) -> Result<(usize, usize), String> {
+    crate::shard::parse_shard(text).map_err(|e| e.to_string())
 }
 
 fn parse_var(text: &str) -> Result<(String, String), String> {
@@ -82,7 +111,15 @@ pub fn exec(args: Args) -> anyhow::Result<ExitCode> {
         .map(|p| p.meta.vars.clone())
         .unwrap_or_default();
     vars.extend(args.vars.iter().cloned());
-    let suites = crate::suite::load_all(&args.suites, &vars)?;
+    let mut suites = crate::suite::load_all(&args.suites, &vars)?;
+    if let Some(since) = &args.changed_since {
+        let changed = crate::git::changed_files(&std::env::current_dir()?, since)?;
+        suites.retain(|s| s.touched_by(&changed));
+        if suites.is_empty() {
+            eprintln!("no suite declares paths changed since {since}: nothing to run");
+            return Ok(ExitCode::SUCCESS);
+        }
+    }
     let overrides = Overrides {
         quick: args.quick,
         processes: args.processes,
@@ -103,20 +140,28 @@ pub fn exec(args: Args) -> anyhow::Result<ExitCode> {
         }
         crate::suite::run_setup(suite)
             .with_context(|| format!("setup of suite `{}`", suite.name))?;
-        infos.push(SuiteInfo {
-            name: suite.name.clone(),
-            path: suite.file.clone(),
-            hash: suite.hash.clone(),
-        });
+        infos.push(suite.info());
         all_vars.extend(suite.vars.clone());
         specs.extend(chosen.into_iter().map(|mut s| {
             overrides.apply(&mut s);
             s
         }));
     }
-    if specs.is_empty() {
+    if let Some((index, count)) = args.shard {
+        specs = crate::shard::select_shard(&specs, index, count);
+    }
+    if specs.is_empty() && args.shard.is_none() {
         anyhow::bail!("no benchmark to run (check the suite paths and --filter)");
     }
+    // Load the baseline before spending minutes on the run: a missing one is an input error.
+    let baseline = match (&args.compare, &args.baseline) {
+        (Some(path), _) => Some((crate::import::load_any(path)?, path.clone())),
+        (None, Some(name)) => {
+            let store = BaselineStore::open(args.baselines_dir.clone());
+            Some((store.load(name)?, store.path(name)?))
+        }
+        (None, None) => None,
+    };
     let opts = RunOptions {
         seed: args.seed,
         keep_tmp: args.keep_tmp.clone(),
@@ -126,15 +171,32 @@ pub fn exec(args: Args) -> anyhow::Result<ExitCode> {
         git: crate::git::info(&std::env::current_dir()?),
     };
     let bar = Bar::new();
-    let results = run::run(&specs, &opts, previous, &signal, &bar)?;
+    let mut results = run::run(&specs, &opts, previous, &signal, &bar)?;
+    results.meta.shard = args.shard.map(|(i, n)| format!("{i}/{n}"));
     results
         .write(&args.output)
         .with_context(|| format!("writing {}", args.output.display()))?;
     summarise(&results, &args.output);
+    if let Some(name) = &args.save_baseline {
+        let path = BaselineStore::open(args.baselines_dir.clone()).save(name, &results)?;
+        eprintln!("saved as baseline `{name}` ({})", path.display());
+    }
 
     let sig = signal.load(Ordering::SeqCst);
+    let gate = match &baseline {
+        // An interrupted run is still compared (the report says so), but exits as interrupted.
+        Some((base, base_path)) => {
+            let opts = args
+                .report
+                .options((base, base_path), (&results, &args.output))?;
+            Some(report_and_gate(base, &results, &opts, &args.report)?)
+        }
+        None => None,
+    };
     Ok(if sig != 0 {
         ExitCode::from(128 + sig as u8)
+    } else if let Some(code) = gate {
+        code
     } else if results.benchmarks.iter().any(|b| b.status != Status::Ok) {
         ExitCode::from(1)
     } else {

@@ -35,7 +35,7 @@ pub struct ReportArgs {
     pub noise_threshold: f64,
     /// Seed of the bootstrap, for reproducible reports.
     #[arg(long)]
-    pub seed: Option<u64>,
+    pub bootstrap_seed: Option<u64>,
     /// Extra SLO lines from a standalone SLO file: slogate TOML, or a `fail_on_breach` YAML as is.
     #[arg(long)]
     pub slo: Option<PathBuf>,
@@ -93,7 +93,7 @@ impl ReportArgs {
             extra_slos,
             noise_threshold: self.noise_threshold,
             resamples: self.resamples,
-            seed: self.seed.unwrap_or(defaults.seed),
+            seed: self.bootstrap_seed.unwrap_or(defaults.seed),
             uncertain_fails: self.fail_on.uncertain,
             baseline_file: Some(baseline_file.display().to_string()),
             candidate_file: Some(candidate_file.display().to_string()),

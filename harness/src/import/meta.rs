@@ -10,7 +10,6 @@ use chrono::{DateTime, Utc};
 use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
 use std::path::PathBuf;
-use std::process::Command;
 
 /// What the imported files say about where and when they were measured.
 #[derive(Debug, Default)]
@@ -63,13 +62,13 @@ pub(crate) fn results_file(
         Utc::now()
     });
     let git = found.git.or_else(|| {
-        let g = fill_git();
+        let g = crate::git::info(&std::env::current_dir().unwrap_or_default());
         if g.is_some() {
             filled.push("git".to_string());
         }
         g
     });
-    let local = fill_machine();
+    let local = crate::system::machine();
     let mut pick = |name: &str, from_file: Option<String>, local: String| {
         from_file.filter(|s| !s.is_empty()).unwrap_or_else(|| {
             filled.push(format!("machine.{name}"));
@@ -152,52 +151,6 @@ pub(crate) fn normalise_arch(arch: &str) -> String {
         "arm64" | "ARM_8" => "aarch64".into(),
         other => other.to_string(),
     }
-}
-
-// TEMPORARY stand-in, replaced at merge (by `crate::system::machine()`).
-fn fill_machine() -> Machine {
-    let read = |p: &str| std::fs::read_to_string(p).unwrap_or_default();
-    let cpuinfo = read("/proc/cpuinfo");
-    let cpu_model = cpuinfo
-        .lines()
-        .find_map(|l| {
-            l.strip_prefix("model name")
-                .and_then(|r| r.split_once(':'))
-                .map(|(_, v)| v.trim().to_string())
-        })
-        .unwrap_or_else(|| "unknown".into());
-    let memory_bytes = read("/proc/meminfo")
-        .lines()
-        .find_map(|l| l.strip_prefix("MemTotal:"))
-        .and_then(|r| r.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
-        .map_or(0, |kb| kb * 1024);
-    Machine {
-        hostname: read("/proc/sys/kernel/hostname").trim().to_string(),
-        cpu_model,
-        cores: std::thread::available_parallelism().map_or(1, |n| n.get() as u32),
-        memory_bytes,
-        kernel: read("/proc/sys/kernel/osrelease").trim().to_string(),
-        arch: std::env::consts::ARCH.to_string(),
-        fingerprint: String::new(),
-    }
-}
-
-// TEMPORARY stand-in, replaced at merge (by the git module's reader of the working directory).
-fn fill_git() -> Option<GitInfo> {
-    let git = |args: &[&str]| -> Option<String> {
-        let out = Command::new("git").args(args).output().ok()?;
-        out.status
-            .success()
-            .then(|| String::from_utf8_lossy(&out.stdout).trim().to_string())
-    };
-    let commit = git(&["rev-parse", "HEAD"])?;
-    Some(GitInfo {
-        commit,
-        branch: git(&["symbolic-ref", "--short", "-q", "HEAD"]).filter(|b| !b.is_empty()),
-        dirty: git(&["status", "--porcelain", "--untracked-files=no"])
-            .is_some_and(|s| !s.is_empty()),
-        subject: git(&["log", "-1", "--format=%s"]),
-    })
 }
 
 /// Parses the dates tools write: RFC 3339, or a naive `YYYY-MM-DD HH:MM:SS[.f]` (pyperf writes

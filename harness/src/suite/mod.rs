@@ -85,6 +85,24 @@ impl Suite {
             hash: self.hash.clone(),
         }
     }
+
+    /// Whether a change to `changed` (paths relative to the repository's top) concerns this
+    /// suite: any file matching its `paths` globs, or, for a suite that declares none, always.
+    /// A glob that does not parse counts as matching: running too much beats skipping a suite.
+    pub fn touched_by(&self, changed: &[String]) -> bool {
+        if self.paths.is_empty() {
+            return true;
+        }
+        self.paths
+            .iter()
+            .any(|pattern| match globset::Glob::new(pattern) {
+                Ok(glob) => {
+                    let m = glob.compile_matcher();
+                    changed.iter().any(|f| m.is_match(f))
+                }
+                Err(_) => true,
+            })
+    }
 }
 
 #[derive(Debug, thiserror::Error)]
