@@ -22,7 +22,6 @@ fn keys(path: &Path) -> BTreeSet<String> {
 }
 
 #[test]
-#[ignore = "needs run --shard"]
 fn three_shards_merge_to_the_full_run() {
     let tmp = tempfile::tempdir().unwrap();
     let mut shards = Vec::new();
