@@ -143,7 +143,14 @@ pub fn run_process(
         let spawned = cmd.spawn();
         // The harness's copies of the pipes' write ends go with `cmd`, so the readers see EOF.
         drop(cmd);
-        let child = spawned.map_err(spawn_error)?;
+        let child = match spawned {
+            Ok(child) => child,
+            Err(e) => {
+                // Lets the waiting watchdog end, or the scope would wait for it forever.
+                drop(go_tx);
+                return Err(spawn_error(e));
+            }
+        };
         let pid = child.id() as i32;
         // Reaped by `wait4` below; dropping `Child` neither waits nor kills.
         drop(child);
