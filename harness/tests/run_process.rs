@@ -261,3 +261,35 @@ fn tmp_is_fresh_per_benchmark_and_kept_on_request() {
     go_with(&[s], &opts);
     assert!(keep.join("t_x_p=on_").join("prof.pprof").is_file());
 }
+
+#[test]
+fn interrupt_kills_the_running_process_and_keeps_earlier_values() {
+    let dir = tempfile::tempdir().unwrap();
+    let count = dir.path().join("count");
+    // The third process hangs; the interrupt must end it at once and drop its values.
+    let script = format!(
+        "echo x >> {0}; [ $(wc -l < {0}) -ge 3 ] && sleep 100; exit 0",
+        count.display()
+    );
+    let mut s = spec("i", &["sh", "-c", &script]);
+    s.processes = 5;
+    s.timeout = Duration::from_secs(30);
+    let flag = std::sync::Arc::new(AtomicUsize::new(0));
+    let setter = flag.clone();
+    let t = Instant::now();
+    std::thread::spawn(move || {
+        std::thread::sleep(Duration::from_millis(1500));
+        setter.store(libc::SIGINT as usize, std::sync::atomic::Ordering::SeqCst);
+    });
+    let r = run(&[s], &RunOptions::default(), None, &flag, &()).unwrap();
+    assert!(
+        t.elapsed() < Duration::from_secs(3),
+        "took {:?}",
+        t.elapsed()
+    );
+    assert!(r.meta.interrupted);
+    let b = r.benchmark("i").unwrap();
+    assert_eq!(b.status, Status::Ok);
+    assert_eq!(b.planned_processes, 5);
+    assert_eq!(b.metrics[metric::EXECUTION_TIME].processes.len(), 2);
+}

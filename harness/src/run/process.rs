@@ -97,13 +97,20 @@ pub fn run_process(
     interrupt: &AtomicUsize,
 ) -> Result<ProcessRun, ProcessError> {
     let (program, args) = spec.argv.split_first().ok_or(ProcessError::EmptyCommand)?;
+    let spawn_error = |source| ProcessError::Spawn {
+        program: program.clone(),
+        cwd: spec.cwd.to_path_buf(),
+        source,
+    };
+    let (out_read, out_write) = std::io::pipe().map_err(spawn_error)?;
+    let (err_read, err_write) = std::io::pipe().map_err(spawn_error)?;
     let mut cmd = Command::new(program);
     cmd.args(args)
         .envs(spec.env)
         .current_dir(spec.cwd)
         .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
+        .stdout(out_write)
+        .stderr(err_write);
     // SAFETY: only async-signal-safe calls between fork and exec.
     let harness = unsafe { libc::getpid() };
     unsafe {
@@ -120,37 +127,48 @@ pub fn run_process(
             Ok(())
         });
     }
-    let start = Instant::now();
-    let mut child = cmd.spawn().map_err(|source| ProcessError::Spawn {
-        program: program.clone(),
-        cwd: spec.cwd.to_path_buf(),
-        source,
-    })?;
-    let pid = child.id() as i32;
-    let guard = GroupGuard(pid);
-    let stdout = tail_reader(child.stdout.take());
-    let stderr = tail_reader(child.stderr.take());
-
-    let (stop_tx, stop_rx) = mpsc::channel::<()>();
+    // Every helper thread starts before the clock does, so its start-up is not timed.
+    let stdout = tail_reader(out_read);
+    let stderr = tail_reader(err_read);
     let timeout = spec.timeout;
     let cap = spec.memory_limit;
-    let watchdog = std::thread::scope(|scope| {
-        let handle = scope.spawn(move || watch(pid, start, timeout, cap, interrupt, stop_rx));
+    let (go_tx, go_rx) = mpsc::channel::<(i32, Instant)>();
+    let (stop_tx, stop_rx) = mpsc::channel::<()>();
+    let (guard, wall, watched) = std::thread::scope(|scope| {
+        let watchdog = scope.spawn(move || {
+            let (pid, start) = go_rx.recv().ok()?;
+            Some(watch(pid, start, timeout, cap, interrupt, stop_rx))
+        });
+        let start = Instant::now();
+        let spawned = cmd.spawn();
+        // The harness's copies of the pipes' write ends go with `cmd`, so the readers see EOF.
+        drop(cmd);
+        let child = match spawned {
+            Ok(child) => child,
+            Err(e) => {
+                // Lets the waiting watchdog end, or the scope would wait for it forever.
+                drop(go_tx);
+                return Err(spawn_error(e));
+            }
+        };
+        let pid = child.id() as i32;
+        // Reaped by `wait4` below; dropping `Child` neither waits nor kills.
+        drop(child);
+        let guard = GroupGuard(pid);
+        let _ = go_tx.send((pid, start));
         // Wait for the end without reaping: the zombie keeps the pid and the group id ours
         // until the rest of the group is killed, so the kill cannot hit a stranger.
         let waited = wait_exit_noreap(pid);
         let wall = start.elapsed();
         drop(stop_tx);
-        let watched = handle.join().expect("watchdog thread panicked");
-        (waited, wall, watched)
-    });
-    let (waited, wall, watched) = watchdog;
-    waited.map_err(|source| ProcessError::Wait { pid, source })?;
+        let watched = watchdog.join().expect("watchdog thread panicked");
+        waited.map_err(|source| ProcessError::Wait { pid, source })?;
+        Ok::<_, ProcessError>((guard, wall, watched.expect("watchdog was given the pid")))
+    })?;
+    let pid = guard.0;
     kill_group(pid);
     let (status, usage) = reap(pid).map_err(|source| ProcessError::Wait { pid, source })?;
     drop(guard);
-    // Reaped by `wait4` above; dropping `Child` neither waits nor kills.
-    drop(child);
 
     let ru_maxrss = (usage.ru_maxrss.max(0) as u64) * 1024;
     let max_rss = ru_maxrss.max(watched.peak_tree);
@@ -187,12 +205,8 @@ fn timeval(tv: libc::timeval) -> Duration {
 /// Drains a pipe on a thread, keeping its last [`TAIL_LINES`] lines (each cut at
 /// [`MAX_LINE`] bytes, so a workload printing without newlines cannot swell the harness); the
 /// tail arrives on the channel when the pipe closes.
-fn tail_reader<R: Read + Send + 'static>(pipe: Option<R>) -> mpsc::Receiver<String> {
+fn tail_reader<R: Read + Send + 'static>(mut pipe: R) -> mpsc::Receiver<String> {
     let (tx, rx) = mpsc::channel();
-    let Some(mut pipe) = pipe else {
-        let _ = tx.send(String::new());
-        return rx;
-    };
     std::thread::spawn(move || {
         let mut tail: VecDeque<String> = VecDeque::with_capacity(TAIL_LINES + 1);
         let mut line = Vec::new();
