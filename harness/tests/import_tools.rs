@@ -13,6 +13,7 @@
 //! and the two files of a side are imported together, pooling their processes.
 
 use assert_cmd::Command;
+use slogate::compare::{compare, ChangeVerdict, CompareOptions};
 use slogate::results::{BenchmarkResult, ResultsFile};
 use slogate::units::Unit;
 use std::path::{Path, PathBuf};
@@ -95,7 +96,8 @@ fn p20(v: &[f64]) -> f64 {
     s[(s.len() - 1) / 5]
 }
 
-/// Checks the candidate/baseline ratios of `metric`: ~1.10 for `slowed`, ~1.0 for `same`.
+/// Checks the candidate/baseline ratios of `metric`: ~1.10 for `slowed`, ~1.0 for `same`, and that
+/// the comparison flags `slowed` 📈 and calls the others ~same.
 fn check_ratios(
     base: &ResultsFile,
     cand: &ResultsFile,
@@ -121,6 +123,24 @@ fn check_ratios(
             ratio(key, mean)
         ));
         ok &= (0.93..=1.07).contains(&r);
+    }
+    // The verdicts a user sees: `slogate compare` on the two imported files.
+    let c = compare(base, cand, &CompareOptions::default());
+    let verdict = |key: &str| {
+        c.benchmarks
+            .iter()
+            .find(|b| b.key == key)
+            .and_then(|b| b.metrics.iter().find(|m| m.metric == metric))
+            .and_then(|m| m.change)
+            .map(|ch| ch.verdict)
+    };
+    let v = verdict(slowed);
+    report.push(format!("{slowed}: compare says {v:?}"));
+    ok &= v == Some(ChangeVerdict::Regression);
+    for key in same {
+        let v = verdict(key);
+        report.push(format!("{key}: compare says {v:?}"));
+        ok &= v == Some(ChangeVerdict::Same);
     }
     let report = report.join("; ");
     eprintln!("{report}");
