@@ -78,7 +78,7 @@ pub struct RunArgs {
     pub baselines_dir: Option<PathBuf>,
     /// Pin every workload process to these CPUs (`1`, `0,1`, `0-1`).
     #[arg(long, value_name = "LIST", value_parser = parse_cpus_arg)]
-    pub cpus: Option<Vec<usize>>,
+    pub cpus: Option<CpuList>,
     /// Also run a short A/A noise probe (about 2 s) before the run and record its figure.
     #[arg(long)]
     pub noise_probe: bool,
@@ -86,8 +86,14 @@ pub struct RunArgs {
     pub report: ReportArgs,
 }
 
-fn parse_cpus_arg(text: &str) -> Result<Vec<usize>, String> {
-    crate::system::cpus_present(text).map_err(|e| e.to_string())
+/// The CPUs of `--cpus` (a newtype: clap would take a bare `Vec` for a repeated argument).
+#[derive(Debug, Clone)]
+pub struct CpuList(pub Vec<usize>);
+
+fn parse_cpus_arg(text: &str) -> Result<CpuList, String> {
+    crate::system::cpus_present(text)
+        .map(CpuList)
+        .map_err(|e| e.to_string())
 }
 
 fn parse_shard_arg(text: &str) -> Result<(usize, usize), String> {
@@ -180,7 +186,7 @@ pub fn exec(args: Args) -> anyhow::Result<ExitCode> {
         vars: all_vars,
         git: crate::git::info(&std::env::current_dir()?),
     };
-    if let Some(cpus) = &args.cpus {
+    if let Some(CpuList(cpus)) = &args.cpus {
         crate::run::process::pin_workloads(cpus)?;
     }
     let load_before = crate::system::load_average();
@@ -189,7 +195,7 @@ pub fn exec(args: Args) -> anyhow::Result<ExitCode> {
         let p = crate::system::probe(std::time::Duration::from_secs(2))?;
         findings.push(p.to_string());
     }
-    if let Some(cpus) = &args.cpus {
+    if let Some(CpuList(cpus)) = &args.cpus {
         findings.push(format!(
             "workloads pinned to CPUs {}",
             crate::system::format_cpu_list(cpus)

@@ -355,11 +355,14 @@ fn status_reason(b: &BenchmarkResult) -> String {
         s.push_str(r);
     }
     if let Some(o) = &b.oom {
-        s.push_str(&format!(
-            " (peak {} over the cap of {})",
-            crate::units::format_auto(crate::units::Unit::Bytes, o.peak_bytes as f64),
-            crate::units::format_auto(crate::units::Unit::Bytes, o.cap_bytes as f64)
-        ));
+        let cap = crate::units::format_auto(crate::units::Unit::Bytes, o.cap_bytes as f64);
+        // The runner's own reason already names both figures; an imported one may not.
+        if !s.contains(&cap) {
+            s.push_str(&format!(
+                " (peak {} over the cap of {cap})",
+                crate::units::format_auto(crate::units::Unit::Bytes, o.peak_bytes as f64),
+            ));
+        }
     }
     if let Some(tail) = b.stderr_tail.as_deref().filter(|t| !t.trim().is_empty()) {
         s.push('\n');
