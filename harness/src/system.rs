@@ -123,14 +123,16 @@ pub fn findings() -> Vec<String> {
     out.push(busy_finding());
     out.push(governor_finding());
     out.push(boost_finding());
-    out.push(match read_trim("/proc/sys/kernel/randomize_va_space").as_deref() {
-        Some("0") => "address space layout randomisation is off".into(),
-        Some(v) => format!(
+    out.push(
+        match read_trim("/proc/sys/kernel/randomize_va_space").as_deref() {
+            Some("0") => "address space layout randomisation is off".into(),
+            Some(v) => format!(
             "address space layout randomisation is on (randomize_va_space = {v}): memory layout, \
              and with it timing, varies from process to process; spread over processes covers it"
         ),
-        None => "address space layout randomisation: unknown".into(),
-    });
+            None => "address space layout randomisation: unknown".into(),
+        },
+    );
     out.push(swap_finding());
     out.push(match online_cpus() {
         Some(online) => format!(
@@ -145,7 +147,11 @@ pub fn findings() -> Vec<String> {
 
 /// The one-minute load average from `/proc/loadavg`.
 pub fn load_average() -> Option<f64> {
-    read_trim("/proc/loadavg")?.split_whitespace().next()?.parse().ok()
+    read_trim("/proc/loadavg")?
+        .split_whitespace()
+        .next()?
+        .parse()
+        .ok()
 }
 
 fn read_trim(path: &str) -> Option<String> {
@@ -272,9 +278,8 @@ fn boost_finding() -> String {
 
 fn swap_finding() -> String {
     let meminfo = std::fs::read_to_string("/proc/meminfo").unwrap_or_default();
-    let kib = |key| {
-        field(&meminfo, key).and_then(|v| v.split_whitespace().next()?.parse::<u64>().ok())
-    };
+    let kib =
+        |key| field(&meminfo, key).and_then(|v| v.split_whitespace().next()?.parse::<u64>().ok());
     match (kib("SwapTotal"), kib("SwapFree")) {
         (Some(0), _) => "no swap configured".into(),
         (Some(total), Some(free)) if total > free => format!(
@@ -436,15 +441,17 @@ pub fn probe(duration: Duration) -> Result<ProbeResult, ProbeError> {
     while times.len() < 6 || (start.elapsed() < duration && times.len() < 1000) {
         times.push(time_loop(count)?.as_secs_f64());
     }
-    let (a, b): (Vec<(usize, f64)>, Vec<(usize, f64)>) =
-        times.iter().copied().enumerate().partition(|(i, _)| i % 2 == 0);
-    let avg = |v: &[(usize, f64)]| v.iter().map(|x| x.1).sum::<f64>() / v.len() as f64;
+    // Group A is every even-numbered process, B every odd one: interleaved, so drift hits both.
+    let group = |first: usize| {
+        let g: Vec<f64> = times.iter().skip(first).step_by(2).copied().collect();
+        g.iter().sum::<f64>() / g.len() as f64
+    };
     let cv = cv_of(&times).unwrap_or(0.0);
     Ok(ProbeResult {
         processes: times.len(),
         mean: Duration::from_secs_f64(times.iter().sum::<f64>() / times.len() as f64),
         cv,
-        aa_change: avg(&a) / avg(&b) - 1.0,
+        aa_change: group(0) / group(1) - 1.0,
         supported_threshold: supported_threshold(cv, TYPICAL_PROCESSES),
     })
 }
@@ -518,7 +525,11 @@ fn median(v: &mut [f64]) -> Option<f64> {
 
 /// `meta.noise` of a finished run: the findings taken before it, the load average (the higher of
 /// before and after), and the noise the run itself measured.
-pub fn noise_of_run(results: &ResultsFile, findings: Vec<String>, load_before: Option<f64>) -> Noise {
+pub fn noise_of_run(
+    results: &ResultsFile,
+    findings: Vec<String>,
+    load_before: Option<f64>,
+) -> Noise {
     let measured = run_noise(results);
     let load_average = match (load_before, load_average()) {
         (Some(a), Some(b)) => Some(a.max(b)),
@@ -539,8 +550,19 @@ mod tests {
     #[test]
     fn findings_name_every_source() {
         let f = findings();
-        for word in ["load average", "busy", "governor", "boost", "randomisation", "swap", "cores"] {
-            assert!(f.iter().any(|l| l.contains(word)), "{word} missing from {f:#?}");
+        for word in [
+            "load average",
+            "busy",
+            "governor",
+            "boost",
+            "randomisation",
+            "swap",
+            "cores",
+        ] {
+            assert!(
+                f.iter().any(|l| l.contains(word)),
+                "{word} missing from {f:#?}"
+            );
         }
     }
 
@@ -575,7 +597,10 @@ mod tests {
     fn default_memory_limit_is_bounded() {
         let total = machine().memory_bytes;
         let cap = default_memory_limit().unwrap();
-        assert!(cap >= 1_000_000_000 && (cap <= total / 2 || cap == 1_000_000_000), "{cap} of {total}");
+        assert!(
+            cap >= 1_000_000_000 && (cap <= total / 2 || cap == 1_000_000_000),
+            "{cap} of {total}"
+        );
     }
 
     #[test]
@@ -584,7 +609,9 @@ mod tests {
         assert!(p.processes >= 6, "{p:?}");
         assert!(p.cv > 0.0 && p.cv < 5.0, "{p:?}");
         assert!(p.mean >= Duration::from_millis(5), "{p:?}");
-        assert!((p.supported_threshold - supported_threshold(p.cv, TYPICAL_PROCESSES)).abs() < 1e-12);
+        assert!(
+            (p.supported_threshold - supported_threshold(p.cv, TYPICAL_PROCESSES)).abs() < 1e-12
+        );
     }
 
     #[test]

@@ -40,7 +40,14 @@ fn system_prints_findings_and_a_noise_figure() {
         .unwrap();
     let stdout = text(&out.stdout);
     assert!(out.status.success(), "{stdout}\n{}", text(&out.stderr));
-    for word in ["load average", "governor", "boost", "swap", "cores", "A/A probe: "] {
+    for word in [
+        "load average",
+        "governor",
+        "boost",
+        "swap",
+        "cores",
+        "A/A probe: ",
+    ] {
         assert!(stdout.contains(word), "{word} missing:\n{stdout}");
     }
     assert!(
@@ -229,8 +236,17 @@ command = ["python3", "-c", "import time\nchunks = []\nfor _ in range({mb} // 20
     assert_eq!(oom.cap_bytes, 120_000_000);
     assert!(oom.peak_bytes > oom.cap_bytes, "{oom:?}");
 
-    let out = slogate().arg("compare").arg(&base).arg(&cand).output().unwrap();
-    assert_eq!(out.status.code(), Some(1), "an oom candidate fails the gate");
+    let out = slogate()
+        .arg("compare")
+        .arg(&base)
+        .arg(&cand)
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "an oom candidate fails the gate"
+    );
     let report = text(&out.stdout);
     let oom_line = report
         .lines()

@@ -204,11 +204,7 @@ pub fn exec(args: Args) -> anyhow::Result<ExitCode> {
     let bar = Bar::new();
     let mut results = run::run(&specs, &opts, previous, &signal, &bar)?;
     results.meta.shard = args.shard.map(|(i, n)| format!("{i}/{n}"));
-    results.meta.noise = Some(crate::system::noise_of_run(
-        &results,
-        findings,
-        load_before,
-    ));
+    results.meta.noise = Some(crate::system::noise_of_run(&results, findings, load_before));
     results
         .write(&args.output)
         .with_context(|| format!("writing {}", args.output.display()))?;

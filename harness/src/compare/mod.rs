@@ -438,7 +438,12 @@ fn side_warnings(base: &ResultsFile, cand: &ResultsFile, opts: &CompareOptions) 
                 "the {name} run was interrupted: its results are incomplete"
             ));
         }
-        if let Some(w_noise) = f.meta.noise.as_ref().and_then(|n| noise_warning(name, n, opts)) {
+        if let Some(w_noise) = f
+            .meta
+            .noise
+            .as_ref()
+            .and_then(|n| noise_warning(name, n, opts))
+        {
             w.push(w_noise);
         }
     }
@@ -448,7 +453,11 @@ fn side_warnings(base: &ResultsFile, cand: &ResultsFile, opts: &CompareOptions) 
 /// "the noise measured during the candidate run (cv 7.9%) supports flagging changes of 12.0% or
 /// more, not the 5.0% threshold in force", when the run's noise cannot support the threshold.
 fn noise_warning(name: &str, noise: &Noise, opts: &CompareOptions) -> Option<String> {
-    let pct = |f: f64| crate::units::format_pct(f).trim_start_matches('+').to_string();
+    let pct = |f: f64| {
+        crate::units::format_pct(f)
+            .trim_start_matches('+')
+            .to_string()
+    };
     let supported = noise.supported_threshold?;
     (supported > opts.noise_threshold).then(|| {
         format!(
