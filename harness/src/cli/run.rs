@@ -76,8 +76,24 @@ pub struct RunArgs {
     /// Where local baselines live (default `baselines/`, or $SLOGATE_BASELINES).
     #[arg(long, value_name = "DIR")]
     pub baselines_dir: Option<PathBuf>,
+    /// Pin every workload process to these CPUs (`1`, `0,1`, `0-1`).
+    #[arg(long, value_name = "LIST", value_parser = parse_cpus_arg)]
+    pub cpus: Option<CpuList>,
+    /// Also run a short A/A noise probe (about 2 s) before the run and record its figure.
+    #[arg(long)]
+    pub noise_probe: bool,
     #[command(flatten)]
     pub report: ReportArgs,
+}
+
+/// The CPUs of `--cpus` (a newtype: clap would take a bare `Vec` for a repeated argument).
+#[derive(Debug, Clone)]
+pub struct CpuList(pub Vec<usize>);
+
+fn parse_cpus_arg(text: &str) -> Result<CpuList, String> {
+    crate::system::cpus_present(text)
+        .map(CpuList)
+        .map_err(|e| e.to_string())
 }
 
 fn parse_shard_arg(text: &str) -> Result<(usize, usize), String> {
@@ -170,9 +186,25 @@ pub fn exec(args: Args) -> anyhow::Result<ExitCode> {
         vars: all_vars,
         git: crate::git::info(&std::env::current_dir()?),
     };
+    if let Some(CpuList(cpus)) = &args.cpus {
+        crate::run::process::pin_workloads(cpus)?;
+    }
+    let load_before = crate::system::load_average();
+    let mut findings = crate::system::findings();
+    if args.noise_probe {
+        let p = crate::system::probe(std::time::Duration::from_secs(2))?;
+        findings.push(p.to_string());
+    }
+    if let Some(CpuList(cpus)) = &args.cpus {
+        findings.push(format!(
+            "workloads pinned to CPUs {}",
+            crate::system::format_cpu_list(cpus)
+        ));
+    }
     let bar = Bar::new();
     let mut results = run::run(&specs, &opts, previous, &signal, &bar)?;
     results.meta.shard = args.shard.map(|(i, n)| format!("{i}/{n}"));
+    results.meta.noise = Some(crate::system::noise_of_run(&results, findings, load_before));
     results
         .write(&args.output)
         .with_context(|| format!("writing {}", args.output.display()))?;
@@ -220,6 +252,15 @@ fn summarise(results: &ResultsFile, path: &std::path::Path) {
         },
         path.display()
     );
+    if let Some(n) = &results.meta.noise {
+        if let (Some(cv), Some(t)) = (n.probe_cv, n.supported_threshold) {
+            eprintln!(
+                "noise during the run: cv {:.1}% of per-process means, supports flagging changes of {:.1}% or more",
+                cv * 100.0,
+                t * 100.0
+            );
+        }
+    }
     for b in results.benchmarks.iter().filter(|b| b.status != Status::Ok) {
         eprintln!(
             "  {:<8} {}: {}",

@@ -14,7 +14,7 @@ mod slos;
 pub use gate::{gate, FailOn, GateResult, UnknownCondition};
 pub use model::*;
 
-use crate::results::{BenchmarkResult, MetricSamples, ResultsFile, Status};
+use crate::results::{BenchmarkResult, MetricSamples, Noise, ResultsFile, Status};
 use crate::slo::verdict::Cutoffs;
 use crate::stats::bootstrap::Scratch;
 use crate::stats::fdr::benjamini_hochberg;
@@ -355,11 +355,14 @@ fn status_reason(b: &BenchmarkResult) -> String {
         s.push_str(r);
     }
     if let Some(o) = &b.oom {
-        s.push_str(&format!(
-            " (peak {} over the cap of {})",
-            crate::units::format_auto(crate::units::Unit::Bytes, o.peak_bytes as f64),
-            crate::units::format_auto(crate::units::Unit::Bytes, o.cap_bytes as f64)
-        ));
+        let cap = crate::units::format_auto(crate::units::Unit::Bytes, o.cap_bytes as f64);
+        // The runner's own reason already names both figures; an imported one may not.
+        if !s.contains(&cap) {
+            s.push_str(&format!(
+                " (peak {} over the cap of {cap})",
+                crate::units::format_auto(crate::units::Unit::Bytes, o.peak_bytes as f64),
+            ));
+        }
     }
     if let Some(tail) = b.stderr_tail.as_deref().filter(|t| !t.trim().is_empty()) {
         s.push('\n');
@@ -435,18 +438,38 @@ fn side_warnings(base: &ResultsFile, cand: &ResultsFile, opts: &CompareOptions) 
                 "the {name} run was interrupted: its results are incomplete"
             ));
         }
-        if let Some(t) = f.meta.noise.as_ref().and_then(|n| n.supported_threshold) {
-            if t > opts.noise_threshold {
-                w.push(format!(
-                    "the machine's noise during the {name} run supports detecting changes of {} \
-                     or more only, above the {} threshold",
-                    crate::units::format_pct(t).trim_start_matches('+'),
-                    crate::units::format_pct(opts.noise_threshold).trim_start_matches('+')
-                ));
-            }
+        if let Some(w_noise) = f
+            .meta
+            .noise
+            .as_ref()
+            .and_then(|n| noise_warning(name, n, opts))
+        {
+            w.push(w_noise);
         }
     }
     w
+}
+
+/// "the noise measured during the candidate run (cv 7.9%) supports flagging changes of 12.0% or
+/// more, not the 5.0% threshold in force", when the run's noise cannot support the threshold.
+fn noise_warning(name: &str, noise: &Noise, opts: &CompareOptions) -> Option<String> {
+    let pct = |f: f64| {
+        crate::units::format_pct(f)
+            .trim_start_matches('+')
+            .to_string()
+    };
+    let supported = noise.supported_threshold?;
+    (supported > opts.noise_threshold).then(|| {
+        format!(
+            "the noise measured during the {name} run{} supports flagging changes of {} or more, \
+             not the {} threshold in force",
+            noise
+                .probe_cv
+                .map_or(String::new(), |cv| format!(" (cv {})", pct(cv))),
+            pct(supported),
+            pct(opts.noise_threshold)
+        )
+    })
 }
 
 /// Warnings about the data: summary-only metrics, benchmarks missing from the candidate.

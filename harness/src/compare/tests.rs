@@ -526,3 +526,25 @@ fn extra_slo_lines_apply_by_key_and_unmatched_ones_are_listed() {
         vec!["s/gone: execution_time < 1 ms".to_string()]
     );
 }
+
+#[test]
+fn warns_when_the_run_noise_cannot_support_the_threshold() {
+    let with_noise = |seed, cv| {
+        let mut f = suite(seed, 5, 1.0, 1.0, cv);
+        f.meta.noise = Some(crate::system::noise_of_run(&f, Vec::new(), None));
+        f
+    };
+    let (quiet, loud) = (with_noise(50, 0.002), with_noise(51, 0.10));
+    let noise = loud.meta.noise.as_ref().unwrap();
+    let (cv, supported) = (noise.probe_cv.unwrap(), noise.supported_threshold.unwrap());
+    assert!(cv > 0.05 && supported > 0.05, "{noise:?}");
+    let c = compare(&quiet, &loud, &CompareOptions::default());
+    let expected = format!(
+        "the noise measured during the candidate run (cv {:.1}%) supports flagging changes of \
+         {:.1}% or more, not the 5.0% threshold in force",
+        cv * 100.0,
+        supported * 100.0
+    );
+    assert!(c.warnings.contains(&expected), "{:#?}", c.warnings);
+    assert!(!c.warnings.iter().any(|w| w.contains("baseline run (cv")));
+}

@@ -7,7 +7,7 @@ use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::mpsc;
+use std::sync::{mpsc, OnceLock};
 use std::time::{Duration, Instant};
 
 /// How often the watchdog looks at the clock, the memory of the tree and the interrupt flag.
@@ -19,6 +19,26 @@ const MAX_LINE: usize = 2048;
 /// How long to wait for the output pipes to close once the group is dead (a process that left the
 /// group may hold them open; its output is then given up rather than waited for).
 const PIPE_GRACE: Duration = Duration::from_secs(1);
+
+/// The CPUs every workload process of this run is pinned to (`run --cpus`): a property of the
+/// whole run, set once before it starts.
+static PINNED: OnceLock<libc::cpu_set_t> = OnceLock::new();
+
+/// Pins every workload process started from now on to these CPUs (checked present by the
+/// caller). A second call is refused: one run, one CPU set.
+pub fn pin_workloads(cpus: &[usize]) -> Result<(), ProcessError> {
+    // SAFETY: a zeroed cpu_set_t is the empty set; CPU_SET is bounded by CPU_SETSIZE.
+    let mut set: libc::cpu_set_t = unsafe { std::mem::zeroed() };
+    for &cpu in cpus {
+        if cpu >= libc::CPU_SETSIZE as usize {
+            return Err(ProcessError::Pin(format!("CPU {cpu} is out of range")));
+        }
+        unsafe { libc::CPU_SET(cpu, &mut set) };
+    }
+    PINNED
+        .set(set)
+        .map_err(|_| ProcessError::Pin("workloads are already pinned".into()))
+}
 
 /// What to run and under which limits.
 #[derive(Debug, Clone)]
@@ -70,6 +90,8 @@ pub enum ProcessError {
     },
     #[error("empty command")]
     EmptyCommand,
+    #[error("cannot pin workloads: {0}")]
+    Pin(String),
     #[error("waiting for process {pid}: {source}")]
     Wait { pid: i32, source: std::io::Error },
 }
@@ -113,8 +135,14 @@ pub fn run_process(
         .stderr(err_write);
     // SAFETY: only async-signal-safe calls between fork and exec.
     let harness = unsafe { libc::getpid() };
+    let pinned = PINNED.get().copied();
     unsafe {
         cmd.pre_exec(move || {
+            if let Some(set) = &pinned {
+                if libc::sched_setaffinity(0, std::mem::size_of::<libc::cpu_set_t>(), set) != 0 {
+                    return Err(std::io::Error::last_os_error());
+                }
+            }
             if libc::setpgid(0, 0) != 0 {
                 return Err(std::io::Error::last_os_error());
             }

@@ -16,7 +16,8 @@
 //! values = 3                            # samples per process                 (built in: 3)
 //! warmups = 1                           #                                     (built in: 1)
 //! timeout = "120s"                      # per process                         (built in: 60s)
-//! memory_limit = "4GB"                  # or "none"                           (built in: none)
+//! memory_limit = "4GB"                  # or "none"      (built in: half the machine's memory,
+//!                                       #  or all but 2 GB if less, at least 1 GB)
 //! noise_threshold = "5%"                # or 0.05                    (built in: the comparison's)
 //!
 //! [[scenario]]

@@ -26,7 +26,8 @@ struct Settings {
 }
 
 /// What a suite gets when it sets nothing: enough processes for a bootstrap over processes, a
-/// timeout that catches a hung workload without cutting a slow one short.
+/// timeout that catches a hung workload without cutting a slow one short, and (see
+/// [`built_in`]) a memory cap that stops a runaway workload before it takes the machine down.
 const BUILT_IN: Settings = Settings {
     protocol: Protocol::Process,
     processes: 10,
@@ -36,6 +37,15 @@ const BUILT_IN: Settings = Settings {
     memory_limit: None,
     noise_threshold: None,
 };
+
+/// [`BUILT_IN`] with the machine's default memory cap
+/// ([`crate::system::default_memory_limit`]).
+fn built_in() -> Settings {
+    Settings {
+        memory_limit: crate::system::default_memory_limit(),
+        ..BUILT_IN
+    }
+}
 
 /// Settings as one table gives them; `None` leaves the value to the layer below.
 #[derive(Debug, Default)]
@@ -111,7 +121,7 @@ pub(super) fn resolve(
         setup.push(filled);
     }
 
-    let defaults = partial(src, raw.defaults)?.over(BUILT_IN);
+    let defaults = partial(src, raw.defaults)?.over(built_in());
     if raw.scenarios.is_empty() {
         return Err(src.error(raw.suite.name.span(), "the suite has no [[scenario]]"));
     }

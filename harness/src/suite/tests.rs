@@ -154,7 +154,14 @@ fn scenario_settings_override_defaults_which_override_built_ins() {
         (b.protocol, b.processes, b.values, b.warmups),
         (Protocol::Process, 10, 3, 1)
     );
-    assert_eq!((b.timeout, b.memory_limit), (Duration::from_secs(60), None));
+    assert_eq!(
+        (b.timeout, b.memory_limit),
+        (
+            Duration::from_secs(60),
+            crate::system::default_memory_limit()
+        )
+    );
+    assert!(b.memory_limit.is_some(), "a cap by default");
     assert_eq!(b.noise_threshold, None);
     assert_eq!(b.key, "s/x", "no matrix: one benchmark without a variant");
 }
