@@ -323,13 +323,9 @@ fn decide(
                     .unwrap_or_default()
             };
             let seed = opts.seed ^ ((idx as u64) << 32) ^ u64::from(e.rounds);
-            let look = sequential::paired_ratio(
-                &times(b),
-                &times(c),
-                schedule.confidence(opts.confidence),
-                seed,
-            );
-            if let Some(look) = look.filter(|l| l.decisive(e.threshold)) {
+            let confidence = schedule.confidence(opts.confidence);
+            let look = sequential::paired_ratio(&times(b), &times(c), confidence, seed);
+            if let Some(look) = look.filter(|l| l.decisive(e.threshold, confidence)) {
                 return Some(Why::Decided(look));
             }
         }
