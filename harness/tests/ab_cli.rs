@@ -198,7 +198,7 @@ fn ab_by_vars(base_scale: &str, cand_scale: &str, processes: &str) -> Value {
 // would need hundreds of pairs to resolve 10%.
 #[test]
 fn a_variable_selecting_ten_percent_more_work_is_a_regression() {
-    let cmp = ab_by_vars("10", "11", "20");
+    let cmp = ab_by_vars("10", "11", "24");
     assert_eq!(cmp["settings"]["paired"], true);
     let verdicts = time_verdicts(&cmp);
     let time = verdicts

@@ -528,6 +528,23 @@ mod tests {
     }
 
     #[test]
+    fn a_stepper_runs_one_process_at_a_time() {
+        let flag = AtomicUsize::new(0);
+        let mut s = Stepper::new(&spec("s/a", &["true"]), None).unwrap();
+        assert_eq!(s.step(&flag), Step::Measured);
+        assert_eq!(s.step(&flag), Step::Measured);
+        assert_eq!(done_processes(s.result()), 2, "the warmup is not kept");
+        s.truncate(1);
+        let r = s.finish();
+        assert_eq!((done_processes(&r), r.planned_processes), (1, 1));
+        assert_eq!(r.metrics[metric::MAX_RSS_USAGE].processes.len(), 1);
+        let mut bad = Stepper::new(&spec("s/b", &["false"]), None).unwrap();
+        assert_eq!(bad.step(&flag), Step::Stopped);
+        assert!(!bad.active());
+        assert_eq!(bad.finish().status, Status::Failed);
+    }
+
+    #[test]
     fn keys_become_file_names() {
         assert_eq!(file_name_of_key("s/x[p=on,f=10]"), "s_x_p=on,f=10_");
         assert_eq!(file_name_of_key("../../etc"), ".._.._etc");
