@@ -35,14 +35,14 @@ def collatz_steps(n):
 def cpu(scale):
     """Pure-Python arithmetic with a function call per number (what a profiler hooks)."""
     total = 0
-    for n in range(1, int(800 * scale) + 1):
+    for n in range(1, int(3000 * scale) + 1):
         total += collatz_steps(n)
     return total
 
 
 def alloc(scale):
     """Builds and drops containers: a list of small dicts, an index over it, joined strings."""
-    rows = [{"id": i, "name": "row-%d" % i, "tags": [i % 7, i % 11]} for i in range(int(4000 * scale))]
+    rows = [{"id": i, "name": "row-%d" % i, "tags": [i % 7, i % 11]} for i in range(int(16000 * scale))]
     index = {row["name"]: row for row in rows}
     text = ",".join(row["name"] for row in rows if row["id"] % 3 == 0)
     return len(index) + len(text)

@@ -67,6 +67,9 @@ pub struct AbArgs {
     /// Time for the whole run, checked before every pair (benchmarks not done then stop).
     #[arg(long, value_parser = parse_budget)]
     pub budget_total: Option<Duration>,
+    /// Write the report to this file (atomically) instead of stdout; same as `--report`.
+    #[arg(short = 'o', long = "output", conflicts_with = "report")]
+    pub output: Option<PathBuf>,
     /// Report and gate; `--seed` also seeds the order of benchmarks and sides.
     #[command(flatten)]
     pub report: ReportArgs,
@@ -79,7 +82,10 @@ fn parse_budget(text: &str) -> Result<Duration, String> {
 }
 
 pub fn exec(args: Args) -> anyhow::Result<ExitCode> {
-    let args = *args.opts;
+    let mut args = *args.opts;
+    if args.output.is_some() {
+        args.report.report = args.output.take();
+    }
     let signal = crate::run::interrupt_flag()?;
     let here = std::env::current_dir()?;
     // Worktrees live until the end of the run, and are removed on every exit path.
