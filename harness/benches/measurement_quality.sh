@@ -5,17 +5,17 @@
 # Workload: quickstart `cpu[profiler=off]` (pure-Python arithmetic), its work scaled by the suite
 # variable `work_scale`: the baseline runs SCALE, the candidate SCALE * (1 + slowdown).
 #
-# Each comparison gets the same machine time, BUDGET:
+# Both modes get the same number of processes, so the same machine time:
 #   ab            `slogate ab --budget BUDGET`: both sides interleaved, stops early when decisive.
 #   run+compare   two `slogate run`s one after the other (baseline, then candidate), each with as
-#                 many processes as fit in BUDGET/2 (calibrated once at the start), then `compare`.
+#                 many processes as ab ran per side in the same repetition, then `compare`.
 # A comparison counts as a false alarm (A/A) or a detection (A/B) when the execution_time change of
 # the benchmark is flagged (regression or improvement for A/A; regression for A/B).
 #
 #   harness/benches/measurement_quality.sh [--budget 60s] [--reps 20] [--scale 1] [--threshold 5%]
 #
 # Run from the repository root. SLOGATE names the binary (default: target/release/slogate when
-# built, else target/debug/slogate). The defaults take about 20 x 4 x 2 x 60 s = 2.7 hours.
+# built, else target/debug/slogate). The defaults take up to about 20 x 4 x 2 x 60 s = 2.7 hours.
 set -euo pipefail
 
 budget=60s
@@ -39,7 +39,6 @@ fi
 [ -x "$SLOGATE" ] || { echo "no slogate binary at $SLOGATE (cargo build first)" >&2; exit 2; }
 [ -f suites/quickstart/suite.toml ] || { echo "run from the repository root" >&2; exit 2; }
 
-budget_s=$(python3 -c "import sys; s=sys.argv[1]; print(float(s[:-1]) if s.endswith('s') else float(s[:-1])*60 if s.endswith('m') else float(s))" "$budget")
 work=$(mktemp -d -t slogate-mq-XXXXXX)
 trap 'rm -rf "$work"' EXIT
 suite=suites/quickstart
@@ -67,14 +66,7 @@ processes_of() {
     python3 -c "import json,sys; r=json.load(open(sys.argv[1])); print(len(r['benchmarks'][0]['metrics']['execution_time']['processes']))" "$1"
 }
 
-# Calibration for run+compare: seconds per process of the baseline workload.
-start=$(date +%s.%N)
-"$SLOGATE" run "$suite" --filter "$filter" --var work_scale="$scale" --processes 4 --seed 1 \
-    -o "$work/cal.json" 2>/dev/null || true
-per=$(python3 -c "import sys; print((float(sys.argv[2]) - float(sys.argv[1])) / 4)" "$start" "$(date +%s.%N)")
-run_procs=$(python3 -c "import sys; print(max(3, int(float(sys.argv[1]) / 2 / float(sys.argv[2]))))" "$budget_s" "$per")
 echo "# budget $budget per comparison, $reps repetitions, work_scale $scale, noise threshold $threshold"
-echo "# calibration: $(printf %.3f "$per") s per process; run+compare uses $run_procs processes per side"
 echo "# the machine's load average at start: $(cut -d' ' -f1-3 /proc/loadavg)"
 printf "mode\tslowdown\trep\tverdict\tratio\tlow\thigh\tprocesses\tseconds\n" | tee "$log"
 
@@ -92,8 +84,9 @@ for rep in $(seq 1 "$reps"); do
             --report "$work/report.md" --fail-on none 2>/dev/null || true
         secs=$(python3 -c "import sys; print('%.1f' % (float(sys.argv[2]) - float(sys.argv[1])))" "$t0" "$(date +%s.%N)")
         read -r v r lo hi _ <<<"$(verdict "$work/ab.json")"
+        run_procs=$(processes_of "$work/ab/baseline.json")
         printf "ab\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n" "$d" "$rep" "$v" "$r" "$lo" "$hi" \
-            "$(processes_of "$work/ab/baseline.json")" "$secs" | tee -a "$log"
+            "$run_procs" "$secs" | tee -a "$log"
         # run + compare
         t0=$(date +%s.%N)
         "$SLOGATE" run "$suite" --filter "$filter" --var work_scale="$scale" --processes "$run_procs" \

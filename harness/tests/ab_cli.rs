@@ -246,14 +246,15 @@ fn a_budget_stops_the_run_and_the_rounds_are_recorded() {
     let base = read_json(&out.path().join("slogate-ab/baseline.json"));
     let cand = read_json(&out.path().join("slogate-ab/candidate.json"));
     let rounds = processes(&base, CPU_KEY);
-    assert!(rounds >= 6, "{rounds}");
+    assert!(rounds >= 8, "{rounds}");
     assert_eq!(rounds, processes(&cand, CPU_KEY));
     assert!(stderr.contains(&format!("{rounds} rounds")), "{stderr}");
-    // One round is two processes: the budget is overrun by at most about one round (plus the
-    // harness's own start, setup check and report).
+    // One round is two processes: the budget (or the 8 rounds every benchmark gets, when they take
+    // longer on a loaded machine) is overrun by at most about one round, plus the harness's own
+    // start and report.
     let per_round = took.as_secs_f64() / rounds as f64;
     assert!(
-        took.as_secs_f64() < 5.0 + 2.0 * per_round + 3.0,
+        took.as_secs_f64() < (5.0f64).max(8.0 * per_round) + 2.0 * per_round + 3.0,
         "{took:?} for {rounds} rounds"
     );
     // The comparison's confidence accounts for the planned looks (7 of them: 1 - 0.05/7).

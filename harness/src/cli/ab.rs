@@ -57,11 +57,11 @@ pub struct AbArgs {
     #[arg(long)]
     pub quick: bool,
     /// Rounds per benchmark (one process per side each), overriding the suites; with --budget,
-    /// the most rounds (default 384).
+    /// the most rounds (default 512).
     #[arg(long, value_parser = clap::value_parser!(u32).range(1..))]
     pub processes: Option<u32>,
     /// Time per benchmark, as `60s`: rounds go on until the paired interval is decisive (within
-    /// or beyond the noise threshold) or the time is spent; at least 6 rounds.
+    /// or beyond the noise threshold) or the time is spent; at least 8 rounds.
     #[arg(long, value_parser = parse_budget)]
     pub budget: Option<Duration>,
     /// Time for the whole run, checked before every pair (benchmarks not done then stop).
