@@ -1,10 +1,199 @@
-//! `slogate ab`.
+//! `slogate ab`: baseline and candidate run interleaved on this machine, then compared pair by pair.
 
+use super::verdict::{report_and_gate, ReportArgs};
+use crate::ab::{self, AbOptions, Outcome, Plan, Side, Why, Worktree, LABELS};
+use crate::suite::parse_var;
+use crate::units::{format_auto, parse_duration, Unit};
+use anyhow::Context;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::sync::atomic::Ordering;
+use std::time::Duration;
+
+/// Where both results files go without `--results-dir`, under the current directory.
+const DEFAULT_RESULTS_DIR: &str = "slogate-ab";
 
 #[derive(clap::Args, Debug)]
-pub struct Args {}
+pub struct Args {
+    /// Boxed: the options are many, and the command enum holds one subcommand's args inline.
+    #[command(flatten)]
+    pub opts: Box<AbArgs>,
+}
 
-pub fn exec(_args: Args) -> anyhow::Result<ExitCode> {
-    anyhow::bail!("`slogate ab` is not built yet")
+#[derive(clap::Args, Debug)]
+pub struct AbArgs {
+    /// Suite files or directories, relative to each side's checkout.
+    #[arg(default_value = "suites")]
+    pub suites: Vec<PathBuf>,
+    /// The baseline checkout (default: the current directory).
+    #[arg(long, value_name = "DIR", conflicts_with = "baseline_ref")]
+    pub baseline: Option<PathBuf>,
+    /// The candidate checkout (default: the current directory).
+    #[arg(long, value_name = "DIR", conflicts_with = "candidate_ref")]
+    pub candidate: Option<PathBuf>,
+    /// Check this ref of the current repository out as the baseline (a temporary worktree).
+    #[arg(long, value_name = "REF")]
+    pub baseline_ref: Option<String>,
+    /// Check this ref of the current repository out as the candidate (a temporary worktree).
+    #[arg(long, value_name = "REF")]
+    pub candidate_ref: Option<String>,
+    /// A suite variable for both sides, NAME=VALUE (repeatable).
+    #[arg(long = "var", value_name = "NAME=VALUE", value_parser = parse_var)]
+    pub vars: Vec<(String, String)>,
+    /// A suite variable for the baseline side only (repeatable; wins over --var).
+    #[arg(long = "baseline-var", value_name = "NAME=VALUE", value_parser = parse_var)]
+    pub baseline_vars: Vec<(String, String)>,
+    /// A suite variable for the candidate side only (repeatable; wins over --var).
+    #[arg(long = "candidate-var", value_name = "NAME=VALUE", value_parser = parse_var)]
+    pub candidate_vars: Vec<(String, String)>,
+    /// Write DIR/baseline.json and DIR/candidate.json.
+    #[arg(long, value_name = "DIR", default_value = DEFAULT_RESULTS_DIR)]
+    pub results_dir: PathBuf,
+    /// Run only the benchmarks whose key matches this regular expression.
+    #[arg(long)]
+    pub filter: Option<regex::Regex>,
+    /// One value per process, no warmups, 3 rounds (unless --processes): checks that all runs.
+    #[arg(long)]
+    pub quick: bool,
+    /// Rounds per benchmark (one process per side each), overriding the suites; with --budget,
+    /// the most rounds (default 512).
+    #[arg(long, value_parser = clap::value_parser!(u32).range(1..))]
+    pub processes: Option<u32>,
+    /// Time per benchmark, as `60s`: rounds go on until the paired interval is decisive (within
+    /// or beyond the noise threshold) or the time is spent; at least 8 rounds.
+    #[arg(long, value_parser = parse_budget)]
+    pub budget: Option<Duration>,
+    /// Time for the whole run, checked before every pair (benchmarks not done then stop).
+    #[arg(long, value_parser = parse_budget)]
+    pub budget_total: Option<Duration>,
+    /// Write the report to this file (atomically) instead of stdout; same as `--report`.
+    #[arg(short = 'o', long = "output", conflicts_with = "report")]
+    pub output: Option<PathBuf>,
+    /// Report and gate; `--seed` also seeds the order of benchmarks and sides.
+    #[command(flatten)]
+    pub report: ReportArgs,
+}
+
+fn parse_budget(text: &str) -> Result<Duration, String> {
+    parse_duration(text)
+        .filter(|d| !d.is_zero())
+        .ok_or_else(|| format!("`{text}` is not a duration such as `60s` or `2m`"))
+}
+
+pub fn exec(args: Args) -> anyhow::Result<ExitCode> {
+    let mut args = *args.opts;
+    if args.output.is_some() {
+        args.report.report = args.output.take();
+    }
+    let signal = crate::run::interrupt_flag()?;
+    let here = std::env::current_dir()?;
+    // Worktrees live until the end of the run, and are removed on every exit path.
+    let mut worktrees = Vec::new();
+    let mut dirs = Vec::new();
+    for (i, (dir, git_ref)) in [
+        (&args.baseline, &args.baseline_ref),
+        (&args.candidate, &args.candidate_ref),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        dirs.push(match (dir, git_ref) {
+            (Some(dir), _) => dir.clone(),
+            (None, Some(r)) => {
+                let wt = Worktree::add(&here, r, LABELS[i])?;
+                let path = wt.path().to_path_buf();
+                worktrees.push(wt);
+                path
+            }
+            (None, None) => here.clone(),
+        });
+    }
+    let plan = Plan {
+        suites: args.suites.clone(),
+        filter: args.filter.clone(),
+        processes: args.processes,
+        quick: args.quick,
+    };
+    let side_vars = [&args.baseline_vars, &args.candidate_vars];
+    let mut sides = Vec::with_capacity(2);
+    for i in 0..2 {
+        let mut vars: BTreeMap<String, String> = args.vars.iter().cloned().collect();
+        vars.extend(side_vars[i].iter().cloned());
+        sides.push(Side::prepare(LABELS[i], &dirs[i], &vars, &plan)?);
+    }
+    let sides: [Side; 2] = sides.try_into().expect("two sides");
+    let opts = AbOptions {
+        seed: args.report.seed.unwrap_or_else(rand::random),
+        budget: args.budget,
+        budget_total: args.budget_total,
+        max_rounds: args.processes.filter(|_| args.budget.is_some()),
+        noise_threshold: args.report.noise_threshold,
+        confidence: crate::compare::CompareOptions::default().confidence,
+    };
+    let outcome = ab::run_ab(&sides, &opts, &signal)?;
+    drop(worktrees);
+
+    let paths = [
+        args.results_dir.join("baseline.json"),
+        args.results_dir.join("candidate.json"),
+    ];
+    for (file, path) in [&outcome.baseline, &outcome.candidate]
+        .into_iter()
+        .zip(&paths)
+    {
+        file.write(path)
+            .with_context(|| format!("writing {}", path.display()))?;
+    }
+    summarise(&outcome, &paths);
+    let sig = signal.load(Ordering::SeqCst);
+    if sig != 0 {
+        return Ok(ExitCode::from(128 + sig as u8));
+    }
+    let mut cmp = args.report.options(
+        (&outcome.baseline, &paths[0]),
+        (&outcome.candidate, &paths[1]),
+    )?;
+    cmp.seed = opts.seed;
+    cmp.confidence = outcome.confidence;
+    report_and_gate(&outcome.baseline, &outcome.candidate, &cmp, &args.report)
+}
+
+/// One line per benchmark on stderr: rounds done and why they stopped.
+fn summarise(outcome: &Outcome, paths: &[PathBuf; 2]) {
+    for r in &outcome.rounds {
+        let why = match r.why {
+            Why::Planned => "planned rounds done".to_string(),
+            Why::Decided(l) => format!(
+                "decided: paired ratio {:.4} [{:.4}, {:.4}]",
+                l.ratio, l.low, l.high
+            ),
+            Why::Budget => "budget spent".to_string(),
+            Why::TotalBudget => "total budget spent".to_string(),
+            Why::MaxRounds => "most rounds reached".to_string(),
+            Why::Failed(side) => format!("{side} side failed"),
+            Why::Interrupted => "interrupted".to_string(),
+        };
+        eprintln!(
+            "{}: {} rounds in {} ({why})",
+            r.key,
+            r.rounds,
+            format_auto(Unit::Nanoseconds, r.spent.as_nanos() as f64)
+        );
+    }
+    eprintln!(
+        "comparison at {:.3}% confidence; results written to {} and {}{}",
+        outcome.confidence * 100.0,
+        display(&paths[0]),
+        display(&paths[1]),
+        if outcome.baseline.meta.interrupted {
+            " (interrupted)"
+        } else {
+            ""
+        }
+    );
+}
+
+fn display(p: &Path) -> String {
+    p.display().to_string()
 }

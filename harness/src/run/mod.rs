@@ -202,46 +202,16 @@ pub fn run(
             if interrupt.load(Ordering::SeqCst) != 0 {
                 break 'rounds;
             }
-            if !b.warmed && b.spec.protocol == Protocol::Process {
-                b.warmed = true;
-                for w in 0..b.spec.warmups {
-                    match attempt(b, u32::MAX - w, interrupt) {
-                        Attempt::Measured(_) => progress.advance(&b.spec.key),
-                        Attempt::Stopped(stop) => {
-                            progress.stopped(&b.spec.key, &stop);
-                            b.stop(stop);
-                            break;
-                        }
-                        Attempt::Interrupted(_) => break 'rounds,
-                    }
-                }
-                if !b.active {
-                    continue;
-                }
-            }
-            let index = b.done();
-            match attempt(b, index, interrupt) {
-                Attempt::Measured(values) => {
-                    for (name, (unit, vs)) in values {
-                        b.result
-                            .metrics
-                            .entry(name)
-                            .or_insert_with(|| MetricSamples::new(unit))
-                            .processes
-                            .push(vs);
-                    }
-                    progress.advance(&b.spec.key);
+            match step(b, interrupt, progress) {
+                Step::Measured => {
                     if b.done() >= b.result.planned_processes {
                         b.active = false;
                         b.tmp = None;
                         b.scratch = None;
                     }
                 }
-                Attempt::Stopped(stop) => {
-                    progress.stopped(&b.spec.key, &stop);
-                    b.stop(stop);
-                }
-                Attempt::Interrupted(_) => break 'rounds,
+                Step::Stopped => {}
+                Step::Interrupted => break 'rounds,
             }
         }
     }
@@ -257,6 +227,127 @@ pub fn run(
         meta,
         benchmarks,
     })
+}
+
+/// What became of one step of a benchmark.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Step {
+    /// One more process measured.
+    Measured,
+    /// The benchmark failed and gets no more processes (status and reason are in its result).
+    Stopped,
+    /// The run was interrupted; the process's values are discarded.
+    Interrupted,
+}
+
+/// One process of `b` (after its warmup processes, the first time): its values appended to the
+/// result, or the benchmark stopped.
+fn step(b: &mut Bench, interrupt: &AtomicUsize, progress: &dyn Progress) -> Step {
+    if !b.warmed && b.spec.protocol == Protocol::Process {
+        b.warmed = true;
+        for w in 0..b.spec.warmups {
+            match attempt(b, u32::MAX - w, interrupt) {
+                Attempt::Measured(_) => progress.advance(&b.spec.key),
+                Attempt::Stopped(stop) => {
+                    progress.stopped(&b.spec.key, &stop);
+                    b.stop(stop);
+                    return Step::Stopped;
+                }
+                Attempt::Interrupted(_) => return Step::Interrupted,
+            }
+        }
+    }
+    let index = b.done();
+    match attempt(b, index, interrupt) {
+        Attempt::Measured(values) => {
+            for (name, (unit, vs)) in values {
+                b.result
+                    .metrics
+                    .entry(name)
+                    .or_insert_with(|| MetricSamples::new(unit))
+                    .processes
+                    .push(vs);
+            }
+            progress.advance(&b.spec.key);
+            Step::Measured
+        }
+        Attempt::Stopped(stop) => {
+            progress.stopped(&b.spec.key, &stop);
+            b.stop(stop);
+            Step::Stopped
+        }
+        Attempt::Interrupted(_) => Step::Interrupted,
+    }
+}
+
+/// One benchmark run one process at a time, for a caller that schedules processes itself (`ab`
+/// interleaves two sides). Holds the benchmark's `{tmp}` until it is finished or stopped.
+pub struct Stepper(Bench);
+
+impl Stepper {
+    pub fn new(spec: &BenchmarkSpec, keep_tmp: Option<&Path>) -> Result<Stepper, RunError> {
+        let mut bench = Bench {
+            spec: spec.clone(),
+            result: fresh_result(spec),
+            argv: Vec::new(),
+            env: BTreeMap::new(),
+            tmp: None,
+            scratch: None,
+            warmed: false,
+            active: true,
+        };
+        prepare(&mut bench, keep_tmp)?;
+        Ok(Stepper(bench))
+    }
+
+    /// Runs one process (its warmups first, the first time). Only while [`Stepper::active`].
+    pub fn step(&mut self, interrupt: &AtomicUsize) -> Step {
+        debug_assert!(self.0.active, "a stopped benchmark takes no steps");
+        step(&mut self.0, interrupt, &())
+    }
+
+    /// False once the benchmark failed or was stopped.
+    pub fn active(&self) -> bool {
+        self.0.active
+    }
+
+    /// Stops the benchmark with this status and reason (its other side failed, ...).
+    pub fn stop(&mut self, stop: Stop) {
+        self.0.stop(stop);
+    }
+
+    pub fn result(&self) -> &BenchmarkResult {
+        &self.0.result
+    }
+
+    /// Keeps the first `processes` processes of every metric (`ab` keeps its sides paired).
+    pub fn truncate(&mut self, processes: usize) {
+        for m in self.0.result.metrics.values_mut() {
+            m.processes.truncate(processes);
+        }
+    }
+
+    /// The result, its plan set to the processes done: a stepped benchmark has no plan of its own.
+    pub fn finish(self) -> BenchmarkResult {
+        let mut result = self.0.result;
+        result.planned_processes = done_processes(&result);
+        result
+    }
+}
+
+/// Registers SIGINT and SIGTERM: the first stores its number in the returned flag (the runner
+/// then stops cleanly), a second ends the harness at once with 128 + its number.
+pub fn interrupt_flag() -> std::io::Result<std::sync::Arc<AtomicUsize>> {
+    use std::sync::atomic::AtomicBool;
+    use std::sync::Arc;
+    let signal = Arc::new(AtomicUsize::new(0));
+    let seen = Arc::new(AtomicBool::new(false));
+    for sig in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
+        signal_hook::flag::register_conditional_shutdown(sig, 128 + sig, seen.clone())?;
+        signal_hook::flag::register(sig, seen.clone())?;
+        signal_hook::flag::register_usize(sig, signal.clone(), sig as usize)?;
+    }
+    Ok(signal)
 }
 
 fn attempt(b: &Bench, index: u32, interrupt: &AtomicUsize) -> Attempt {
@@ -371,7 +462,8 @@ fn fresh_result(spec: &BenchmarkSpec) -> BenchmarkResult {
     }
 }
 
-fn new_metadata(opts: &RunOptions) -> Metadata {
+/// Fresh metadata for a run described by `opts` (a new run id, this machine, the seed).
+pub fn new_metadata(opts: &RunOptions) -> Metadata {
     let started_at = chrono::Utc::now();
     Metadata {
         harness_version: env!("CARGO_PKG_VERSION").into(),
@@ -433,6 +525,23 @@ mod tests {
         m.processes = vec![vec![1.0; 5]];
         r.metrics.insert(metric::EXECUTION_TIME.into(), m);
         assert_eq!(resumed_spec(&s, &r).values, 5);
+    }
+
+    #[test]
+    fn a_stepper_runs_one_process_at_a_time() {
+        let flag = AtomicUsize::new(0);
+        let mut s = Stepper::new(&spec("s/a", &["true"]), None).unwrap();
+        assert_eq!(s.step(&flag), Step::Measured);
+        assert_eq!(s.step(&flag), Step::Measured);
+        assert_eq!(done_processes(s.result()), 2, "the warmup is not kept");
+        s.truncate(1);
+        let r = s.finish();
+        assert_eq!((done_processes(&r), r.planned_processes), (1, 1));
+        assert_eq!(r.metrics[metric::MAX_RSS_USAGE].processes.len(), 1);
+        let mut bad = Stepper::new(&spec("s/b", &["false"]), None).unwrap();
+        assert_eq!(bad.step(&flag), Step::Stopped);
+        assert!(!bad.active());
+        assert_eq!(bad.finish().status, Status::Failed);
     }
 
     #[test]

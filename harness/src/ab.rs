@@ -1,1 +1,0 @@
-//! ab (not built yet).

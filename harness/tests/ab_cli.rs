@@ -1,0 +1,347 @@
+//! `slogate ab` end to end: the real binary, real git worktrees, real Python processes.
+
+use assert_cmd::Command;
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+const CPU_OFF: &str = r"cpu\[profiler=off\]";
+const CPU_KEY: &str = "quickstart/cpu[profiler=off]";
+
+fn quickstart() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../suites/quickstart")
+}
+
+fn slogate() -> Command {
+    Command::cargo_bin("slogate").unwrap()
+}
+
+fn read_json(path: &Path) -> Value {
+    let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    serde_json::from_str(&text).unwrap()
+}
+
+fn sh(dir: &Path, cmd: &str) -> String {
+    let out = std::process::Command::new("sh")
+        .args(["-c", cmd])
+        .current_dir(dir)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{cmd}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// A git repository holding `suites/quickstart`, with two commits (the second changes a comment).
+fn repo() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let suite = dir.path().join("suites/quickstart");
+    std::fs::create_dir_all(&suite).unwrap();
+    for f in ["suite.toml", "workload.py"] {
+        std::fs::copy(quickstart().join(f), suite.join(f)).unwrap();
+    }
+    let git = "git -c user.name=t -c user.email=t@t";
+    sh(
+        dir.path(),
+        &format!("git init -q -b main && git add -A && {git} commit -q -m first"),
+    );
+    sh(
+        dir.path(),
+        &format!(
+            "echo '# a harmless comment' >> suites/quickstart/workload.py && {git} commit -q -am second"
+        ),
+    );
+    dir
+}
+
+fn processes(results: &Value, key: &str) -> usize {
+    results["benchmarks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|b| b["key"] == key)
+        .unwrap_or_else(|| panic!("no {key}"))["metrics"]["execution_time"]["processes"]
+        .as_array()
+        .unwrap()
+        .len()
+}
+
+/// The execution_time verdicts of a comparison JSON, by benchmark key.
+fn time_verdicts(comparison: &Value) -> Vec<(String, String)> {
+    comparison["benchmarks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|b| {
+            b["metrics"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .filter_map(move |m| {
+                    let v = m["change"]["verdict"].as_str()?;
+                    Some((format!("{} {}", b["key"], m["metric"]), v.to_string()))
+                })
+        })
+        .collect()
+}
+
+#[test]
+fn refs_of_a_repository_become_paired_sides() {
+    let repo = repo();
+    let out = tempfile::tempdir().unwrap();
+    let report = out.path().join("report.md");
+    let results = out.path().join("results");
+    slogate()
+        .current_dir(repo.path())
+        .args(["ab", "--baseline-ref", "HEAD~1", "--candidate-ref", "HEAD"])
+        .arg("suites/quickstart")
+        .args([
+            "--processes",
+            "3",
+            "--fail-on",
+            "breach,missing",
+            "--report",
+        ])
+        .arg(&report)
+        .arg("--results-dir")
+        .arg(&results)
+        .timeout(Duration::from_secs(120))
+        .assert()
+        .success();
+    assert!(std::fs::read_to_string(&report)
+        .unwrap()
+        .contains("<!-- slogate:report -->"));
+    let base = read_json(&results.join("baseline.json"));
+    let cand = read_json(&results.join("candidate.json"));
+    assert!(base["meta"]["pairing"].is_string());
+    assert_eq!(base["meta"]["pairing"], cand["meta"]["pairing"]);
+    assert_eq!(base["meta"]["side"], "baseline");
+    assert_eq!(cand["meta"]["side"], "candidate");
+    assert_eq!(base["meta"]["seed"], cand["meta"]["seed"]);
+    let (bc, cc) = (
+        &base["meta"]["git"]["commit"],
+        &cand["meta"]["git"]["commit"],
+    );
+    assert!(bc.is_string() && cc.is_string() && bc != cc, "{bc} {cc}");
+    assert_eq!(
+        bc.as_str().unwrap(),
+        sh(repo.path(), "git rev-parse HEAD~1").trim()
+    );
+    assert_eq!(base["benchmarks"].as_array().unwrap().len(), 4);
+    for b in base["benchmarks"].as_array().unwrap() {
+        let key = b["key"].as_str().unwrap();
+        assert_eq!(processes(&base, key), 3, "{key}");
+        assert_eq!(processes(&cand, key), 3, "{key}");
+    }
+    // The worktrees are gone and pruned.
+    assert_eq!(sh(repo.path(), "git worktree list").lines().count(), 1);
+}
+
+#[test]
+fn an_unknown_ref_is_a_usage_error() {
+    let repo = repo();
+    let out = tempfile::tempdir().unwrap();
+    slogate()
+        .current_dir(repo.path())
+        .args([
+            "ab",
+            "--baseline-ref",
+            "no-such-ref",
+            "--candidate-ref",
+            "HEAD",
+        ])
+        .arg("--results-dir")
+        .arg(out.path())
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains("unknown git ref `no-such-ref`"));
+    assert!(!out.path().join("baseline.json").exists());
+    assert_eq!(sh(repo.path(), "git worktree list").lines().count(), 1);
+}
+
+/// Runs an A/B of the CPU benchmark by variables; returns the comparison JSON.
+fn ab_by_vars(base_scale: &str, cand_scale: &str, processes: &str) -> Value {
+    let out = tempfile::tempdir().unwrap();
+    let json = out.path().join("cmp.json");
+    slogate()
+        .current_dir(out.path())
+        .arg("ab")
+        .arg(quickstart())
+        .args([
+            "--filter",
+            CPU_OFF,
+            "--seed",
+            "11",
+            "--processes",
+            processes,
+        ])
+        .args(["--baseline-var", &format!("work_scale={base_scale}")])
+        .args(["--candidate-var", &format!("work_scale={cand_scale}")])
+        .args(["--fail-on", "none", "--format", "terminal", "--json"])
+        .arg(&json)
+        .timeout(Duration::from_secs(120))
+        .assert()
+        .success();
+    // Without --results-dir the files go under ./slogate-ab/.
+    let cand = read_json(&out.path().join("slogate-ab/candidate.json"));
+    assert_eq!(cand["meta"]["vars"]["work_scale"], cand_scale);
+    let base = read_json(&out.path().join("slogate-ab/baseline.json"));
+    assert_eq!(base["meta"]["vars"]["work_scale"], base_scale);
+    read_json(&json)
+}
+
+#[test]
+fn a_variable_selecting_ten_percent_more_work_is_a_regression() {
+    let cmp = ab_by_vars("1.0", "1.1", "30");
+    assert_eq!(cmp["settings"]["paired"], true);
+    let verdicts = time_verdicts(&cmp);
+    let time = verdicts
+        .iter()
+        .find(|(k, _)| k == &format!("\"{CPU_KEY}\" \"execution_time\""))
+        .unwrap_or_else(|| panic!("{verdicts:?}"));
+    assert_eq!(time.1, "regression", "{cmp}");
+}
+
+#[test]
+fn an_a_a_run_flags_nothing() {
+    let cmp = ab_by_vars("1.0", "1.0", "12");
+    assert_eq!(cmp["settings"]["paired"], true);
+    let verdicts = time_verdicts(&cmp);
+    assert!(!verdicts.is_empty());
+    for (key, v) in &verdicts {
+        assert!(v != "regression" && v != "improvement", "{key}: {v}\n{cmp}");
+    }
+}
+
+#[test]
+fn a_budget_stops_the_run_and_the_rounds_are_recorded() {
+    let out = tempfile::tempdir().unwrap();
+    let json = out.path().join("cmp.json");
+    let start = Instant::now();
+    // A noise threshold no interval can be decisive about: only the budget ends the run.
+    let assert = slogate()
+        .current_dir(out.path())
+        .arg("ab")
+        .arg(quickstart())
+        .args([
+            "--filter",
+            CPU_OFF,
+            "--budget",
+            "5s",
+            "--noise-threshold",
+            "0.01%",
+        ])
+        .args(["--fail-on", "none", "--json"])
+        .arg(&json)
+        .timeout(Duration::from_secs(60))
+        .assert()
+        .success();
+    let took = start.elapsed();
+    let stderr = String::from_utf8_lossy(&assert.get_output().stderr).into_owned();
+    assert!(stderr.contains("budget spent"), "{stderr}");
+    assert!(took >= Duration::from_secs(5), "{took:?}");
+    let base = read_json(&out.path().join("slogate-ab/baseline.json"));
+    let cand = read_json(&out.path().join("slogate-ab/candidate.json"));
+    let rounds = processes(&base, CPU_KEY);
+    assert!(rounds >= 8, "{rounds}");
+    assert_eq!(rounds, processes(&cand, CPU_KEY));
+    assert!(stderr.contains(&format!("{rounds} rounds")), "{stderr}");
+    // One round is two processes: the budget (or the 8 rounds every benchmark gets, when they take
+    // longer on a loaded machine) is overrun by at most about one round, plus the harness's own
+    // start and report.
+    let per_round = took.as_secs_f64() / rounds as f64;
+    assert!(
+        took.as_secs_f64() < (5.0f64).max(8.0 * per_round) + 2.0 * per_round + 3.0,
+        "{took:?} for {rounds} rounds"
+    );
+    // The comparison's confidence accounts for the planned looks (7 of them: 1 - 0.05/7).
+    let confidence = read_json(&json)["settings"]["confidence"].as_f64().unwrap();
+    assert!(
+        (confidence - (1.0 - 0.05 / 7.0)).abs() < 1e-9,
+        "{confidence}"
+    );
+}
+
+#[test]
+fn directories_are_sides_and_each_loads_its_own_suites() {
+    let dirs = [tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap()];
+    for (d, scale) in dirs.iter().zip(["1.0", "1.5"]) {
+        let suite = d.path().join("suites/quickstart");
+        std::fs::create_dir_all(&suite).unwrap();
+        std::fs::copy(quickstart().join("workload.py"), suite.join("workload.py")).unwrap();
+        let toml = std::fs::read_to_string(quickstart().join("suite.toml"))
+            .unwrap()
+            .replace("work_scale = \"1.0\"", &format!("work_scale = \"{scale}\""));
+        std::fs::write(suite.join("suite.toml"), toml).unwrap();
+    }
+    let out = tempfile::tempdir().unwrap();
+    slogate()
+        .current_dir(out.path())
+        .arg("ab")
+        .arg("--baseline")
+        .arg(dirs[0].path())
+        .arg("--candidate")
+        .arg(dirs[1].path())
+        .args(["--quick", "--filter", CPU_OFF, "--fail-on", "none"])
+        .args(["--results-dir", "r", "-o", "r.md"])
+        .timeout(Duration::from_secs(60))
+        .assert()
+        .success();
+    let base = read_json(&out.path().join("r/baseline.json"));
+    let cand = read_json(&out.path().join("r/candidate.json"));
+    assert_eq!(base["meta"]["vars"]["work_scale"], "1.0");
+    assert_eq!(cand["meta"]["vars"]["work_scale"], "1.5");
+    // --quick: three rounds of one value each.
+    assert_eq!(processes(&base, CPU_KEY), 3);
+    assert_eq!(processes(&cand, CPU_KEY), 3);
+    let first = &cand["benchmarks"][0]["metrics"]["execution_time"]["processes"][0];
+    assert_eq!(first.as_array().unwrap().len(), 1);
+    assert!(std::fs::read_to_string(out.path().join("r.md"))
+        .unwrap()
+        .contains("<!-- slogate:report -->"));
+}
+
+#[test]
+fn an_interrupt_writes_both_sides_marked_and_aligned() {
+    let out = tempfile::tempdir().unwrap();
+    let bin = assert_cmd::cargo::cargo_bin("slogate");
+    let mut child = std::process::Command::new(bin)
+        .current_dir(out.path())
+        .arg("ab")
+        .arg(quickstart())
+        .args([
+            "--filter",
+            CPU_OFF,
+            "--processes",
+            "500",
+            "--report",
+            "r.md",
+        ])
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let started = Instant::now();
+    let base_path = out.path().join("slogate-ab/baseline.json");
+    std::thread::sleep(Duration::from_secs(4));
+    // SAFETY: plain syscall to our own child.
+    unsafe {
+        libc::kill(child.id() as i32, libc::SIGINT);
+    }
+    let status = child.wait().unwrap();
+    assert!(started.elapsed() < Duration::from_secs(30));
+    assert_eq!(status.code(), Some(130));
+    let base = read_json(&base_path);
+    let cand = read_json(&out.path().join("slogate-ab/candidate.json"));
+    assert_eq!(base["meta"]["interrupted"], true);
+    assert_eq!(cand["meta"]["interrupted"], true);
+    let n = processes(&base, CPU_KEY);
+    assert!(n > 0 && n < 500, "{n}");
+    assert_eq!(n, processes(&cand, CPU_KEY));
+    assert!(
+        !out.path().join("r.md").exists(),
+        "no report for an interrupted run"
+    );
+}
