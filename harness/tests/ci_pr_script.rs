@@ -82,7 +82,6 @@ fn pr_report(repo: &Path, summary: &Path, extra: &[&str]) -> Output {
 const MARKER: &str = "<!-- slogate:report -->";
 
 #[test]
-#[ignore = "needs ab"]
 fn reports_a_change_with_comment_summary_and_gate_code() {
     let repo = repo_with_change(true);
     let summary = repo.path().join("summary.md");

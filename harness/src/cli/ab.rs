@@ -70,7 +70,13 @@ pub struct AbArgs {
     /// Write the report to this file (atomically) instead of stdout; same as `--report`.
     #[arg(short = 'o', long = "output", conflicts_with = "report")]
     pub output: Option<PathBuf>,
-    /// Report and gate; `--seed` also seeds the order of benchmarks and sides.
+    /// Seed of the order of benchmarks and sides, and of the bootstrap (random when absent).
+    #[arg(long, conflicts_with = "bootstrap_seed")]
+    pub seed: Option<u64>,
+    /// Run only the suites whose `paths` match a file changed since REF in the current
+    /// repository (a suite that declares no `paths` always runs).
+    #[arg(long, value_name = "REF")]
+    pub changed_since: Option<String>,
     #[command(flatten)]
     pub report: ReportArgs,
 }
@@ -109,8 +115,24 @@ pub fn exec(args: Args) -> anyhow::Result<ExitCode> {
             (None, None) => here.clone(),
         });
     }
+    let mut suites = args.suites.clone();
+    if let Some(since) = &args.changed_since {
+        // Which suites a change concerns is read from the candidate's checkout.
+        let changed = crate::git::changed_files(&here, since)?;
+        let candidate_vars: BTreeMap<String, String> = args.vars.iter().cloned().collect();
+        let in_candidate: Vec<PathBuf> = suites.iter().map(|s| dirs[1].join(s)).collect();
+        suites = crate::suite::load_all(&in_candidate, &candidate_vars)?
+            .into_iter()
+            .filter(|s| s.touched_by(&changed))
+            .map(|s| s.dir.strip_prefix(&dirs[1]).unwrap_or(&s.dir).to_path_buf())
+            .collect();
+        if suites.is_empty() {
+            eprintln!("no suite declares paths changed since {since}: nothing to compare");
+            return Ok(ExitCode::SUCCESS);
+        }
+    }
     let plan = Plan {
-        suites: args.suites.clone(),
+        suites,
         filter: args.filter.clone(),
         processes: args.processes,
         quick: args.quick,
@@ -124,7 +146,10 @@ pub fn exec(args: Args) -> anyhow::Result<ExitCode> {
     }
     let sides: [Side; 2] = sides.try_into().expect("two sides");
     let opts = AbOptions {
-        seed: args.report.seed.unwrap_or_else(rand::random),
+        seed: args
+            .seed
+            .or(args.report.bootstrap_seed)
+            .unwrap_or_else(rand::random),
         budget: args.budget,
         budget_total: args.budget_total,
         max_rounds: args.processes.filter(|_| args.budget.is_some()),
