@@ -187,7 +187,7 @@ fn busy_finding() -> String {
     busy.sort_by(|a, b| b.0.total_cmp(&a.0));
     if busy.is_empty() {
         return format!(
-            "no other process used {:.0}% of a CPU or more",
+            "busy processes: no other process used {:.0}% of a CPU or more",
             BUSY_SHARE * 100.0
         );
     }

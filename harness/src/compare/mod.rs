@@ -148,8 +148,8 @@ pub fn compare(
         .collect();
     Comparison {
         schema: COMPARISON_SCHEMA.to_string(),
-        baseline: side_info(baseline, "baseline", &opts.baseline_file),
-        candidate: side_info(candidate, "candidate", &opts.candidate_file),
+        baseline: side_info(baseline, candidate, "baseline", &opts.baseline_file),
+        candidate: side_info(candidate, baseline, "candidate", &opts.candidate_file),
         settings: Settings {
             noise_threshold: opts.noise_threshold,
             confidence: opts.confidence,
@@ -404,7 +404,12 @@ fn finish(b: &mut BenchmarkComparison, uncertain_fails: bool) {
     b.unstable = changed(ChangeVerdict::Unstable);
 }
 
-fn side_info(f: &ResultsFile, default_label: &str, file: &Option<String>) -> SideInfo {
+fn side_info(
+    f: &ResultsFile,
+    other: &ResultsFile,
+    default_label: &str,
+    file: &Option<String>,
+) -> SideInfo {
     SideInfo {
         label: f
             .meta
@@ -418,6 +423,13 @@ fn side_info(f: &ResultsFile, default_label: &str, file: &Option<String>) -> Sid
         machine_fingerprint: f.meta.machine.fingerprint.clone(),
         file: file.clone(),
         interrupted: f.meta.interrupted,
+        vars: f
+            .meta
+            .vars
+            .iter()
+            .filter(|(k, v)| other.meta.vars.get(*k) != Some(*v))
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect(),
     }
 }
 

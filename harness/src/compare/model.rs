@@ -41,6 +41,10 @@ pub struct SideInfo {
     /// The file it was read from.
     pub file: Option<String>,
     pub interrupted: bool,
+    /// Suite variables whose value differs from the other side's (`ddtrace=4.16.0` when the sides
+    /// are two releases), so the header says what was compared.
+    #[serde(default)]
+    pub vars: BTreeMap<String, String>,
 }
 
 /// The knobs the verdicts were computed with, echoed so a report explains itself.

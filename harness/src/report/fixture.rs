@@ -188,6 +188,7 @@ fn side(label: &str, branch: &str, commit: &str, dirty: bool) -> SideInfo {
         machine_fingerprint: "linux-x86_64-8c-16g".to_string(),
         file: Some(format!("{label}.results.json")),
         interrupted: false,
+        vars: Default::default(),
     }
 }
 

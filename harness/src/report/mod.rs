@@ -187,11 +187,16 @@ fn side_text(side: &SideInfo) -> String {
     if side.interrupted {
         notes.push("interrupted");
     }
-    if notes.is_empty() {
+    let mut text = if notes.is_empty() {
         name.to_string()
     } else {
         format!("{name} ({})", notes.join(", "))
+    };
+    if !side.vars.is_empty() {
+        let vars: Vec<String> = side.vars.iter().map(|(k, v)| format!("{k}={v}")).collect();
+        text.push_str(&format!(" with {}", vars.join(", ")));
     }
+    text
 }
 
 /// The limit's comparison operator as written in its line (`<` unless the line says otherwise).
@@ -355,6 +360,11 @@ mod tests {
         assert_eq!(side_text(&unnamed), "baseline");
         unnamed.interrupted = true;
         assert_eq!(side_text(&unnamed), "baseline (interrupted)");
+        unnamed.vars.insert("ddtrace".into(), "4.15.7".into());
+        assert_eq!(
+            side_text(&unnamed),
+            "baseline (interrupted) with ddtrace=4.15.7"
+        );
     }
 
     #[test]
