@@ -9,8 +9,7 @@ use std::collections::BTreeMap;
 use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::process::ExitCode;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::Arc;
+use std::sync::atomic::Ordering;
 
 #[derive(clap::Args, Debug)]
 pub struct Args {
@@ -109,14 +108,7 @@ fn parse_var(text: &str) -> Result<(String, String), String> {
 
 pub fn exec(args: Args) -> anyhow::Result<ExitCode> {
     let args = *args.opts;
-    let signal = Arc::new(AtomicUsize::new(0));
-    let seen = Arc::new(AtomicBool::new(false));
-    for sig in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
-        // A second signal ends the harness at once; the first stops the run cleanly.
-        signal_hook::flag::register_conditional_shutdown(sig, 128 + sig, seen.clone())?;
-        signal_hook::flag::register(sig, seen.clone())?;
-        signal_hook::flag::register_usize(sig, signal.clone(), sig as usize)?;
-    }
+    let signal = run::interrupt_flag()?;
 
     let previous = match &args.resume {
         Some(p) => Some(ResultsFile::read(p)?),
