@@ -286,3 +286,25 @@ fn load_any_reads_results_and_tool_output() {
     imported.write(&path).unwrap();
     assert_eq!(slogate::import::load_any(&path).unwrap(), imported);
 }
+
+/// Machine details an imported file lacks come from this machine, and the fingerprint is the one a
+/// run here records: comparing an import with a run on one machine must not warn of two machines.
+#[test]
+fn filled_machine_has_the_fingerprint_of_a_run_here() {
+    let dir = tempfile::tempdir().unwrap();
+    let r = import_ok("hyperfine", &fixture("hyperfine-memory.json"), dir.path());
+    assert!(
+        r.meta
+            .import
+            .as_ref()
+            .unwrap()
+            .filled
+            .iter()
+            .any(|f| f.starts_with("machine.")),
+        "hyperfine output carries no machine: it must be filled"
+    );
+    assert_eq!(
+        r.meta.machine.fingerprint,
+        slogate::system::machine().fingerprint
+    );
+}

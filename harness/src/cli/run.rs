@@ -4,6 +4,7 @@ use super::verdict::{report_and_gate, ReportArgs};
 use crate::baseline::BaselineStore;
 use crate::results::{ResultsFile, Status};
 use crate::run::{self, Overrides, Progress, RunOptions};
+use crate::suite::parse_var;
 use anyhow::Context;
 use std::collections::BTreeMap;
 use std::io::IsTerminal;
@@ -97,13 +98,6 @@ fn parse_cpus_arg(text: &str) -> Result<CpuList, String> {
 
 fn parse_shard_arg(text: &str) -> Result<(usize, usize), String> {
     crate::shard::parse_shard(text).map_err(|e| e.to_string())
-}
-
-fn parse_var(text: &str) -> Result<(String, String), String> {
-    match text.split_once('=') {
-        Some((k, v)) if !k.is_empty() => Ok((k.to_string(), v.to_string())),
-        _ => Err(format!("expected NAME=VALUE, got `{text}`")),
-    }
 }
 
 pub fn exec(args: Args) -> anyhow::Result<ExitCode> {

@@ -96,7 +96,13 @@ pub(crate) fn results_file(
         arch: pick("arch", found.arch, local.arch),
         fingerprint: String::new(),
     };
-    machine.fingerprint = fingerprint(&machine);
+    machine.fingerprint = crate::system::fingerprint(
+        &machine.cpu_model,
+        machine.cores,
+        machine.memory_bytes,
+        &machine.kernel,
+        &machine.arch,
+    );
     // The same input imported twice gets the same id, so `history add` stays idempotent.
     let mut h = Sha256::new();
     h.update(format.name());
@@ -132,16 +138,6 @@ pub(crate) fn results_file(
 
 fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
-/// Hash of CPU model, cores, memory, kernel and arch (the fields `Machine` documents).
-fn fingerprint(m: &Machine) -> String {
-    let mut h = Sha256::new();
-    h.update(format!(
-        "{}|{}|{}|{}|{}",
-        m.cpu_model, m.cores, m.memory_bytes, m.kernel, m.arch
-    ));
-    hex(&h.finalize())[..16].to_string()
 }
 
 /// Go and Rust name architectures differently from `uname -m`; speak `uname`.

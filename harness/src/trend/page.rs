@@ -2,7 +2,7 @@
 //! the newest change point first) and `changes.md` (one line per change point).
 
 use super::{plot, short_commit, Change, Series, Trends};
-use crate::report::escape::markdown_text;
+use crate::report::escape::{markdown_text, xml_text};
 use crate::units::format_pct;
 use std::collections::BTreeMap;
 use std::fmt::Write;
@@ -30,28 +30,28 @@ pub fn index_html(t: &Trends, (w, h): (u32, u32)) -> String {
         t.series.len()
     );
     for (suite, benches) in by_suite(t) {
-        let _ = writeln!(out, "<h2>{}</h2>", html(suite));
+        let _ = writeln!(out, "<h2>{}</h2>", xml_text(suite));
         for series in benches {
-            let _ = writeln!(out, "<section>\n<h3>{}</h3>", html(&series[0].key));
+            let _ = writeln!(out, "<section>\n<h3>{}</h3>", xml_text(&series[0].key));
             for s in &series {
                 for c in &s.changes {
                     let _ = writeln!(
                         out,
                         "<p class=\"change\">{}: {}</p>",
-                        html(&s.metric),
-                        html(&describe(t, s, c))
+                        xml_text(&s.metric),
+                        xml_text(&describe(t, s, c))
                     );
                 }
             }
             out.push_str("<div class=\"plots\">\n");
             for s in &series {
-                let stem = html(&plot::file_stem(s));
+                let stem = xml_text(&plot::file_stem(s));
                 let _ = writeln!(
                     out,
                     "<a href=\"plots/{stem}.svg\"><img src=\"plots/{stem}.png\" width=\"{w}\" height=\"{h}\" \
                      loading=\"lazy\" alt=\"{} {}\"></a>",
-                    html(&s.key),
-                    html(&s.metric)
+                    xml_text(&s.key),
+                    xml_text(&s.metric)
                 );
             }
             out.push_str("</div>\n</section>\n");
@@ -138,29 +138,4 @@ pub fn changes_md(t: &Trends) -> String {
         );
     }
     out
-}
-
-fn html(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for ch in s.chars() {
-        match ch {
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '&' => out.push_str("&amp;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn escapes_names() {
-        assert_eq!(html("a<b>&\"c\""), "a&lt;b&gt;&amp;&quot;c&quot;");
-    }
 }
