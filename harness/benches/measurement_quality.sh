@@ -12,7 +12,7 @@
 # A comparison counts as a false alarm (A/A) or a detection (A/B) when the execution_time change of
 # the benchmark is flagged (regression or improvement for A/A; regression for A/B).
 #
-#   harness/benches/measurement_quality.sh [--budget 60s] [--reps 20] [--scale 1] [--threshold 5%]
+#   harness/benches/measurement_quality.sh [--budget 60s] [--reps 20] [--scale 1] [--threshold 1%]
 #
 # Run from the repository root. SLOGATE names the binary (default: target/release/slogate when
 # built, else target/debug/slogate). The defaults take up to about 20 x 4 x 2 x 60 s = 2.7 hours.
@@ -21,7 +21,7 @@ set -euo pipefail
 budget=60s
 reps=20
 scale=1
-threshold=5%
+threshold=1%
 while [ $# -gt 0 ]; do
     case "$1" in
         --budget) budget=$2; shift 2 ;;

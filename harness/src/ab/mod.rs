@@ -248,7 +248,7 @@ pub fn run_ab(
             e.spent += t0.elapsed();
             if e.why.is_none() {
                 e.rounds += 1;
-                e.why = decide(e, opts, &schedule, max_rounds, idx);
+                e.why = decide(e, opts, &schedule, max_rounds);
             }
         }
         round += 1;
@@ -303,13 +303,7 @@ fn entries(sides: &[Side; 2], opts: &AbOptions) -> Result<Vec<Entry>, AbError> {
 }
 
 /// After a round of `e`: whether it is done, and why.
-fn decide(
-    e: &Entry,
-    opts: &AbOptions,
-    schedule: &Schedule,
-    max_rounds: u32,
-    idx: usize,
-) -> Option<Why> {
+fn decide(e: &Entry, opts: &AbOptions, schedule: &Schedule, max_rounds: u32) -> Option<Why> {
     let Some(budget) = opts.budget else {
         return (e.rounds >= e.planned).then_some(Why::Planned);
     };
@@ -322,9 +316,8 @@ fn decide(
                     .map(|m| m.processes.clone())
                     .unwrap_or_default()
             };
-            let seed = opts.seed ^ ((idx as u64) << 32) ^ u64::from(e.rounds);
             let confidence = schedule.confidence(opts.confidence);
-            let look = sequential::paired_ratio(&times(b), &times(c), confidence, seed);
+            let look = sequential::paired_ratio(&times(b), &times(c), confidence);
             if let Some(look) = look.filter(|l| l.decisive(e.threshold, confidence)) {
                 return Some(Why::Decided(look));
             }

@@ -4,8 +4,8 @@
 //! The rule: the paired ratio of a benchmark is looked at only after a planned schedule of round
 //! counts, `MIN_ROUNDS · 2^k` (8, 16, 32, 64, ...) up to the largest number of rounds allowed, and
 //! once more at that largest number when it is off the doubling schedule: `K` looks in all, fixed
-//! before any data is seen. Each look computes the bootstrap interval of the paired ratio (geometric
-//! mean of per-round ratios of process means, as compare does) at confidence `1 - alpha/K`, and
+//! before any data is seen. Each look computes the interval of the paired ratio (Hodges-Lehmann
+//! estimate of per-round log ratios of process means, as compare does) at confidence `1 - alpha/K`, and
 //! the benchmark stops as soon as that interval is decisive: it lies inside `1 ± threshold` (the
 //! two sides are the same within the noise threshold), or it clears the threshold and the
 //! Wilcoxon signed-rank test of the same pairs (the test compare applies) has `p <= alpha/K` (a
@@ -17,7 +17,7 @@
 //! which never happens, so there are still at most `K` looks. The final comparison runs at the
 //! same `1 - alpha/K`, so the report never states a narrower interval than the stopping rule used.
 
-use crate::stats::{bootstrap, dispersion, wilcoxon};
+use crate::stats::{dispersion, hodges_lehmann, wilcoxon};
 
 /// Rounds done before the first look (and before a budget can stop a benchmark): with 8 pairs the
 /// exact signed-rank test reaches p = 1/128, which survives compare's Benjamini-Hochberg at 5%
@@ -26,8 +26,6 @@ use crate::stats::{bootstrap, dispersion, wilcoxon};
 pub const MIN_ROUNDS: u32 = 8;
 /// Largest number of rounds under a budget when `--processes` does not set one: 7 looks.
 pub const DEFAULT_MAX_ROUNDS: u32 = 512;
-/// Bootstrap resamples of one look.
-const RESAMPLES: usize = 2000;
 
 /// The planned looks of one benchmark.
 #[derive(Debug, Clone, PartialEq)]
@@ -85,13 +83,13 @@ impl Look {
     }
 }
 
-/// The paired ratio candidate/baseline of per-process means, with its bootstrap interval at
-/// `confidence`; None with fewer than two pairs or a non-positive mean.
+/// The paired ratio candidate/baseline of per-process means (Hodges-Lehmann estimate of the log
+/// ratios, as compare computes it), with its signed-rank interval at `confidence`; None with
+/// fewer than two pairs, a non-positive mean, or too few pairs for an interval at `confidence`.
 pub fn paired_ratio(
     baseline: &[Vec<f64>],
     candidate: &[Vec<f64>],
     confidence: f64,
-    seed: u64,
 ) -> Option<Look> {
     let b = dispersion::process_means(baseline);
     let c = dispersion::process_means(candidate);
@@ -99,14 +97,11 @@ pub fn paired_ratio(
         return None;
     }
     let logs: Vec<f64> = c.iter().zip(&b).map(|(c, b)| (c / b).ln()).collect();
-    let mut reps = Vec::with_capacity(RESAMPLES);
-    bootstrap::means(&logs, RESAMPLES, seed, &mut reps);
-    let (low, high) = bootstrap::percentile_interval(&mut reps, confidence);
-    let ratio = dispersion::mean(&logs).exp();
+    let shift = hodges_lehmann::paired_shift(&logs, confidence).filter(|s| s.covered)?;
     Some(Look {
-        ratio,
-        low: low.exp().min(ratio),
-        high: high.exp().max(ratio),
+        ratio: shift.estimate.exp(),
+        low: shift.low.exp(),
+        high: shift.high.exp(),
         p_value: wilcoxon::signed_rank(&logs).p_value,
     })
 }
@@ -161,11 +156,13 @@ mod tests {
                     .collect()
             })
             .collect();
-        let look = paired_ratio(&base, &cand, 0.99, 1).unwrap();
+        let look = paired_ratio(&base, &cand, 0.99).unwrap();
         assert!((look.ratio - 1.1).abs() < 0.005, "{look:?}");
         assert!((look.p_value - 2.0 / 1024.0).abs() < 1e-9, "{look:?}");
         assert!(look.low > 1.05 && look.decisive(0.05, 0.99), "{look:?}");
-        assert_eq!(paired_ratio(&base[..1], &cand[..1], 0.99, 1), None);
-        assert_eq!(paired_ratio(&base, &cand[..3], 0.99, 1), None);
+        assert_eq!(paired_ratio(&base[..1], &cand[..1], 0.99), None);
+        assert_eq!(paired_ratio(&base, &cand[..3], 0.99), None);
+        // Eight pairs cannot give a 99.3% interval (the smallest two-sided p is 2/256).
+        assert_eq!(paired_ratio(&base[..8], &cand[..8], 1.0 - 0.05 / 7.0), None);
     }
 }

@@ -5,14 +5,13 @@ use crate::results::MetricSamples;
 use crate::stats::bootstrap::{self, Scratch};
 use crate::stats::dispersion::{self, MAX_CI_WIDTH_IN_THRESHOLDS, MAX_CV};
 use crate::stats::summary::{self, Summary};
-use crate::stats::{mannwhitney, wilcoxon};
+use crate::stats::{hodges_lehmann, mannwhitney, wilcoxon};
 
 /// Which side a bootstrap stream belongs to, mixed into its seed.
 #[derive(Debug, Clone, Copy)]
 pub enum Side {
     Baseline = 1,
     Candidate = 2,
-    Pairs = 3,
 }
 
 /// The seed of one bootstrap stream: the report's seed, the benchmark, the metric and the side.
@@ -157,8 +156,9 @@ pub struct PendingChange {
     pub noisy: bool,
 }
 
-/// Candidate versus baseline of one metric. Paired (geometric mean of per-pair ratios of process
-/// means, bootstrap over pairs, Wilcoxon signed-rank) when `paired` and both sides have the same
+/// Candidate versus baseline of one metric. Paired (Hodges-Lehmann estimate of the per-pair log
+/// ratios of process means with its signed-rank interval, Wilcoxon signed-rank test; see
+/// `stats::hodges_lehmann` for why) when `paired` and both sides have the same
 /// number of processes; otherwise unpaired (ratio of independent bootstrap replicates, Mann-Whitney
 /// on process means). Summary-only data use a t interval on the log ratio and Welch's test.
 /// `None` when the baseline estimate is zero (no ratio).
@@ -171,7 +171,6 @@ pub fn change(
     paired: bool,
     threshold: f64,
     opts: StatOptions,
-    pair_stream: u64,
     buf: &mut Vec<f64>,
 ) -> Option<PendingChange> {
     if base.estimate.point <= 0.0 {
@@ -183,6 +182,11 @@ pub fn change(
         && base.means.len() == cand.means.len()
         && base.means.len() >= 2
         && base.means.iter().chain(&cand.means).all(|m| *m > 0.0);
+    // The spread that can forbid a verdict: of the pair ratios when paired (drift shared by a
+    // pair cancels in its ratio, so noisy sides can still give a clear change), else of each
+    // side's process means.
+    let spread;
+    let mut uncovered = false;
     let (ratio, low, high, p) = if pairs_ok {
         let logs: Vec<f64> = cand
             .means
@@ -190,12 +194,14 @@ pub fn change(
             .zip(&base.means)
             .map(|(c, b)| (c / b).ln())
             .collect();
-        bootstrap::means(&logs, opts.resamples, pair_stream, buf);
-        let (lo, hi) = bootstrap::percentile_interval(buf, opts.confidence);
-        let point = dispersion::mean(&logs).exp();
+        let ratios: Vec<f64> = logs.iter().map(|l| l.exp()).collect();
+        spread = dispersion::cv(&ratios);
+        let shift = hodges_lehmann::paired_shift(&logs, opts.confidence)?;
+        uncovered = !shift.covered;
         let p = wilcoxon::signed_rank(&logs).p_value;
-        (point, lo.exp().min(point), hi.exp().max(point), p)
+        (shift.estimate.exp(), shift.low.exp(), shift.high.exp(), p)
     } else if raw {
+        spread = base.estimate.cv.max(cand.estimate.cv);
         buf.clear();
         buf.extend(
             cand.replicates
@@ -215,6 +221,7 @@ pub fn change(
         };
         (ratio, lo.min(ratio), hi.max(ratio), p)
     } else {
+        spread = base.estimate.cv.max(cand.estimate.cv);
         let (r, lo, hi, p) = summary::log_ratio_interval(
             cand.summary(cand_samples),
             base.summary(base_samples),
@@ -229,9 +236,9 @@ pub fn change(
         (r, lo, hi, p)
     };
     let too_few = base.too_few() || cand.too_few();
-    let noisy = (high - low) / ratio > MAX_CI_WIDTH_IN_THRESHOLDS * threshold
-        || base.estimate.cv > MAX_CV
-        || cand.estimate.cv > MAX_CV;
+    let noisy = uncovered
+        || (high - low) / ratio > MAX_CI_WIDTH_IN_THRESHOLDS * threshold
+        || spread > MAX_CV;
     Some(PendingChange {
         change: Change {
             ratio,
@@ -326,15 +333,38 @@ mod tests {
         let (bm, cm) = (samples(base), samples(cand));
         let (b, c) = (stats(&bm, 1), stats(&cm, 2));
         let mut buf = vec![];
-        let p = change(&b, &bm, &c, &cm, true, 0.05, OPTS, 3, &mut buf).unwrap();
+        let p = change(&b, &bm, &c, &cm, true, 0.05, OPTS, &mut buf).unwrap();
         assert!((p.change.ratio - 1.1).abs() < 1e-9);
         assert!(
             (p.change.ratio_low - 1.1).abs() < 1e-9 && (p.change.ratio_high - 1.1).abs() < 1e-9
         );
         assert!(p.change.p_value < 0.01, "{}", p.change.p_value);
         // Unpaired, the drift makes the same data inconclusive.
-        let u = change(&b, &bm, &c, &cm, false, 0.05, OPTS, 3, &mut buf).unwrap();
+        let u = change(&b, &bm, &c, &cm, false, 0.05, OPTS, &mut buf).unwrap();
         assert!(u.change.ratio_low < 1.05 && u.change.ratio_high > 1.15);
+    }
+
+    #[test]
+    fn paired_noise_is_the_spread_of_the_pair_ratios() {
+        // Each side's process means vary by ±60% (cv far above MAX_CV), but every pair moves
+        // together: paired, the change is clear; unpaired, the same data are unstable.
+        let drift = [0.4, 1.6, 0.5, 1.5, 0.6, 1.4, 0.45, 1.55, 0.55, 1.45];
+        let base: Vec<Vec<f64>> = drift.iter().map(|d| vec![100.0 * d]).collect();
+        let cand: Vec<Vec<f64>> = base
+            .iter()
+            .enumerate()
+            .map(|(i, p)| vec![p[0] * (1.10 + 0.002 * i as f64)])
+            .collect();
+        let (bm, cm) = (samples(base), samples(cand));
+        let (b, c) = (stats(&bm, 1), stats(&cm, 2));
+        assert!(b.estimate.cv > MAX_CV && c.estimate.cv > MAX_CV);
+        let mut buf = vec![];
+        let mut paired = change(&b, &bm, &c, &cm, true, 0.05, OPTS, &mut buf).unwrap();
+        assert!(!paired.noisy);
+        paired.change.q_value = paired.change.p_value;
+        assert_eq!(verdict(&paired, false, 0.05), ChangeVerdict::Regression);
+        let unpaired = change(&b, &bm, &c, &cm, false, 0.05, OPTS, &mut buf).unwrap();
+        assert!(unpaired.noisy);
     }
 
     #[test]

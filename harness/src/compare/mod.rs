@@ -258,17 +258,9 @@ impl Context<'_> {
             let b = self.side(ok(base), key, name, Side::Baseline, scratch, &mut buf);
             let c = self.side(ok(cand), key, name, Side::Candidate, scratch, &mut buf);
             let pc = match (&b, &c) {
-                (Some((bs, bm)), Some((cs, cm))) => metric::change(
-                    bs,
-                    bm,
-                    cs,
-                    cm,
-                    self.paired,
-                    threshold,
-                    self.stat,
-                    metric::stream_seed(self.opts.seed, key, name, Side::Pairs),
-                    &mut buf,
-                ),
+                (Some((bs, bm)), Some((cs, cm))) => {
+                    metric::change(bs, bm, cs, cm, self.paired, threshold, self.stat, &mut buf)
+                }
                 _ => None,
             };
             let samples = c.as_ref().or(b.as_ref()).map(|(_, m)| *m).or_else(|| {

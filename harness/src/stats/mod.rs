@@ -5,6 +5,7 @@ pub mod bootstrap;
 pub mod changepoint;
 pub mod dispersion;
 pub mod fdr;
+pub mod hodges_lehmann;
 pub mod mannwhitney;
 pub mod summary;
 pub mod wilcoxon;
@@ -36,6 +37,14 @@ pub(crate) fn midranks(xs: &[f64]) -> (Vec<f64>, f64) {
 /// Upper tail of the standard normal distribution.
 pub(crate) fn normal_sf(z: f64) -> f64 {
     0.5 * statrs::function::erf::erfc(z / std::f64::consts::SQRT_2)
+}
+
+/// Quantile of the standard normal distribution.
+pub(crate) fn normal_quantile(p: f64) -> f64 {
+    use statrs::distribution::{ContinuousCDF, Normal};
+    Normal::new(0.0, 1.0)
+        .expect("standard normal")
+        .inverse_cdf(p)
 }
 
 #[cfg(test)]

@@ -37,15 +37,7 @@ pub fn signed_rank(differences: &[f64]) -> SignedRankTest {
         .map(|(r, _)| r)
         .sum();
     if tie_term == 0.0 && n <= EXACT_MAX {
-        // Counts of subsets of {1..n} by their sum: the null distribution of T+.
-        let max = n * (n + 1) / 2;
-        let mut counts = vec![0.0_f64; max + 1];
-        counts[0] = 1.0;
-        for k in 1..=n {
-            for s in (k..=max).rev() {
-                counts[s] += counts[s - k];
-            }
-        }
+        let counts = null_counts(n);
         let total = 2f64.powi(n as i32);
         let t = t_plus.round() as usize;
         let below: f64 = counts[..=t].iter().sum();
@@ -71,6 +63,20 @@ pub fn signed_rank(differences: &[f64]) -> SignedRankTest {
         p_value: p,
         exact: false,
     }
+}
+
+/// Counts of the subsets of {1..n} by their sum, `counts[t]` for t in 0..=n(n+1)/2: the null
+/// distribution of T+ times 2^n.
+pub fn null_counts(n: usize) -> Vec<f64> {
+    let max = n * (n + 1) / 2;
+    let mut counts = vec![0.0_f64; max + 1];
+    counts[0] = 1.0;
+    for k in 1..=n {
+        for s in (k..=max).rev() {
+            counts[s] += counts[s - k];
+        }
+    }
+    counts
 }
 
 #[cfg(test)]
