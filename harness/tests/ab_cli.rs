@@ -348,3 +348,31 @@ fn an_interrupt_writes_both_sides_marked_and_aligned() {
         "no report for an interrupted run"
     );
 }
+
+#[test]
+fn a_budget_brings_a_finer_default_threshold() {
+    let out = tempfile::tempdir().unwrap();
+    let threshold = |extra: &[&str]| {
+        let json = out.path().join("cmp.json");
+        slogate()
+            .current_dir(out.path())
+            .arg("ab")
+            .arg(quickstart())
+            .args(["--filter", CPU_OFF, "--processes", "8", "--fail-on", "none"])
+            .args(extra)
+            .arg("--json")
+            .arg(&json)
+            .timeout(Duration::from_secs(120))
+            .assert()
+            .success();
+        read_json(&json)["settings"]["noise_threshold"]
+            .as_f64()
+            .unwrap()
+    };
+    assert_eq!(threshold(&["--budget", "60s"]), 0.01);
+    assert_eq!(
+        threshold(&["--budget", "60s", "--noise-threshold", "3%"]),
+        0.03
+    );
+    assert_eq!(threshold(&[]), 0.05, "fixed rounds keep compare's default");
+}

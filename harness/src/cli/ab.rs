@@ -11,6 +11,11 @@ use std::process::ExitCode;
 use std::sync::atomic::Ordering;
 use std::time::Duration;
 
+/// The noise threshold of `ab --budget` when none is given: with sequential sampling the paired
+/// interval narrows until it can tell a 1% change on a shared 2-core machine within a minute
+/// (README, "Measurement quality"); with a fixed number of rounds compare's 5% stands.
+const BUDGET_NOISE_THRESHOLD: f64 = 0.01;
+
 /// Where both results files go without `--results-dir`, under the current directory.
 const DEFAULT_RESULTS_DIR: &str = "slogate-ab";
 
@@ -145,6 +150,9 @@ pub fn exec(args: Args) -> anyhow::Result<ExitCode> {
         sides.push(Side::prepare(LABELS[i], &dirs[i], &vars, &plan)?);
     }
     let sides: [Side; 2] = sides.try_into().expect("two sides");
+    if args.budget.is_some() && args.report.noise_threshold.is_none() {
+        args.report.noise_threshold = Some(BUDGET_NOISE_THRESHOLD);
+    }
     let opts = AbOptions {
         seed: args
             .seed
@@ -153,7 +161,10 @@ pub fn exec(args: Args) -> anyhow::Result<ExitCode> {
         budget: args.budget,
         budget_total: args.budget_total,
         max_rounds: args.processes.filter(|_| args.budget.is_some()),
-        noise_threshold: args.report.noise_threshold,
+        noise_threshold: args
+            .report
+            .noise_threshold
+            .unwrap_or(crate::compare::CompareOptions::default().noise_threshold),
         confidence: crate::compare::CompareOptions::default().confidence,
     };
     let outcome = ab::run_ab(&sides, &opts, &signal)?;

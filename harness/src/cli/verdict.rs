@@ -30,9 +30,10 @@ pub struct ReportArgs {
     /// What fails the gate: any of breach, uncertain, regression, missing (or none).
     #[arg(long, default_value = "breach,uncertain,missing")]
     pub fail_on: FailOn,
-    /// Smallest relative change worth a flag, as `5%` or `0.05` (a suite or scenario may override it).
-    #[arg(long, default_value = "5%", value_parser = parse_fraction)]
-    pub noise_threshold: f64,
+    /// Smallest relative change worth a flag, as `5%` or `0.05` (a suite or scenario may override
+    /// it). Default 5%; 1% for `ab --budget`, whose sampling narrows the interval until it can tell.
+    #[arg(long, value_parser = parse_fraction)]
+    pub noise_threshold: Option<f64>,
     /// Seed of the bootstrap, for reproducible reports.
     #[arg(long)]
     pub bootstrap_seed: Option<u64>,
@@ -91,7 +92,7 @@ impl ReportArgs {
         }
         Ok(CompareOptions {
             extra_slos,
-            noise_threshold: self.noise_threshold,
+            noise_threshold: self.noise_threshold.unwrap_or(defaults.noise_threshold),
             resamples: self.resamples,
             seed: self.bootstrap_seed.unwrap_or(defaults.seed),
             uncertain_fails: self.fail_on.uncertain,

@@ -171,8 +171,9 @@ pub enum ChangeVerdict {
 
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct Change {
-    /// candidate / baseline of the point estimates; for paired runs, the geometric mean of the
-    /// per-pair ratios of process means.
+    /// candidate / baseline of the point estimates; for paired runs, the Hodges-Lehmann estimate
+    /// of the per-pair ratios of process means (exp of the median of the log ratios' pairwise
+    /// averages).
     pub ratio: f64,
     pub ratio_low: f64,
     pub ratio_high: f64,
