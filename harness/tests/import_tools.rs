@@ -11,8 +11,27 @@
 //! tens of percent between two runs. The ratio checks therefore compare a contention-resistant
 //! statistic (the 20th percentile of the values, or CPU time where the tool has it) and regenerate
 //! the pair up to three times before failing; the mean ratio is printed beside it. Where a tool run
-//! is short, each side is measured twice, interleaved (baseline, candidate, baseline, candidate),
-//! and the two files of a side are imported together, pooling their processes.
+//! is short, each side is measured several times, interleaved (baseline, candidate, baseline,
+//! candidate, ...), and the files of a side are imported together, pooling their processes.
+//!
+//! `compare` flags a change only when the whole ratio interval lies beyond the 5% threshold, and
+//! for imported files (unpaired) that interval comes from a bootstrap over each side's processes:
+//! its width is set by how much process means differ and by how many processes there are. For the
+//! two Python tools both were the problem (six pyperf processes or three pytest runs per side,
+//! process means 3-25% apart: a ±7% interval, a 1.10 ratio called ~same), and three things fix it:
+//! - CPU time, the tools' own way (`bench_time_func` timing with `time.process_time` in
+//!   `tools/pyperf_bench.py`, `--benchmark-timer=time.process_time`): the wall clock of a loop
+//!   also counts the time other processes hold the CPU, which moved process means by up to 2x.
+//! - A warm-up in every process (pyperf `--warmups 20`, ~90 ms; pytest-benchmark
+//!   `--benchmark-warmup`, up to 1000 calls): measured on this machine, a new Python process runs
+//!   the same loop 10-25% slower, by a different amount each time, for its first ~100 ms of it, and
+//!   one that measures only then (pyperf's default, one warm-up value) carries that in its mean.
+//! - Many short processes: 32 pyperf worker processes per side (8 files of 4, the processes of a
+//!   file consecutive, the files alternating between the sides) and 16 pytest runs per side,
+//!   alternating. What is left is a few processes in ten or twenty running 20-40% slow throughout
+//!   (the machine's other load, CPU time and all), and only their number dilutes them; a process
+//!   costs ~0.2 s (a pyperf worker) or ~1 s (a pytest run, most of it pytest's start-up), so these
+//!   counts keep each attempt near 30 s.
 
 use assert_cmd::Command;
 use slogate::compare::{compare, ChangeVerdict, CompareOptions};
@@ -136,13 +155,28 @@ fn check_ratios(
             .and_then(|b| b.metrics.iter().find(|m| m.metric == metric))
             .unwrap_or_else(|| panic!("{key}: no {metric} in the comparison"))
     };
-    let slow = metric_of(slowed);
-    let v = slow.change.map(|ch| ch.verdict);
-    report.push(format!("{slowed}: compare says {v:?}"));
+    let verdict = |key: &str| {
+        let ch = metric_of(key).change;
+        let interval = ch.map_or(String::new(), |ch| {
+            format!(
+                " (ratio {:.3} [{:.3}, {:.3}])",
+                ch.ratio, ch.ratio_low, ch.ratio_high
+            )
+        });
+        (
+            ch.map(|ch| ch.verdict),
+            format!(
+                "{key}: compare says {:?}{interval}",
+                ch.map(|ch| ch.verdict)
+            ),
+        )
+    };
+    let (v, line) = verdict(slowed);
+    report.push(line);
     ok &= v == Some(ChangeVerdict::Regression);
     for key in same {
-        let v = metric_of(key).change.map(|ch| ch.verdict);
-        report.push(format!("{key}: compare says {v:?}"));
+        let (v, line) = verdict(key);
+        report.push(line);
         ok &= matches!(v, Some(ChangeVerdict::Same | ChangeVerdict::Unstable));
     }
     let report = report.join("; ");
@@ -171,8 +205,15 @@ fn with_retries(mut attempt: impl FnMut() -> Result<(), String>) {
         return;
     }
     let mut failures = Vec::new();
-    for _ in 0..3 {
-        match attempt() {
+    for n in 1..=3 {
+        let start = std::time::Instant::now();
+        let result = attempt();
+        let took = start.elapsed().as_secs_f64();
+        eprintln!(
+            "attempt {n}: {} in {took:.1} s",
+            if result.is_ok() { "passed" } else { "failed" }
+        );
+        match result {
             Ok(()) => return,
             Err(e) => failures.push(e),
         }
@@ -187,6 +228,28 @@ fn hostname() -> String {
         .to_string()
 }
 
+/// The interpreter `python3` resolves to, found once: a version manager's `python3` is often a
+/// shell shim costing ~0.1 s a start, paid by every one of the tens of runs below.
+fn python() -> &'static Path {
+    static PYTHON: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
+    PYTHON.get_or_init(|| {
+        let out = Process::new("python3")
+            .args(["-c", "import sys; print(sys.executable)"])
+            .output()
+            .expect("python3");
+        let exe = String::from_utf8_lossy(&out.stdout).trim().to_string();
+        if out.status.success() && !exe.is_empty() {
+            PathBuf::from(exe)
+        } else {
+            PathBuf::from("python3")
+        }
+    })
+}
+
+/// pyperf files per side, and worker processes per file (see the module comment).
+const PYPERF_FILES: usize = 8;
+const PYPERF_PROCESSES: usize = 4;
+
 #[test]
 fn pyperf_processes_values_and_memory() {
     let _one = exclusive();
@@ -198,30 +261,24 @@ fn pyperf_processes_values_and_memory() {
     let gen = |name: &str, scale: &str| {
         let out = dir.path().join(name);
         let _ = std::fs::remove_file(&out);
-        run(Process::new("python3")
+        run(Process::new(python())
             .arg(&script)
             // pyperf workers see only the environment variables named here.
             .args(["--inherit-environ", "WORK_SCALE"])
-            .args([
-                "--processes",
-                "1",
-                "--values",
-                "5",
-                "--warmups",
-                "1",
-                "--loops",
-                "200",
-                "-q",
-                "-o",
-            ])
+            .args(["--processes", &PYPERF_PROCESSES.to_string()])
+            // 20 warm-up values (~90 ms) let a new process reach its steady speed first.
+            .args(["--warmups", "20", "--values", "5", "--loops", "60"])
+            .args(["-q", "-o"])
             .arg(&out)
             .env("WORK_SCALE", scale));
         out
     };
+    let processes = PYPERF_FILES * PYPERF_PROCESSES;
     with_retries(|| {
-        // Six single-process runs per side, interleaved in time, pooled by the import.
+        // Files of a few worker processes each, baseline and candidate alternating in time,
+        // pooled by the import.
         let (mut b, mut c) = (Vec::new(), Vec::new());
-        for i in 0..6 {
+        for i in 0..PYPERF_FILES {
             b.push(gen(&format!("base{i}.json"), "1"));
             // pyperf writes gzip when the name ends in .gz.
             c.push(gen(&format!("cand{i}.json.gz"), "1.1"));
@@ -242,14 +299,14 @@ fn pyperf_processes_values_and_memory() {
             assert_eq!(t.unit, Unit::Nanoseconds);
             assert_eq!(
                 t.processes.len(),
-                6,
-                "one group per worker process, six files pooled"
+                processes,
+                "one group per worker process, the files pooled"
             );
             assert!(t.processes.iter().all(|g| g.len() == 5));
             let m = mean(&values(b, "execution_time"));
             assert!((5e3..5e7).contains(&m), "seconds per loop → ns: {m}");
             let rss = &b.metrics["max_rss_usage"];
-            assert_eq!((rss.unit, rss.processes.len()), (Unit::Bytes, 6));
+            assert_eq!((rss.unit, rss.processes.len()), (Unit::Bytes, processes));
             assert!(rss.values().all(|v| (2e6..2e9).contains(&v)), "{rss:?}");
             assert_eq!(r.meta.machine.hostname, hostname());
             let info = r.meta.import.as_ref().unwrap();
@@ -276,6 +333,9 @@ fn pyperf_processes_values_and_memory() {
     });
 }
 
+/// pytest runs (processes) per side (see the module comment).
+const PYTEST_RUNS: usize = 16;
+
 #[test]
 fn pytest_benchmark_raw_data_and_summary_only() {
     let _one = exclusive();
@@ -289,14 +349,14 @@ fn pytest_benchmark_raw_data_and_summary_only() {
     let dir = tempfile::tempdir().unwrap();
     let test = tools_dir().join("test_pytest_bench.py");
     let pytest = |scale: &str, args: &[&str]| {
-        run(Process::new("python3")
+        run(Process::new(python())
+            .args(["-m", "pytest", "-q", "-p", "no:cacheprovider"])
+            // CPU time, after a warm-up (up to 1000 calls, ~75 ms): see the module comment.
             .args([
-                "-m",
-                "pytest",
-                "-q",
-                "-p",
-                "no:cacheprovider",
-                "--benchmark-max-time=0.2",
+                "--benchmark-timer=time.process_time",
+                "--benchmark-warmup=on",
+                "--benchmark-warmup-iterations=1000",
+                "--benchmark-max-time=0.1",
                 "--benchmark-min-rounds=20",
             ])
             .arg(&test)
@@ -305,12 +365,14 @@ fn pytest_benchmark_raw_data_and_summary_only() {
             .env("WORK_SCALE", scale));
     };
     with_retries(|| {
-        // `--benchmark-json` keeps every round. Three runs per side, interleaved, pooled.
+        // `--benchmark-json` keeps every round. Single-process runs, baseline and candidate
+        // alternating in time, pooled by the import; the two benchmarks compared only.
         let (mut b, mut c) = (Vec::new(), Vec::new());
-        for i in 0..3 {
+        for i in 0..PYTEST_RUNS {
             for (side, scale, files) in [("base", "1", &mut b), ("cand", "1.1", &mut c)] {
                 let name = format!("{side}{i}.json");
-                pytest(scale, &[&format!("--benchmark-json={name}")]);
+                let json = format!("--benchmark-json={name}");
+                pytest(scale, &["-k", "sum_loop or other", &json]);
                 files.push(dir.path().join(name));
             }
         }
@@ -319,12 +381,14 @@ fn pytest_benchmark_raw_data_and_summary_only() {
         let base = import("auto", &b, &dir.path().join("b.json"), &[]);
         let cand = import("auto", &c, &dir.path().join("c.json"), &[]);
         for r in [&base, &cand] {
-            assert_eq!(r.benchmarks.len(), 3);
-            let p = bench(r, "test_pytest_bench/test_param[size=500]");
-            assert_eq!(p.scenario, "test_param");
+            assert_eq!(r.benchmarks.len(), 2);
             let t = &bench(r, "test_pytest_bench/test_sum_loop").metrics["execution_time"];
-            assert_eq!(t.processes.len(), 3, "one group per pytest process");
-            assert!(t.value_count() >= 60 && t.summary.is_none());
+            assert_eq!(
+                t.processes.len(),
+                PYTEST_RUNS,
+                "one group per pytest process"
+            );
+            assert!(t.value_count() >= 20 * PYTEST_RUNS && t.summary.is_none());
             assert!(t.values().all(|v| (1e3..1e8).contains(&v)), "seconds → ns");
         }
         check_ratios(
@@ -361,6 +425,9 @@ fn pytest_benchmark_raw_data_and_summary_only() {
         t.processes.is_empty() && summary.n >= 20 && summary.mean > 0.0 && summary.median.is_some()
     );
     let r = import("auto", &[raw], &dir.path().join("r.json"), &[]);
+    assert_eq!(r.benchmarks.len(), 3);
+    let p = bench(&r, "test_pytest_bench/test_param[size=500]");
+    assert_eq!(p.scenario, "test_param");
     let t = &bench(&r, "test_pytest_bench/test_sum_loop").metrics["execution_time"];
     assert!(t.summary.is_none() && t.value_count() >= 20);
 }
