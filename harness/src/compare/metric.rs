@@ -255,7 +255,9 @@ pub fn change(
 }
 
 /// The verdict once the q-value is known: a flag needs the whole interval beyond the threshold in
-/// one direction and q <= fdr; otherwise unstable when the data cannot tell, else same.
+/// one direction and q <= fdr; otherwise unstable when the data cannot tell (too few values, too
+/// much spread, or an estimate itself beyond the threshold: "same" for a likely +8% would hide what
+/// a rerun would probably confirm), else same.
 pub fn verdict(p: &PendingChange, higher_is_better: bool, fdr: f64) -> ChangeVerdict {
     let c = &p.change;
     if p.too_few {
@@ -270,7 +272,8 @@ pub fn verdict(p: &PendingChange, higher_is_better: bool, fdr: f64) -> ChangeVer
             ChangeVerdict::Improvement
         };
     }
-    if p.noisy {
+    let estimate_beyond = c.ratio > 1.0 + c.threshold || c.ratio < 1.0 - c.threshold;
+    if p.noisy || estimate_beyond {
         ChangeVerdict::Unstable
     } else {
         ChangeVerdict::Same
@@ -390,12 +393,22 @@ mod tests {
             verdict(&mk(1.06, 1.1, 0.01), true, 0.05),
             ChangeVerdict::Improvement
         );
+        // The interval reaches under the threshold but its middle (the estimate) lies beyond it:
+        // the data lean towards a change they cannot confirm.
         assert_eq!(
             verdict(&mk(1.04, 1.1, 0.01), false, 0.05),
-            ChangeVerdict::Same
+            ChangeVerdict::Unstable
         );
         assert_eq!(
             verdict(&mk(1.06, 1.1, 0.2), false, 0.05),
+            ChangeVerdict::Unstable
+        );
+        assert_eq!(
+            verdict(&mk(1.01, 1.07, 0.01), false, 0.05),
+            ChangeVerdict::Same
+        );
+        assert_eq!(
+            verdict(&mk(0.93, 1.02, 0.3), false, 0.05),
             ChangeVerdict::Same
         );
         assert_eq!(
