@@ -81,6 +81,7 @@ fn results(n: usize, seed: u64) -> ResultsFile {
             interrupted: false,
             shard: None,
             pairing: None,
+            analysis: None,
             noise: None,
             import: None,
         },

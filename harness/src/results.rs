@@ -32,6 +32,16 @@ pub struct ResultsFile {
     pub benchmarks: Vec<BenchmarkResult>,
 }
 
+/// How an `ab` run analysed its two files (see [`Metadata::analysis`]).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Analysis {
+    /// Relative noise threshold, 0.01 = 1%.
+    pub noise_threshold: f64,
+    /// Confidence of the intervals, 0.95 = 95%.
+    pub confidence: f64,
+}
+
 /// Where and how the results were produced.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -66,6 +76,11 @@ pub struct Metadata {
     /// with the same index ran next to each other in time, so compare may pair them.
     #[serde(default)]
     pub pairing: Option<String>,
+    /// Set by `ab`: the noise threshold and confidence its own comparison used (a budget's
+    /// sequential looks raise the confidence), so that `compare` re-rendering these files (a CI
+    /// comment job) reaches the gate's verdicts, not ones at its defaults.
+    #[serde(default)]
+    pub analysis: Option<Analysis>,
     /// What the machine's noise looked like around this run.
     #[serde(default)]
     pub noise: Option<Noise>,
@@ -439,6 +454,7 @@ pub(crate) mod tests {
                 interrupted: false,
                 shard: None,
                 pairing: None,
+                analysis: None,
                 noise: None,
                 import: None,
             },

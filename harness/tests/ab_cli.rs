@@ -371,3 +371,50 @@ fn a_budget_brings_a_finer_default_threshold() {
     );
     assert_eq!(threshold(&[]), 0.05, "fixed rounds keep compare's default");
 }
+
+/// A CI comment job re-renders an `ab` report from its two results files with `compare`: it must
+/// reach the verdicts of `ab`'s gate, at its threshold and its sequential confidence.
+#[test]
+fn compare_on_ab_files_uses_the_analysis_of_the_run() {
+    let out = tempfile::tempdir().unwrap();
+    let ab_json = out.path().join("ab.json");
+    slogate()
+        .current_dir(out.path())
+        .arg("ab")
+        .arg(quickstart())
+        // Looks at 8 and 16 rounds: each at 97.5%.
+        .args(["--filter", CPU_OFF, "--processes", "16", "--budget", "60s"])
+        .args(["--fail-on", "none", "--seed", "3", "--json"])
+        .arg(&ab_json)
+        .timeout(Duration::from_secs(120))
+        .assert()
+        .success();
+    let ab = read_json(&ab_json);
+    let files = out.path().join("slogate-ab");
+    let cand = read_json(&files.join("candidate.json"));
+    assert_eq!(cand["meta"]["analysis"]["noise_threshold"], 0.01);
+    let compare = |extra: &[&str]| {
+        let json = out.path().join("cmp.json");
+        slogate()
+            .arg("compare")
+            .arg(files.join("baseline.json"))
+            .arg(files.join("candidate.json"))
+            .args(["--seed", "3", "--fail-on", "none", "--json"])
+            .arg(&json)
+            .args(extra)
+            .timeout(Duration::from_secs(60))
+            .assert()
+            .success();
+        read_json(&json)
+    };
+    let again = compare(&[]);
+    for field in ["noise_threshold", "confidence", "paired"] {
+        assert_eq!(again["settings"][field], ab["settings"][field], "{field}");
+    }
+    let confidence = again["settings"]["confidence"].as_f64().unwrap();
+    assert!((confidence - 0.975).abs() < 1e-9, "two looks: {confidence}");
+    assert_eq!(time_verdicts(&again), time_verdicts(&ab));
+    // An explicit threshold still wins.
+    let coarse = compare(&["--noise-threshold", "5%"]);
+    assert_eq!(coarse["settings"]["noise_threshold"], 0.05);
+}

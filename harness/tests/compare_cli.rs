@@ -81,6 +81,7 @@ fn results(seed: u64, factor: f64, limit_us: f64) -> ResultsFile {
             interrupted: false,
             shard: None,
             pairing: None,
+            analysis: None,
             noise: None,
             import: None,
         },

@@ -167,8 +167,14 @@ pub fn exec(args: Args) -> anyhow::Result<ExitCode> {
             .unwrap_or(crate::compare::CompareOptions::default().noise_threshold),
         confidence: crate::compare::CompareOptions::default().confidence,
     };
-    let outcome = ab::run_ab(&sides, &opts, &signal)?;
+    let mut outcome = ab::run_ab(&sides, &opts, &signal)?;
     drop(worktrees);
+    let analysis = crate::results::Analysis {
+        noise_threshold: opts.noise_threshold,
+        confidence: outcome.confidence,
+    };
+    outcome.baseline.meta.analysis = Some(analysis);
+    outcome.candidate.meta.analysis = Some(analysis);
 
     let paths = [
         args.results_dir.join("baseline.json"),

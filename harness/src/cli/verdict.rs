@@ -90,9 +90,20 @@ impl ReportArgs {
                 extra_slos.insert(entry.pattern.clone(), entry.thresholds.clone());
             }
         }
+        // Files of one `ab` run carry the threshold and confidence of its own analysis.
+        let recorded = match (&baseline.meta, &candidate.meta) {
+            (b, c) if b.pairing.is_some() && b.pairing == c.pairing && b.analysis == c.analysis => {
+                b.analysis
+            }
+            _ => None,
+        };
         Ok(CompareOptions {
             extra_slos,
-            noise_threshold: self.noise_threshold.unwrap_or(defaults.noise_threshold),
+            noise_threshold: self
+                .noise_threshold
+                .or(recorded.map(|a| a.noise_threshold))
+                .unwrap_or(defaults.noise_threshold),
+            confidence: recorded.map_or(defaults.confidence, |a| a.confidence),
             resamples: self.resamples,
             seed: self.bootstrap_seed.unwrap_or(defaults.seed),
             uncertain_fails: self.fail_on.uncertain,

@@ -124,6 +124,7 @@ pub(crate) fn results_file(
             interrupted: false,
             shard: None,
             pairing: None,
+            analysis: None,
             noise: None,
             import: Some(ImportInfo {
                 format: format.name().to_string(),

@@ -483,6 +483,7 @@ pub fn new_metadata(opts: &RunOptions) -> Metadata {
         interrupted: false,
         shard: None,
         pairing: None,
+        analysis: None,
         noise: None,
         import: None,
     }

@@ -155,6 +155,7 @@ pub fn night(plan: &Plan, run: usize, level: &dyn Fn(usize, &str, usize) -> f64)
             interrupted: false,
             shard: None,
             pairing: None,
+            analysis: None,
             noise: None,
             import: None,
         },
