@@ -523,38 +523,68 @@ fn data_warnings(benchmarks: &[BenchmarkComparison]) -> Vec<String> {
 
 /// Movements shared by most benchmarks on one metric: at least two thirds (and at least
 /// [`SHIFT_MIN_MOVED`]) of those with the metric on both sides moved the same way beyond their own
-/// interval (ratio CI excludes 1), even when each stays under the noise threshold.
+/// interval (ratio CI excludes 1), even when each stays under the noise threshold. When the metric
+/// as a whole shows none, each variant value (`profiler=ddtrace`) is tried as a group of its own:
+/// a profiler release that adds 1% of memory to every profiled benchmark moves only half of them.
 fn shifts(benchmarks: &[BenchmarkComparison]) -> Vec<Shift> {
-    let mut by_metric: BTreeMap<&str, Vec<Change>> = BTreeMap::new();
-    for m in benchmarks.iter().flat_map(|b| &b.metrics) {
-        if let Some(c) = m.change {
-            by_metric.entry(&m.metric).or_default().push(c);
+    type Group<'a> = (&'a str, Option<(&'a str, &'a str)>);
+    let mut groups: BTreeMap<Group, Vec<Change>> = BTreeMap::new();
+    for b in benchmarks {
+        for m in &b.metrics {
+            let Some(c) = m.change else { continue };
+            groups.entry((&m.metric, None)).or_default().push(c);
+            for (dim, value) in &b.variant {
+                groups
+                    .entry((&m.metric, Some((dim, value))))
+                    .or_default()
+                    .push(c);
+            }
         }
     }
-    let mut out = Vec::new();
-    for (metric, changes) in by_metric {
-        let total = changes.len();
-        let up = changes.iter().filter(|c| c.ratio_low > 1.0).count();
-        let down = changes.iter().filter(|c| c.ratio_high < 1.0).count();
-        let moved = up.max(down);
-        if moved >= SHIFT_MIN_MOVED && moved as f64 >= SHIFT_MIN_SHARE * total as f64 {
-            let mut rel: Vec<f64> = changes.iter().map(|c| c.ratio - 1.0).collect();
-            rel.sort_by(f64::total_cmp);
-            let mid = rel.len() / 2;
-            let median = if rel.len() % 2 == 1 {
-                rel[mid]
-            } else {
-                (rel[mid - 1] + rel[mid]) / 2.0
-            };
-            out.push(Shift {
-                metric: metric.to_string(),
-                median_change: median,
-                moved,
-                total,
-            });
+    let mut out: Vec<Shift> = Vec::new();
+    // BTreeMap order puts each metric's whole group (None) before its variant groups.
+    for ((metric, variant), changes) in &groups {
+        if variant.is_some()
+            && (out
+                .iter()
+                .any(|s| s.metric == *metric && s.variant.is_none())
+                || changes.len() == groups[&(*metric, None)].len())
+        {
+            continue;
+        }
+        if let Some(mut shift) = shift_of(changes) {
+            shift.metric = metric.to_string();
+            shift.variant = variant.map(|(d, v)| format!("{d}={v}"));
+            out.push(shift);
         }
     }
     out
+}
+
+/// The shift of one group of changes, if most of them moved the same way (metric left empty).
+fn shift_of(changes: &[Change]) -> Option<Shift> {
+    let total = changes.len();
+    let up = changes.iter().filter(|c| c.ratio_low > 1.0).count();
+    let down = changes.iter().filter(|c| c.ratio_high < 1.0).count();
+    let moved = up.max(down);
+    if moved < SHIFT_MIN_MOVED || (moved as f64) < SHIFT_MIN_SHARE * total as f64 {
+        return None;
+    }
+    let mut rel: Vec<f64> = changes.iter().map(|c| c.ratio - 1.0).collect();
+    rel.sort_by(f64::total_cmp);
+    let mid = rel.len() / 2;
+    let median = if rel.len() % 2 == 1 {
+        rel[mid]
+    } else {
+        (rel[mid - 1] + rel[mid]) / 2.0
+    };
+    Some(Shift {
+        metric: String::new(),
+        variant: None,
+        median_change: median,
+        moved,
+        total,
+    })
 }
 
 /// Counts per benchmark: `failed`, `passed` count sections; `breaches`, `uncertain`, `near` count

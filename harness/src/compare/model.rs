@@ -72,6 +72,9 @@ pub struct Settings {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Shift {
     pub metric: String,
+    /// The variant value (`profiler=ddtrace`) whose benchmarks moved, when not all did.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub variant: Option<String>,
     /// Median relative change across benchmarks (0.05 = +5%).
     pub median_change: f64,
     /// Benchmarks that moved in this direction beyond their own noise.

@@ -221,6 +221,53 @@ fn systematic_memory_shift_is_said_once() {
     );
 }
 
+#[test]
+fn a_shift_of_one_variant_is_said_with_its_name() {
+    // +1.5% memory in every profiled benchmark, the unprofiled ones unchanged: half of all
+    // benchmarks moved, which is no shift of the metric, but all of one variant's.
+    let side = |seed: u64, off_mem: f64, profiled_mem: f64| {
+        let mut rng = ChaCha8Rng::seed_from_u64(seed);
+        let mut benchmarks = Vec::new();
+        for i in 0..8 {
+            for (profiler, mem) in [("off", off_mem), ("ddtrace", profiled_mem)] {
+                benchmarks.push(bench(
+                    &format!("s/b{i}[profiler={profiler}]"),
+                    noisy(&mut rng, 100_000.0, 0.01, 0.005),
+                    noisy(&mut rng, 40e6 * mem, 0.001, 0.0),
+                ));
+            }
+        }
+        file(benchmarks)
+    };
+    let c = compare(
+        &side(1, 1.0, 1.0),
+        &side(2, 1.0, 1.015),
+        &CompareOptions::default(),
+    );
+    assert_eq!(c.shifts.len(), 1, "{:?}", c.shifts);
+    let s = &c.shifts[0];
+    assert_eq!(s.metric, "max_rss_usage");
+    assert_eq!(s.variant.as_deref(), Some("profiler=ddtrace"));
+    assert!(s.moved >= 6 && s.total == 8, "{s:?}");
+    assert!((s.median_change - 0.015).abs() < 0.003, "{s:?}");
+    // The same move everywhere is one shift of the whole metric, not one per variant.
+    let c = compare(
+        &side(1, 1.0, 1.0),
+        &side(2, 1.015, 1.015),
+        &CompareOptions::default(),
+    );
+    assert_eq!(c.shifts.len(), 1, "{:?}", c.shifts);
+    assert_eq!(c.shifts[0].variant, None);
+    assert_eq!(c.shifts[0].total, 16);
+    // Nothing moved: nothing said.
+    let c = compare(
+        &side(1, 1.0, 1.0),
+        &side(2, 1.0, 1.0),
+        &CompareOptions::default(),
+    );
+    assert!(c.shifts.is_empty(), "{:?}", c.shifts);
+}
+
 fn with_slos(mut b: BenchmarkResult, lines: &[&str]) -> BenchmarkResult {
     b.thresholds = lines.iter().map(|l| l.to_string()).collect();
     b

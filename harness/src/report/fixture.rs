@@ -393,6 +393,7 @@ pub fn fixed() -> Comparison {
     let mut c = comparison(benchmarks);
     c.shifts.push(Shift {
         metric: MEMORY.to_string(),
+        variant: None,
         median_change: 0.05,
         moved: 118,
         total: 120,

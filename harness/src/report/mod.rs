@@ -325,8 +325,12 @@ fn in_section(c: &Comparison, section: Section) -> Vec<&BenchmarkComparison> {
 
 /// The text of a relative shift: `max_rss_usage moved +5.0% (median) in 118 of 120 benchmarks`.
 fn shift_text(s: &crate::compare::Shift) -> String {
+    let (group, shared_by) = match &s.variant {
+        Some(v) => (format!(" with {v}"), "that variant"),
+        None => (String::new(), "everything"),
+    };
     format!(
-        "{} moved {} (median) in {} of {} benchmarks: a change shared by everything, not noise",
+        "{} moved {} (median) in {} of {} benchmarks{group}: a change shared by {shared_by}, not noise",
         s.metric,
         format_pct(s.median_change),
         s.moved,
