@@ -162,29 +162,38 @@ fn an_unknown_ref_is_a_usage_error() {
     assert_eq!(sh(repo.path(), "git worktree list").lines().count(), 1);
 }
 
-/// Runs an A/B of the CPU benchmark by variables; returns the comparison JSON.
-fn ab_by_vars(base_scale: &str, cand_scale: &str, sampling: &[&str]) -> Value {
-    let out = tempfile::tempdir().unwrap();
-    let json = out.path().join("cmp.json");
+/// `slogate ab` of quickstart's CPU benchmark run in `dir` with `extra` arguments, the gate off;
+/// returns the comparison JSON. Without `--results-dir` the files go under `dir/slogate-ab/`.
+fn ab_cpu(dir: &Path, extra: &[&str]) -> Value {
+    let json = dir.join("ab.json");
     slogate()
-        .current_dir(out.path())
+        .current_dir(dir)
         .arg("ab")
         .arg(quickstart())
-        .args(["--filter", CPU_OFF, "--seed", "11"])
-        .args(sampling)
-        .args(["--baseline-var", &format!("work_scale={base_scale}")])
-        .args(["--candidate-var", &format!("work_scale={cand_scale}")])
-        .args(["--fail-on", "none", "--format", "terminal", "--json"])
+        .args(["--filter", CPU_OFF, "--fail-on", "none"])
+        .args(extra)
+        .arg("--json")
         .arg(&json)
         .timeout(Duration::from_secs(180))
         .assert()
         .success();
-    // Without --results-dir the files go under ./slogate-ab/.
+    read_json(&json)
+}
+
+/// Runs an A/B of the CPU benchmark by variables; returns the comparison JSON.
+fn ab_by_vars(base_scale: &str, cand_scale: &str, sampling: &[&str]) -> Value {
+    let out = tempfile::tempdir().unwrap();
+    let base_var = format!("work_scale={base_scale}");
+    let cand_var = format!("work_scale={cand_scale}");
+    let mut args = vec!["--seed", "11", "--format", "terminal"];
+    args.extend(sampling);
+    args.extend(["--baseline-var", &base_var, "--candidate-var", &cand_var]);
+    let cmp = ab_cpu(out.path(), &args);
     let cand = read_json(&out.path().join("slogate-ab/candidate.json"));
     assert_eq!(cand["meta"]["vars"]["work_scale"], cand_scale);
     let base = read_json(&out.path().join("slogate-ab/baseline.json"));
     assert_eq!(base["meta"]["vars"]["work_scale"], base_scale);
-    read_json(&json)
+    cmp
 }
 
 /// Under a budget, rounds are added until the paired interval is decisive: a fixed 30 rounds
@@ -348,19 +357,9 @@ fn an_interrupt_writes_both_sides_marked_and_aligned() {
 fn a_budget_brings_a_finer_default_threshold() {
     let out = tempfile::tempdir().unwrap();
     let threshold = |extra: &[&str]| {
-        let json = out.path().join("cmp.json");
-        slogate()
-            .current_dir(out.path())
-            .arg("ab")
-            .arg(quickstart())
-            .args(["--filter", CPU_OFF, "--processes", "8", "--fail-on", "none"])
-            .args(extra)
-            .arg("--json")
-            .arg(&json)
-            .timeout(Duration::from_secs(120))
-            .assert()
-            .success();
-        read_json(&json)["settings"]["noise_threshold"]
+        let mut args = vec!["--processes", "8"];
+        args.extend(extra);
+        ab_cpu(out.path(), &args)["settings"]["noise_threshold"]
             .as_f64()
             .unwrap()
     };
@@ -377,19 +376,11 @@ fn a_budget_brings_a_finer_default_threshold() {
 #[test]
 fn compare_on_ab_files_uses_the_analysis_of_the_run() {
     let out = tempfile::tempdir().unwrap();
-    let ab_json = out.path().join("ab.json");
-    slogate()
-        .current_dir(out.path())
-        .arg("ab")
-        .arg(quickstart())
-        // Looks at 8 and 16 rounds: each at 97.5%.
-        .args(["--filter", CPU_OFF, "--processes", "16", "--budget", "60s"])
-        .args(["--fail-on", "none", "--seed", "3", "--json"])
-        .arg(&ab_json)
-        .timeout(Duration::from_secs(120))
-        .assert()
-        .success();
-    let ab = read_json(&ab_json);
+    // Looks at 8 and 16 rounds: each at 97.5%.
+    let ab = ab_cpu(
+        out.path(),
+        &["--processes", "16", "--budget", "60s", "--seed", "3"],
+    );
     let files = out.path().join("slogate-ab");
     let cand = read_json(&files.join("candidate.json"));
     assert_eq!(cand["meta"]["analysis"]["noise_threshold"], 0.01);

@@ -153,6 +153,7 @@ pub fn exec(args: Args) -> anyhow::Result<ExitCode> {
     if args.budget.is_some() && args.report.noise_threshold.is_none() {
         args.report.noise_threshold = Some(BUDGET_NOISE_THRESHOLD);
     }
+    let defaults = crate::compare::CompareOptions::default();
     let opts = AbOptions {
         seed: args
             .seed
@@ -164,8 +165,8 @@ pub fn exec(args: Args) -> anyhow::Result<ExitCode> {
         noise_threshold: args
             .report
             .noise_threshold
-            .unwrap_or(crate::compare::CompareOptions::default().noise_threshold),
-        confidence: crate::compare::CompareOptions::default().confidence,
+            .unwrap_or(defaults.noise_threshold),
+        confidence: defaults.confidence,
     };
     let mut outcome = ab::run_ab(&sides, &opts, &signal)?;
     drop(worktrees);
@@ -196,8 +197,8 @@ pub fn exec(args: Args) -> anyhow::Result<ExitCode> {
         (&outcome.baseline, &paths[0]),
         (&outcome.candidate, &paths[1]),
     )?;
+    // The threshold and confidence come from the files' `meta.analysis`, as for `compare`.
     cmp.seed = opts.seed;
-    cmp.confidence = outcome.confidence;
     report_and_gate(&outcome.baseline, &outcome.candidate, &cmp, &args.report)
 }
 

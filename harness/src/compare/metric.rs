@@ -385,36 +385,26 @@ mod tests {
             too_few: false,
             noisy: false,
         };
-        assert_eq!(
-            verdict(&mk(1.06, 1.1, 0.01), false, 0.05),
-            ChangeVerdict::Regression
-        );
-        assert_eq!(
-            verdict(&mk(1.06, 1.1, 0.01), true, 0.05),
-            ChangeVerdict::Improvement
-        );
-        // The interval reaches under the threshold but its middle (the estimate) lies beyond it:
-        // the data lean towards a change they cannot confirm.
-        assert_eq!(
-            verdict(&mk(1.04, 1.1, 0.01), false, 0.05),
-            ChangeVerdict::Unstable
-        );
-        assert_eq!(
-            verdict(&mk(1.06, 1.1, 0.2), false, 0.05),
-            ChangeVerdict::Unstable
-        );
-        assert_eq!(
-            verdict(&mk(1.01, 1.07, 0.01), false, 0.05),
-            ChangeVerdict::Same
-        );
-        assert_eq!(
-            verdict(&mk(0.93, 1.02, 0.3), false, 0.05),
-            ChangeVerdict::Same
-        );
-        assert_eq!(
-            verdict(&mk(0.8, 0.9, 0.01), false, 0.05),
-            ChangeVerdict::Improvement
-        );
+        use ChangeVerdict::*;
+        // (interval, q, higher is better, verdict)
+        let cases = [
+            ((1.06, 1.1), 0.01, false, Regression),
+            ((1.06, 1.1), 0.01, true, Improvement),
+            // The interval reaches under the threshold but its middle (the estimate) lies beyond
+            // it: the data lean towards a change they cannot confirm.
+            ((1.04, 1.1), 0.01, false, Unstable),
+            ((1.06, 1.1), 0.2, false, Unstable),
+            ((1.01, 1.07), 0.01, false, Same),
+            ((0.93, 1.02), 0.3, false, Same),
+            ((0.8, 0.9), 0.01, false, Improvement),
+        ];
+        for ((lo, hi), q, higher_is_better, want) in cases {
+            assert_eq!(
+                verdict(&mk(lo, hi, q), higher_is_better, 0.05),
+                want,
+                "[{lo}, {hi}] q {q}"
+            );
+        }
         let mut few = mk(1.06, 1.1, 0.01);
         few.too_few = true;
         assert_eq!(verdict(&few, false, 0.05), ChangeVerdict::Unstable);

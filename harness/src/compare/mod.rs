@@ -527,42 +527,38 @@ fn data_warnings(benchmarks: &[BenchmarkComparison]) -> Vec<String> {
 /// as a whole shows none, each variant value (`profiler=ddtrace`) is tried as a group of its own:
 /// a profiler release that adds 1% of memory to every profiled benchmark moves only half of them.
 fn shifts(benchmarks: &[BenchmarkComparison]) -> Vec<Shift> {
-    type Group<'a> = (&'a str, Option<(&'a str, &'a str)>);
-    let mut groups: BTreeMap<Group, Vec<Change>> = BTreeMap::new();
+    // Per metric: the changes of all benchmarks (key None) and of each variant value's.
+    type Variant<'a> = Option<(&'a str, &'a str)>;
+    let mut groups: BTreeMap<&str, BTreeMap<Variant, Vec<Change>>> = BTreeMap::new();
     for b in benchmarks {
         for m in &b.metrics {
             let Some(c) = m.change else { continue };
-            groups.entry((&m.metric, None)).or_default().push(c);
+            let by_variant = groups.entry(&m.metric).or_default();
+            by_variant.entry(None).or_default().push(c);
             for (dim, value) in &b.variant {
-                groups
-                    .entry((&m.metric, Some((dim, value))))
-                    .or_default()
-                    .push(c);
+                by_variant.entry(Some((dim, value))).or_default().push(c);
             }
         }
     }
-    let mut out: Vec<Shift> = Vec::new();
-    // BTreeMap order puts each metric's whole group (None) before its variant groups.
-    for ((metric, variant), changes) in &groups {
-        if variant.is_some()
-            && (out
-                .iter()
-                .any(|s| s.metric == *metric && s.variant.is_none())
-                || changes.len() == groups[&(*metric, None)].len())
-        {
+    let mut out = Vec::new();
+    for (metric, by_variant) in &groups {
+        let all = &by_variant[&None];
+        if let Some(shift) = shift_of(metric, None, all) {
+            out.push(shift);
             continue;
         }
-        if let Some(mut shift) = shift_of(changes) {
-            shift.metric = metric.to_string();
-            shift.variant = variant.map(|(d, v)| format!("{d}={v}"));
-            out.push(shift);
-        }
+        out.extend(
+            by_variant
+                .iter()
+                .filter(|(variant, changes)| variant.is_some() && changes.len() < all.len())
+                .filter_map(|(variant, changes)| shift_of(metric, *variant, changes)),
+        );
     }
     out
 }
 
-/// The shift of one group of changes, if most of them moved the same way (metric left empty).
-fn shift_of(changes: &[Change]) -> Option<Shift> {
+/// The shift of one group of changes, if most of them moved the same way.
+fn shift_of(metric: &str, variant: Option<(&str, &str)>, changes: &[Change]) -> Option<Shift> {
     let total = changes.len();
     let up = changes.iter().filter(|c| c.ratio_low > 1.0).count();
     let down = changes.iter().filter(|c| c.ratio_high < 1.0).count();
@@ -579,8 +575,8 @@ fn shift_of(changes: &[Change]) -> Option<Shift> {
         (rel[mid - 1] + rel[mid]) / 2.0
     };
     Some(Shift {
-        metric: String::new(),
-        variant: None,
+        metric: metric.to_string(),
+        variant: variant.map(|(dim, value)| format!("{dim}={value}")),
         median_change: median,
         moved,
         total,

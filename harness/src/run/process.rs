@@ -201,11 +201,11 @@ pub fn run_process(
             // Without pidfds (Linux < 5.3) the end is found by polling for it.
             None => due.min(NO_PIDFD_POLL),
         };
-        let mut fds = poll_set(&outputs, exit_fd.as_ref().map(|fd| fd.as_raw_fd()));
-        poll(&mut fds, wait);
-        for o in outputs.iter_mut() {
-            o.drain();
-        }
+        let fds = pump(
+            &mut outputs,
+            exit_fd.as_ref().map(|fd| fd.as_raw_fd()),
+            wait,
+        );
         let exited = match &exit_fd {
             Some(fd) => fds.iter().any(|p| p.fd == fd.as_raw_fd() && p.revents != 0),
             None => has_exited(pid).map_err(|source| ProcessError::Wait { pid, source })?,
@@ -226,11 +226,7 @@ pub fn run_process(
         if left.is_zero() {
             break;
         }
-        let mut fds = poll_set(&outputs, None);
-        poll(&mut fds, left);
-        for o in outputs.iter_mut() {
-            o.drain();
-        }
+        pump(&mut outputs, None, left);
     }
     let (status, usage) = reap(pid).map_err(|source| ProcessError::Wait { pid, source })?;
     drop(guard);
@@ -402,6 +398,17 @@ fn pidfd(pid: i32) -> Option<OwnedFd> {
     // SAFETY: pidfd_open takes a pid and flags; a non-negative result is a new descriptor we own.
     let fd = unsafe { libc::syscall(libc::SYS_pidfd_open, pid, 0) };
     (fd >= 0).then(|| unsafe { OwnedFd::from_raw_fd(fd as RawFd) })
+}
+
+/// Waits up to `wait` for output on the open pipes (or for `exit_fd`), then reads what they hold;
+/// returns the poll set, whose `revents` tell whether `exit_fd` fired.
+fn pump(outputs: &mut [Output], exit_fd: Option<RawFd>, wait: Duration) -> Vec<libc::pollfd> {
+    let mut fds = poll_set(outputs, exit_fd);
+    poll(&mut fds, wait);
+    for o in outputs.iter_mut() {
+        o.drain();
+    }
+    fds
 }
 
 fn poll_set(outputs: &[Output], exit_fd: Option<RawFd>) -> Vec<libc::pollfd> {
@@ -682,10 +689,21 @@ mod tests {
             r.wall >= Duration::from_millis(200) && r.wall < Duration::from_secs(5),
             "{r:?}"
         );
+        // The stamp written by a forked child reaches the parent (a private mapping would lose it
+        // and the wall time would silently fall back to the spawn clock).
         let clock = ExecClock::new().unwrap();
         assert_eq!(clock.since_exec(), None, "not stamped yet");
-        ExecClock::stamp(clock.ptr);
-        assert!(clock.since_exec().unwrap() < Duration::from_secs(1));
+        let stamp = clock.ptr as usize;
+        let mut cmd = Command::new("true");
+        // SAFETY: the stamp is a store of clock_gettime, async-signal-safe.
+        unsafe {
+            cmd.pre_exec(move || {
+                ExecClock::stamp(stamp as *mut i64);
+                Ok(())
+            });
+        }
+        assert!(cmd.status().unwrap().success());
+        assert!(clock.since_exec().unwrap() < Duration::from_secs(5));
     }
 
     #[test]

@@ -80,10 +80,15 @@ pub fn lower_rank(n: usize, alpha: f64) -> usize {
         }
         return 0;
     }
+    normal_lower_rank(n, alpha)
+}
+
+/// [`lower_rank`] by the normal approximation of T+ with continuity correction.
+fn normal_lower_rank(n: usize, alpha: f64) -> usize {
     let nf = n as f64;
     let mean = nf * (nf + 1.0) / 4.0;
     let sd = (nf * (nf + 1.0) * (2.0 * nf + 1.0) / 24.0).sqrt();
-    let z = super::normal_quantile(1.0 - half);
+    let z = super::normal_quantile(1.0 - alpha / 2.0);
     let c = (mean - 0.5 - z * sd).floor();
     if c < 0.0 {
         0
@@ -95,6 +100,8 @@ pub fn lower_rank(n: usize, alpha: f64) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use rand::{Rng, SeedableRng};
+    use rand_chacha::ChaCha8Rng;
 
     #[test]
     fn small_exact_interval() {
@@ -115,13 +122,7 @@ mod tests {
     fn exact_and_normal_ranks_meet() {
         for alpha in [0.05, 0.01, 0.002] {
             let exact = lower_rank(EXACT_MAX, alpha) as i64;
-            // The normal rule applied at the same n, through a copy of its formula.
-            let n = EXACT_MAX as f64;
-            let z = crate::stats::normal_quantile(1.0 - alpha / 2.0);
-            let approx =
-                (n * (n + 1.0) / 4.0 - 0.5 - z * (n * (n + 1.0) * (2.0 * n + 1.0) / 24.0).sqrt())
-                    .floor() as i64
-                    + 1;
+            let approx = normal_lower_rank(EXACT_MAX, alpha) as i64;
             // Conservative (the null's tails are lighter than the normal's) and within 0.5%.
             assert!(
                 approx <= exact && exact - approx <= exact / 200 + 1,
@@ -134,17 +135,11 @@ mod tests {
     #[test]
     fn interval_excludes_zero_exactly_when_the_test_rejects() {
         // Without ties, the exact interval and the exact test agree for every sample.
-        let mut state = 7u64;
-        let mut next = || {
-            state = state
-                .wrapping_mul(6364136223846793005)
-                .wrapping_add(1442695040888963407);
-            (state >> 11) as f64 / (1u64 << 53) as f64
-        };
+        let mut rng = ChaCha8Rng::seed_from_u64(7);
         for case in 0..300 {
             let n = 6 + case % 15;
             let shift = (case % 5) as f64 * 0.15;
-            let d: Vec<f64> = (0..n).map(|_| next() - 0.5 + shift).collect();
+            let d: Vec<f64> = (0..n).map(|_| rng.gen::<f64>() - 0.5 + shift).collect();
             for alpha in [0.05, 0.1] {
                 let s = paired_shift(&d, 1.0 - alpha).unwrap();
                 let p = wilcoxon::signed_rank(&d).p_value;
@@ -162,19 +157,13 @@ mod tests {
     fn coverage_holds_under_heavy_tails() {
         // Symmetric heavy-tailed differences around 0.3 (a Cauchy-like mixture): the 90%
         // interval covers the centre in about 90% of 1000 samples of 40.
-        let mut state = 11u64;
-        let mut uniform = || {
-            state = state
-                .wrapping_mul(6364136223846793005)
-                .wrapping_add(1442695040888963407);
-            ((state >> 11) as f64 + 0.5) / (1u64 << 53) as f64
-        };
+        let mut rng = ChaCha8Rng::seed_from_u64(11);
         let mut covered = 0;
         for _ in 0..1000 {
             let d: Vec<f64> = (0..40)
                 .map(|_| {
-                    let u = uniform();
-                    let spread = if uniform() < 0.1 { 20.0 } else { 1.0 };
+                    let u: f64 = rng.gen();
+                    let spread = if rng.gen::<f64>() < 0.1 { 20.0 } else { 1.0 };
                     0.3 + spread * (u - 0.5)
                 })
                 .collect();

@@ -4,6 +4,10 @@
 //! the normal approximation with tie and continuity correction. Zero differences are dropped
 //! (scipy's `zero_method="wilcox"`).
 
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::rc::Rc;
+
 use super::{midranks, normal_sf};
 
 /// Largest number of non-zero differences for the exact null distribution.
@@ -66,8 +70,25 @@ pub fn signed_rank(differences: &[f64]) -> SignedRankTest {
 }
 
 /// Counts of the subsets of {1..n} by their sum, `counts[t]` for t in 0..=n(n+1)/2: the null
-/// distribution of T+ times 2^n.
-pub fn null_counts(n: usize) -> Vec<f64> {
+/// distribution of T+ times 2^n. Remembered per `n` on each thread: the table costs O(n^3)
+/// (about 0.3 ms at n = 100) and every paired metric of a comparison needs it (the Hodges-Lehmann
+/// interval, and the exact test up to [`EXACT_MAX`]), always for the same few `n`: without the
+/// memo a paired compare of 1,000 benchmarks x 100 pairs took 1.5 s, with it 0.9 s (unpaired:
+/// 0.8 s).
+pub fn null_counts(n: usize) -> Rc<[f64]> {
+    thread_local! {
+        static TABLES: RefCell<HashMap<usize, Rc<[f64]>>> = RefCell::default();
+    }
+    TABLES.with(|tables| {
+        tables
+            .borrow_mut()
+            .entry(n)
+            .or_insert_with(|| subset_sum_counts(n).into())
+            .clone()
+    })
+}
+
+fn subset_sum_counts(n: usize) -> Vec<f64> {
     let max = n * (n + 1) / 2;
     let mut counts = vec![0.0_f64; max + 1];
     counts[0] = 1.0;
