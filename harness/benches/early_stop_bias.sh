@@ -1,0 +1,91 @@
+#!/usr/bin/env bash
+# Do `ab --budget`'s early stops report inflated ratios? A sequential rule stops more often on a look
+# where the change happened to look large, so its estimates could run high. This compares the
+# ratios of budgeted runs (most stop after 16-64 rounds) with a long fixed-round run of the same
+# slowdown measured just before.
+#
+# Workload: quickstart `cpu[profiler=off]`, the candidate's `work_scale` 1.05 and 1.10 times the
+# baseline's.
+#
+#   harness/benches/early_stop_bias.sh [--reps 12] [--reference-rounds 120] [--budget 60s]
+#
+# Run from the repository root. SLOGATE names the binary (default: target/release/slogate when
+# built, else target/debug/slogate). The defaults take about 5 minutes on a quiet 2-core machine.
+set -euo pipefail
+
+reps=12
+reference_rounds=120
+budget=60s
+while [ $# -gt 0 ]; do
+    case "$1" in
+        --reps) reps=$2; shift 2 ;;
+        --reference-rounds) reference_rounds=$2; shift 2 ;;
+        --budget) budget=$2; shift 2 ;;
+        -h|--help) sed -n '2,14p' "$0"; exit 0 ;;
+        *) echo "unknown argument: $1" >&2; exit 2 ;;
+    esac
+done
+if [ -z "${SLOGATE:-}" ]; then
+    SLOGATE=target/debug/slogate
+    [ -x target/release/slogate ] && SLOGATE=target/release/slogate
+fi
+[ -x "$SLOGATE" ] || { echo "no slogate binary at $SLOGATE (cargo build first)" >&2; exit 2; }
+[ -f suites/quickstart/suite.toml ] || { echo "run from the repository root" >&2; exit 2; }
+
+work=$(mktemp -d -t slogate-bias-XXXXXX)
+trap 'rm -rf "$work"' EXIT
+log="$work/log.tsv"
+
+# ratio, interval and rounds of execution_time in an ab run's comparison and baseline file.
+row() {
+    python3 - "$1" "$2" <<'PY'
+import json, sys
+c = json.load(open(sys.argv[1]))
+r = json.load(open(sys.argv[2]))
+rounds = len(r["benchmarks"][0]["metrics"]["execution_time"]["processes"])
+for b in c["benchmarks"]:
+    for m in b["metrics"]:
+        if m["metric"] == "execution_time":
+            ch = m["change"]
+            print("%s\t%.4f\t%.4f\t%.4f\t%d" % (ch["verdict"], ch["ratio"], ch["ratio_low"],
+                                                 ch["ratio_high"], rounds))
+PY
+}
+
+ab() {  # ab CANDIDATE_SCALE EXTRA_ARGS...
+    local cand=$1; shift
+    "$SLOGATE" ab suites/quickstart --filter 'cpu\[profiler=off\]' --baseline-var work_scale=1.0 \
+        --candidate-var work_scale="$cand" --noise-threshold 1% --results-dir "$work/ab" \
+        --json "$work/ab.json" --report "$work/report.md" --fail-on none "$@" 2>/dev/null || true
+    row "$work/ab.json" "$work/ab/baseline.json"
+}
+
+echo "# load average at start: $(cut -d' ' -f1-3 /proc/loadavg)"
+printf "kind\tscale\trep\tverdict\tratio\tlow\thigh\trounds\n" | tee "$log"
+for cand in 1.05 1.1; do
+    printf "reference\t%s\t0\t%s\n" "$cand" "$(ab "$cand" --processes "$reference_rounds")" | tee -a "$log"
+done
+for rep in $(seq 1 "$reps"); do
+    for cand in 1.05 1.1; do
+        printf "budget\t%s\t%s\t%s\n" "$cand" "$rep" "$(ab "$cand" --budget "$budget" --seed $((rep * 10)))" \
+            | tee -a "$log"
+    done
+done
+echo "# load average at end: $(cut -d' ' -f1-3 /proc/loadavg)"
+
+python3 - "$log" <<'PY'
+import csv, statistics, sys
+rows = list(csv.DictReader(open(sys.argv[1]), delimiter="\t"))
+print("| slowdown | reference ratio [interval] | budgeted runs | mean ratio | median | sd | mean rounds | intervals covering the reference |")
+print("|---|---|---|---|---|---|---|---|")
+for scale in ("1.05", "1.1"):
+    ref = next(r for r in rows if r["kind"] == "reference" and r["scale"] == scale)
+    runs = [r for r in rows if r["kind"] == "budget" and r["scale"] == scale]
+    ratios = [float(r["ratio"]) for r in runs]
+    refv = float(ref["ratio"])
+    cover = sum(float(r["low"]) <= refv <= float(r["high"]) for r in runs)
+    print("| x%s | %.4f [%s, %s] | %d | %.4f | %.4f | %.4f | %.0f | %d/%d |" % (
+        scale, refv, ref["low"], ref["high"], len(runs), statistics.mean(ratios),
+        statistics.median(ratios), statistics.stdev(ratios) if len(ratios) > 1 else 0.0,
+        statistics.mean(float(r["rounds"]) for r in runs), cover, len(runs)))
+PY
