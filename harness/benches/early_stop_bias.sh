@@ -25,39 +25,20 @@ while [ $# -gt 0 ]; do
         *) echo "unknown argument: $1" >&2; exit 2 ;;
     esac
 done
-if [ -z "${SLOGATE:-}" ]; then
-    SLOGATE=target/debug/slogate
-    [ -x target/release/slogate ] && SLOGATE=target/release/slogate
-fi
-[ -x "$SLOGATE" ] || { echo "no slogate binary at $SLOGATE (cargo build first)" >&2; exit 2; }
-[ -f suites/quickstart/suite.toml ] || { echo "run from the repository root" >&2; exit 2; }
+# shellcheck source=harness/benches/lib.sh
+. "$(dirname "$0")/lib.sh"
+find_slogate
 
 work=$(mktemp -d -t slogate-bias-XXXXXX)
 trap 'rm -rf "$work"' EXIT
 log="$work/log.tsv"
-
-# ratio, interval and rounds of execution_time in an ab run's comparison and baseline file.
-row() {
-    python3 - "$1" "$2" <<'PY'
-import json, sys
-c = json.load(open(sys.argv[1]))
-r = json.load(open(sys.argv[2]))
-rounds = len(r["benchmarks"][0]["metrics"]["execution_time"]["processes"])
-for b in c["benchmarks"]:
-    for m in b["metrics"]:
-        if m["metric"] == "execution_time":
-            ch = m["change"]
-            print("%s\t%.4f\t%.4f\t%.4f\t%d" % (ch["verdict"], ch["ratio"], ch["ratio_low"],
-                                                 ch["ratio_high"], rounds))
-PY
-}
 
 ab() {  # ab CANDIDATE_SCALE EXTRA_ARGS...
     local cand=$1; shift
     "$SLOGATE" ab suites/quickstart --filter 'cpu\[profiler=off\]' --baseline-var work_scale=1.0 \
         --candidate-var work_scale="$cand" --noise-threshold 1% --results-dir "$work/ab" \
         --json "$work/ab.json" --report "$work/report.md" --fail-on none "$@" 2>/dev/null || true
-    row "$work/ab.json" "$work/ab/baseline.json"
+    printf "%s\t%s\n" "$(execution_time_change "$work/ab.json")" "$(processes_of "$work/ab/baseline.json")"
 }
 
 echo "# load average at start: $(cut -d' ' -f1-3 /proc/loadavg)"

@@ -32,12 +32,9 @@ while [ $# -gt 0 ]; do
         *) echo "unknown argument: $1" >&2; exit 2 ;;
     esac
 done
-if [ -z "${SLOGATE:-}" ]; then
-    SLOGATE=target/debug/slogate
-    [ -x target/release/slogate ] && SLOGATE=target/release/slogate
-fi
-[ -x "$SLOGATE" ] || { echo "no slogate binary at $SLOGATE (cargo build first)" >&2; exit 2; }
-[ -f suites/quickstart/suite.toml ] || { echo "run from the repository root" >&2; exit 2; }
+# shellcheck source=harness/benches/lib.sh
+. "$(dirname "$0")/lib.sh"
+find_slogate
 
 work=$(mktemp -d -t slogate-mq-XXXXXX)
 trap 'rm -rf "$work"' EXIT
@@ -45,26 +42,6 @@ suite=suites/quickstart
 filter='cpu\[profiler=off\]'
 slowdowns="0 0.02 0.05 0.10"
 log="$work/log.tsv"
-
-# Verdict of execution_time in a comparison JSON: regression, improvement, same or unstable.
-verdict() {
-    python3 - "$1" <<'EOF'
-import json, sys
-c = json.load(open(sys.argv[1]))
-for b in c["benchmarks"]:
-    for m in b["metrics"]:
-        if m["metric"] == "execution_time":
-            ch = m.get("change") or {}
-            print(ch.get("verdict", "none"), "%.4f" % ch.get("ratio", 0),
-                  "%.4f" % ch.get("ratio_low", 0), "%.4f" % ch.get("ratio_high", 0))
-            sys.exit(0)
-print("none 0 0 0")
-EOF
-}
-
-processes_of() {
-    python3 -c "import json,sys; r=json.load(open(sys.argv[1])); print(len(r['benchmarks'][0]['metrics']['execution_time']['processes']))" "$1"
-}
 
 echo "# budget $budget per comparison, $reps repetitions, work_scale $scale, noise threshold $threshold"
 echo "# the machine's load average at start: $(cut -d' ' -f1-3 /proc/loadavg)"
@@ -83,7 +60,7 @@ for rep in $(seq 1 "$reps"); do
             --noise-threshold "$threshold" --results-dir "$work/ab" --json "$work/ab.json" \
             --report "$work/report.md" --fail-on none 2>/dev/null || true
         secs=$(python3 -c "import sys; print('%.1f' % (float(sys.argv[2]) - float(sys.argv[1])))" "$t0" "$(date +%s.%N)")
-        read -r v r lo hi _ <<<"$(verdict "$work/ab.json")"
+        read -r v r lo hi _ <<<"$(execution_time_change "$work/ab.json")"
         run_procs=$(processes_of "$work/ab/baseline.json")
         printf "ab\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n" "$d" "$rep" "$v" "$r" "$lo" "$hi" \
             "$run_procs" "$secs" | tee -a "$log"
@@ -96,7 +73,7 @@ for rep in $(seq 1 "$reps"); do
         "$SLOGATE" compare "$work/base.json" "$work/cand.json" --noise-threshold "$threshold" \
             --seed "$seed" --json "$work/rc.json" --report "$work/report.md" --fail-on none 2>/dev/null || true
         secs=$(python3 -c "import sys; print('%.1f' % (float(sys.argv[2]) - float(sys.argv[1])))" "$t0" "$(date +%s.%N)")
-        read -r v r lo hi _ <<<"$(verdict "$work/rc.json")"
+        read -r v r lo hi _ <<<"$(execution_time_change "$work/rc.json")"
         printf "run+compare\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n" "$d" "$rep" "$v" "$r" "$lo" "$hi" \
             "$run_procs" "$secs" | tee -a "$log"
     done

@@ -507,20 +507,10 @@ pub fn run_noise(results: &ResultsFile) -> Option<(f64, f64)> {
             supported.push(supported_threshold(cv, means.len() as u32));
         }
     }
-    Some((median(&mut cvs)?, median(&mut supported)?))
-}
-
-fn median(v: &mut [f64]) -> Option<f64> {
-    if v.is_empty() {
-        return None;
-    }
-    v.sort_by(f64::total_cmp);
-    let mid = v.len() / 2;
-    Some(if v.len() % 2 == 1 {
-        v[mid]
-    } else {
-        (v[mid - 1] + v[mid]) / 2.0
-    })
+    Some((
+        crate::stats::median(&mut cvs)?,
+        crate::stats::median(&mut supported)?,
+    ))
 }
 
 /// `meta.noise` of a finished run: the findings taken before it, the load average (the higher of

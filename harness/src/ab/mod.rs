@@ -18,7 +18,7 @@ mod worktree;
 
 pub use worktree::Worktree;
 
-use crate::results::{metric, GitInfo, ResultsFile, SuiteInfo, SCHEMA};
+use crate::results::{metric, Analysis, GitInfo, ResultsFile, SuiteInfo, SCHEMA};
 use crate::run::{self, RunError, RunOptions, Step, Stepper};
 use crate::suite::{BenchmarkSpec, SuiteError};
 use rand::{Rng, SeedableRng};
@@ -176,13 +176,23 @@ pub struct Rounds {
     pub why: Why,
 }
 
-/// Both results files, and the confidence the comparison must use.
+/// Both results files (each carrying in `meta.analysis` the threshold and confidence the
+/// comparison must use), and how each benchmark's rounds ended.
 #[derive(Debug, Clone)]
 pub struct Outcome {
     pub baseline: ResultsFile,
     pub candidate: ResultsFile,
-    pub confidence: f64,
     pub rounds: Vec<Rounds>,
+}
+
+impl Outcome {
+    /// The analysis both files record.
+    pub fn analysis(&self) -> Analysis {
+        self.baseline
+            .meta
+            .analysis
+            .expect("ab records its analysis in both files")
+    }
 }
 
 /// A benchmark being interleaved: one stepper per side that has it.
@@ -264,7 +274,11 @@ pub fn run_ab(
     } else {
         opts.confidence
     };
-    Ok(finish(sides, entries, opts.seed, interrupted, confidence))
+    let analysis = Analysis {
+        noise_threshold: opts.noise_threshold,
+        confidence,
+    };
+    Ok(finish(sides, entries, opts.seed, interrupted, analysis))
 }
 
 /// One entry per benchmark key of either side, baseline order first.
@@ -338,7 +352,7 @@ fn finish(
     entries: Vec<Entry>,
     seed: u64,
     interrupted: bool,
-    confidence: f64,
+    analysis: Analysis,
 ) -> Outcome {
     let now = chrono::Utc::now();
     let pairing = format!(
@@ -359,6 +373,7 @@ fn finish(
         meta.pairing = Some(pairing.clone());
         meta.ended_at = Some(now);
         meta.interrupted = interrupted;
+        meta.analysis = Some(analysis);
         ResultsFile {
             schema: SCHEMA.into(),
             meta,
@@ -391,7 +406,6 @@ fn finish(
     Outcome {
         baseline,
         candidate,
-        confidence,
         rounds,
     }
 }

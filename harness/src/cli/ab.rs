@@ -168,14 +168,8 @@ pub fn exec(args: Args) -> anyhow::Result<ExitCode> {
             .unwrap_or(defaults.noise_threshold),
         confidence: defaults.confidence,
     };
-    let mut outcome = ab::run_ab(&sides, &opts, &signal)?;
+    let outcome = ab::run_ab(&sides, &opts, &signal)?;
     drop(worktrees);
-    let analysis = crate::results::Analysis {
-        noise_threshold: opts.noise_threshold,
-        confidence: outcome.confidence,
-    };
-    outcome.baseline.meta.analysis = Some(analysis);
-    outcome.candidate.meta.analysis = Some(analysis);
 
     let paths = [
         args.results_dir.join("baseline.json"),
@@ -226,7 +220,7 @@ fn summarise(outcome: &Outcome, paths: &[PathBuf; 2]) {
     }
     eprintln!(
         "comparison at {:.3}% confidence; results written to {} and {}{}",
-        outcome.confidence * 100.0,
+        outcome.analysis().confidence * 100.0,
         display(&paths[0]),
         display(&paths[1]),
         if outcome.baseline.meta.interrupted {

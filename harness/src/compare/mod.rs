@@ -567,17 +567,10 @@ fn shift_of(metric: &str, variant: Option<(&str, &str)>, changes: &[Change]) -> 
         return None;
     }
     let mut rel: Vec<f64> = changes.iter().map(|c| c.ratio - 1.0).collect();
-    rel.sort_by(f64::total_cmp);
-    let mid = rel.len() / 2;
-    let median = if rel.len() % 2 == 1 {
-        rel[mid]
-    } else {
-        (rel[mid - 1] + rel[mid]) / 2.0
-    };
     Some(Shift {
         metric: metric.to_string(),
         variant: variant.map(|(dim, value)| format!("{dim}={value}")),
-        median_change: median,
+        median_change: crate::stats::median(&mut rel)?,
         moved,
         total,
     })

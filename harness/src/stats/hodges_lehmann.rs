@@ -43,11 +43,7 @@ pub fn paired_shift(differences: &[f64], confidence: f64) -> Option<PairedShift>
     }
     walsh.sort_unstable_by(f64::total_cmp);
     let m = walsh.len();
-    let estimate = if m % 2 == 1 {
-        walsh[m / 2]
-    } else {
-        (walsh[m / 2 - 1] + walsh[m / 2]) / 2.0
-    };
+    let estimate = super::median_of_sorted(&walsh)?;
     let k = lower_rank(n, 1.0 - confidence);
     let (low, high, covered) = if k >= 1 && k <= m / 2 {
         (walsh[k - 1], walsh[m - k], true)

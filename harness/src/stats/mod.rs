@@ -34,6 +34,22 @@ pub(crate) fn midranks(xs: &[f64]) -> (Vec<f64>, f64) {
     (ranks, tie_term)
 }
 
+/// Median of `v`, sorting it in place; None when empty.
+pub fn median(v: &mut [f64]) -> Option<f64> {
+    v.sort_unstable_by(f64::total_cmp);
+    median_of_sorted(v)
+}
+
+/// Median of an already sorted `v` (the middle value, or the mean of the two middle ones).
+pub fn median_of_sorted(v: &[f64]) -> Option<f64> {
+    let mid = v.len() / 2;
+    match v.len() {
+        0 => None,
+        n if n % 2 == 1 => Some(v[mid]),
+        _ => Some((v[mid - 1] + v[mid]) / 2.0),
+    }
+}
+
 /// Upper tail of the standard normal distribution.
 pub(crate) fn normal_sf(z: f64) -> f64 {
     0.5 * statrs::function::erf::erfc(z / std::f64::consts::SQRT_2)
@@ -57,5 +73,13 @@ mod tests {
         assert_eq!(r, vec![4.0, 1.0, 4.0, 2.0, 4.0]);
         assert_eq!(tie, 24.0);
         assert!((normal_sf(1.959963984540054) - 0.025).abs() < 1e-9);
+    }
+
+    #[test]
+    fn median_of_odd_even_and_empty() {
+        assert_eq!(median(&mut [3.0, 1.0, 2.0]), Some(2.0));
+        assert_eq!(median(&mut [4.0, 1.0, 3.0, 2.0]), Some(2.5));
+        assert_eq!(median(&mut []), None);
+        assert_eq!(median_of_sorted(&[1.0, 5.0]), Some(3.0));
     }
 }
