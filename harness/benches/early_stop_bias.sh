@@ -10,7 +10,7 @@
 #   harness/benches/early_stop_bias.sh [--reps 12] [--reference-rounds 120] [--budget 60s]
 #
 # Run from the repository root. SLOGATE names the binary (default: target/release/slogate when
-# built, else target/debug/slogate). The defaults take about 5 minutes on a quiet 2-core machine.
+# built, else target/debug/slogate). The defaults take about 4 minutes on a quiet 2-core machine.
 set -euo pipefail
 
 reps=12
