@@ -1,6 +1,8 @@
 //! The CI files users copy: linted with actionlint and shellcheck, and held to the security split of
 //! the design (read-only benchmark job, write access only in the commenter, no `${{ }}` in scripts).
 
+mod support;
+
 use serde_norway::Value;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -23,9 +25,13 @@ fn files(sub: &str, ext: &str) -> Vec<PathBuf> {
     v
 }
 
-/// Runs a linter; a missing tool fails with the command that installs it.
+/// Runs a linter (from the PATH or the tests' virtualenv); skipped with a line naming it when it
+/// cannot be had, outside CI.
 fn lint(tool: &str, install: &str, args: &[PathBuf]) {
-    let out = Command::new(tool)
+    let Some(program) = support::require(&format!("ci_lint ({tool})"), tool, install) else {
+        return;
+    };
+    let out = Command::new(program)
         .args(args)
         .output()
         .unwrap_or_else(|e| panic!("cannot run `{tool}` ({e}): install it with `{install}`"));
