@@ -4,12 +4,19 @@ use assert_cmd::Command;
 use predicates::str::contains;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
+use slogate::results;
 use slogate::results::{
     metric, BenchmarkResult, Machine, Metadata, MetricSamples, ResultsFile, Status, SCHEMA,
 };
-use slogate::units::Unit;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
+use units::Unit;
+// The fixture is written against `crate::` paths; these make them resolve in this crate.
+use slogate::{compare, units};
+
+#[allow(dead_code)]
+#[path = "../src/report/fixture.rs"]
+mod fixture;
 
 fn samples(rng: &mut ChaCha8Rng, unit: Unit, mean: f64) -> MetricSamples {
     let mut m = MetricSamples::new(unit);
@@ -169,10 +176,18 @@ fn a_regression_carries_its_interval_and_fails_only_when_asked() {
     assert!(lo > 1.05 && hi < 1.15 && lo < hi, "{change}");
     assert_eq!(report["settings"]["seed"], 7);
     let again = run("regression", 1);
+    let verdicts = |r: &serde_json::Value| -> Vec<(serde_json::Value, serde_json::Value)> {
+        let bs = r["benchmarks"].as_array().unwrap();
+        bs.iter()
+            .map(|b| (b["section"].clone(), b["metrics"].clone()))
+            .collect()
+    };
     assert!(
-        again["benchmarks"] == report["benchmarks"],
+        verdicts(&again) == verdicts(&report),
         "same seed, same verdicts"
     );
+    assert_eq!(again["gate"]["fail_on"], "regression");
+    assert_eq!(again["summary"]["failing"], 1);
 }
 
 #[test]
@@ -268,4 +283,147 @@ fn input_errors_exit_2_naming_the_file() {
         .assert()
         .code(2)
         .stderr(contains("breech"));
+}
+
+/// For each `--fail-on` set, on files holding a breach, an uncertain SLO, regressions, crashes, a
+/// missing and a skipped benchmark: the exit code, the headline of every format, the counts and
+/// the sections all say the same thing, read from the one decision of the gate.
+#[test]
+fn headline_counts_sections_and_exit_code_agree_under_every_fail_on() {
+    let dir = tempfile::tempdir().unwrap();
+    let (b, c) = fixture::fixed_sides();
+    let base = write(dir.path(), "base.json", &b);
+    let cand = write(dir.path(), "cand.json", &c);
+    let run = |fail_on: &str, format: &str| {
+        let out = slogate()
+            .args(["compare", "--seed", "42", "--format", format])
+            .args(["--fail-on", fail_on])
+            .arg(&base)
+            .arg(&cand)
+            .output()
+            .unwrap();
+        (
+            out.status.code().unwrap(),
+            String::from_utf8(out.stdout).unwrap(),
+            String::from_utf8(out.stderr).unwrap(),
+        )
+    };
+    // (--fail-on, benchmarks failing, the failing part of the headline)
+    let cases = [
+        (
+            "breach,uncertain,missing",
+            8,
+            "Gate failed: 3 crashed, 1 missing, 1 skipped, 1 SLO without data, 1 SLO breach, \
+             1 uncertain SLO, among 18 benchmarks (--fail-on breach,uncertain,missing); \
+             not gated: 2 regressions",
+        ),
+        (
+            "regression",
+            3,
+            "Gate failed: 3 regressions, among 18 benchmarks (--fail-on regression); not gated: \
+             3 crashed, 1 missing, 1 skipped, 1 SLO without data, 1 uncertain SLO",
+        ),
+        (
+            "breach",
+            1,
+            "Gate failed: 1 SLO breach, among 18 benchmarks (--fail-on breach); not gated: \
+             3 crashed, 1 missing, 1 skipped, 1 SLO without data, 1 uncertain SLO, 2 regressions",
+        ),
+        (
+            "missing",
+            6,
+            "Gate failed: 3 crashed, 1 missing, 1 skipped, 1 SLO without data, among 18 \
+             benchmarks (--fail-on missing); not gated: 1 SLO breach, 1 uncertain SLO, 2 regressions",
+        ),
+        (
+            "none",
+            0,
+            "Gate passed: none of 18 benchmarks fails it (--fail-on none); not gated: 3 crashed, \
+             1 missing, 1 skipped, 1 SLO without data, 1 SLO breach, 1 uncertain SLO, 2 regressions",
+        ),
+    ];
+    for (fail_on, failing, headline) in cases {
+        let (code, json, stderr) = run(fail_on, "json");
+        let report: serde_json::Value = serde_json::from_str(&json).unwrap();
+        let expected_code = if failing > 0 { 1 } else { 0 };
+        assert_eq!(code, expected_code, "--fail-on {fail_on}: {stderr}");
+        assert_eq!(report["gate"]["passed"], failing == 0, "{fail_on}");
+        assert_eq!(report["summary"]["failing"], failing, "{fail_on}");
+        let benchmarks = report["benchmarks"].as_array().unwrap();
+        let fails = |b: &serde_json::Value| {
+            let findings = b["findings"].as_array().unwrap();
+            findings.iter().any(|f| f["fails"] == true)
+        };
+        assert_eq!(benchmarks.iter().filter(|b| fails(b)).count(), failing);
+        // stderr names one reason per failing finding, of failing benchmarks only.
+        let named: std::collections::BTreeSet<&str> = stderr
+            .lines()
+            .filter_map(|l| l.strip_prefix("  ")?.split(": ").next())
+            .collect();
+        assert_eq!(named.len(), failing, "{fail_on}: {stderr}");
+
+        // Markdown: the headline, the counts table and the section headers.
+        let (md_code, md, _) = run(fail_on, "md");
+        assert_eq!(md_code, expected_code);
+        let mark = if failing > 0 { "❌" } else { "✅" };
+        assert!(
+            md.contains(&format!("**{mark} {headline}**")),
+            "{fail_on}:\n{md}"
+        );
+        let counts = md
+            .lines()
+            .skip_while(|l| !l.starts_with("| Benchmarks |"))
+            .nth(2)
+            .unwrap();
+        let counts: Vec<usize> = counts
+            .split('|')
+            .filter_map(|c| c.trim().parse().ok())
+            .collect();
+        assert_eq!(counts[0], 18);
+        assert_eq!(counts[1..].iter().sum::<usize>(), 18, "each benchmark once");
+        let sections = [
+            "failed",
+            "breach",
+            "regression",
+            "near",
+            "improvement",
+            "pass",
+        ];
+        for (i, section) in sections.iter().enumerate() {
+            let n = benchmarks
+                .iter()
+                .filter(|b| b["section"] == *section)
+                .count();
+            assert_eq!(counts[i + 1], n, "{fail_on}: {section}");
+            assert_eq!(
+                report["summary"][[
+                    "failed",
+                    "breaches",
+                    "regressions",
+                    "near",
+                    "improvements",
+                    "passed"
+                ][i]],
+                n
+            );
+        }
+        let gated_sections = md
+            .lines()
+            .filter(|l| l.starts_with("### ") && l.contains("fail the gate"))
+            .count();
+        assert_eq!(gated_sections > 0, failing > 0, "{fail_on}");
+
+        // Terminal and JUnit say the same.
+        let (term_code, term, _) = run(fail_on, "term");
+        assert_eq!(term_code, expected_code);
+        let word = if failing > 0 { "FAIL" } else { "PASS" };
+        assert!(
+            term.contains(&format!("{word}: {headline}")),
+            "{fail_on}:\n{term}"
+        );
+        let (junit_code, junit, _) = run(fail_on, "junit");
+        assert_eq!(junit_code, expected_code);
+        let failures = junit.contains("<failure ");
+        assert_eq!(failures, failing > 0, "{fail_on}");
+    }
 }

@@ -1,7 +1,7 @@
 //! What every command that ends in a report shares (`compare`, `run --compare`, `run --baseline`,
 //! `ab`): the report and gate flags, rendering, writing, and the exit code.
 
-use crate::compare::{compare, gate, CompareOptions, FailOn};
+use crate::compare::{compare, gate_reasons, CompareOptions, FailOn};
 use crate::report::{render, Format, RenderOptions};
 use crate::results::ResultsFile;
 use anyhow::Context;
@@ -103,7 +103,7 @@ impl ReportArgs {
             confidence: recorded.map_or(defaults.confidence, |a| a.confidence),
             resamples: self.resamples,
             seed: self.bootstrap_seed.unwrap_or(defaults.seed),
-            uncertain_fails: self.fail_on.uncertain,
+            fail_on: self.fail_on,
             baseline_file: Some(baseline_file.display().to_string()),
             candidate_file: Some(candidate_file.display().to_string()),
             ..defaults
@@ -151,12 +151,11 @@ pub fn report_and_gate(
             .write_all(report.as_bytes())
             .context("writing the report to stdout")?,
     }
-    let result = gate(&comparison, &args.fail_on);
-    if result.passed {
+    if comparison.gate.passed {
         return Ok(ExitCode::SUCCESS);
     }
-    eprintln!("gate failed (--fail-on {}):", args.fail_on);
-    for r in &result.reasons {
+    eprintln!("gate failed (--fail-on {}):", comparison.gate.fail_on);
+    for r in gate_reasons(&comparison.benchmarks) {
         eprintln!("  {r}");
     }
     Ok(ExitCode::from(1))

@@ -1,12 +1,16 @@
-//! The gate: does a comparison pass, and if not, why.
+//! The gate: the one decision every output reads. Per benchmark it settles the outcome (the
+//! section it lands in) and, under `--fail-on`, whether it fails the gate and why; the headline,
+//! the counts, the sections and the exit code all read that.
 
-use super::model::{ChangeVerdict, Comparison, Presence, SloVerdict};
+use super::model::{
+    BenchmarkComparison, Cause, ChangeVerdict, Finding, Gate, Presence, Section, SloVerdict,
+};
 use crate::results::Status;
 use std::fmt;
 use std::str::FromStr;
 
-/// What fails the gate. `missing` covers missing, failed, timed-out and out-of-memory benchmarks
-/// and SLOs without data.
+/// What fails the gate. `missing` covers missing, skipped, failed, timed-out and out-of-memory
+/// benchmarks and SLOs without data.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct FailOn {
     pub breach: bool,
@@ -66,65 +70,114 @@ impl fmt::Display for FailOn {
         .into_iter()
         .filter_map(|(on, n)| on.then_some(n))
         .collect();
+        if names.is_empty() {
+            return f.write_str("none");
+        }
         f.write_str(&names.join(","))
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct GateResult {
-    pub passed: bool,
-    /// One line per finding that failed the gate.
-    pub reasons: Vec<String>,
+impl FailOn {
+    /// Whether findings of this cause fail the gate.
+    pub fn fails(&self, cause: Cause) -> bool {
+        match cause {
+            Cause::Crashed | Cause::Missing | Cause::Skipped | Cause::NoData => self.missing,
+            Cause::Breach => self.breach,
+            Cause::Uncertain => self.uncertain,
+            Cause::Regression => self.regression,
+        }
+    }
 }
 
-pub fn gate(c: &Comparison, fail_on: &FailOn) -> GateResult {
-    let mut reasons = Vec::new();
-    for b in &c.benchmarks {
-        if fail_on.missing {
-            if b.presence == Presence::Missing {
-                reasons.push(format!("{}: missing from the candidate", b.key));
-            } else if let Some(s @ (Status::Failed | Status::Timeout | Status::Oom)) =
-                b.candidate_status
-            {
-                reasons.push(format!("{}: {}", b.key, s.as_str()));
-            }
+/// Every finding of `b` that could fail a gate, worst first, marked by whether `fail_on` fails it.
+fn findings(b: &BenchmarkComparison, fail_on: &FailOn) -> Vec<Finding> {
+    let mut out = Vec::new();
+    let mut push = |cause, text: String| {
+        out.push(Finding {
+            cause,
+            text,
+            fails: fail_on.fails(cause),
+        })
+    };
+    match (b.presence, b.candidate_status) {
+        (Presence::Missing, _) => push(Cause::Missing, "missing from the candidate".into()),
+        (_, Some(s @ (Status::Failed | Status::Timeout | Status::Oom))) => {
+            push(Cause::Crashed, s.as_str().into())
         }
-        for check in b.slos.iter().chain(&b.overhead) {
-            let fails = match check.verdict {
-                SloVerdict::Breach => fail_on.breach,
-                SloVerdict::Uncertain => fail_on.uncertain,
-                SloVerdict::NoData => fail_on.missing,
-                _ => false,
-            };
-            if fails {
-                let what = match check.verdict {
-                    SloVerdict::Breach => "SLO breached",
-                    SloVerdict::Uncertain => "SLO uncertain",
-                    _ => "no data for SLO",
-                };
-                reasons.push(format!("{}: {what}: {}", b.key, check.line));
+        (_, Some(Status::Skipped)) => push(Cause::Skipped, "skipped".into()),
+        _ => {}
+    }
+    for check in b.slos.iter().chain(&b.overhead) {
+        match check.verdict {
+            SloVerdict::NoData => push(Cause::NoData, format!("no data for SLO: {}", check.line)),
+            SloVerdict::Breach => push(Cause::Breach, format!("SLO breached: {}", check.line)),
+            SloVerdict::Uncertain => {
+                push(Cause::Uncertain, format!("SLO uncertain: {}", check.line))
             }
-        }
-        if fail_on.regression {
-            for m in &b.metrics {
-                if let Some(ch) = m
-                    .change
-                    .filter(|ch| ch.verdict == ChangeVerdict::Regression)
-                {
-                    reasons.push(format!(
-                        "{}: {} regressed by {}",
-                        b.key,
-                        m.metric,
-                        crate::units::format_pct(ch.ratio - 1.0)
-                    ));
-                }
-            }
+            _ => {}
         }
     }
-    GateResult {
-        passed: reasons.is_empty(),
-        reasons,
+    for m in &b.metrics {
+        if let Some(ch) = m.change.filter(|c| c.verdict == ChangeVerdict::Regression) {
+            push(
+                Cause::Regression,
+                format!(
+                    "{} regressed by {}",
+                    m.metric,
+                    crate::units::format_pct(ch.ratio - 1.0)
+                ),
+            );
+        }
     }
+    out.sort_by_key(|r| r.cause);
+    out
+}
+
+/// Decides one benchmark: its section (its worst finding; an uncertain SLO counts as a breach
+/// only when it fails the gate), the findings that fail the gate, and the unstable flag.
+pub fn decide(b: &mut BenchmarkComparison, fail_on: &FailOn) {
+    let all = findings(b, fail_on);
+    let checks = || b.slos.iter().chain(&b.overhead).map(|c| c.verdict);
+    let changed = |v: ChangeVerdict| {
+        b.metrics
+            .iter()
+            .any(|m| m.change.is_some_and(|c| c.verdict == v))
+    };
+    let worst = all.first().map(|r| r.cause);
+    b.section = match worst {
+        Some(Cause::Crashed | Cause::Missing | Cause::Skipped | Cause::NoData) => Section::Failed,
+        Some(Cause::Breach) => Section::Breach,
+        Some(Cause::Uncertain) if fail_on.uncertain => Section::Breach,
+        _ if all.iter().any(|r| r.cause == Cause::Regression) => Section::Regression,
+        _ if worst == Some(Cause::Uncertain) || checks().any(|v| v == SloVerdict::Near) => {
+            Section::Near
+        }
+        _ if changed(ChangeVerdict::Improvement) => Section::Improvement,
+        _ => Section::Pass,
+    };
+    b.unstable = changed(ChangeVerdict::Unstable);
+    b.findings = all;
+}
+
+/// The verdict of the whole comparison, once every benchmark is decided.
+pub fn verdict(benchmarks: &[BenchmarkComparison], fail_on: &FailOn) -> Gate {
+    Gate {
+        fail_on: fail_on.to_string(),
+        passed: !benchmarks.iter().any(BenchmarkComparison::fails_gate),
+    }
+}
+
+/// One line per finding that fails the gate, `key: why`, for stderr.
+pub fn reasons(benchmarks: &[BenchmarkComparison]) -> Vec<String> {
+    benchmarks
+        .iter()
+        .flat_map(|b| {
+            b.findings
+                .iter()
+                .filter(|f| f.fails)
+                .map(move |f| format!("{}: {}", b.key, f.text))
+        })
+        .collect()
 }
 
 #[cfg(test)]

@@ -11,7 +11,7 @@ mod metric;
 pub mod model;
 mod slos;
 
-pub use gate::{gate, FailOn, GateResult, UnknownCondition};
+pub use gate::{reasons as gate_reasons, FailOn, UnknownCondition};
 pub use model::*;
 
 use crate::results::{BenchmarkResult, MetricSamples, Noise, ResultsFile, Status};
@@ -32,8 +32,8 @@ pub struct CompareOptions {
     pub comfortable: f64,
     pub resamples: u32,
     pub seed: u64,
-    /// Whether an uncertain SLO fails (and so goes to the breach section).
-    pub uncertain_fails: bool,
+    /// What fails the gate; an uncertain SLO that fails goes to the breach section.
+    pub fail_on: FailOn,
     /// The files the two sides were read from, for the report.
     pub baseline_file: Option<String>,
     pub candidate_file: Option<String>,
@@ -52,7 +52,7 @@ impl Default for CompareOptions {
             comfortable: 0.10,
             resamples: 2000,
             seed: 20_261_124,
-            uncertain_fails: true,
+            fail_on: FailOn::default(),
             baseline_file: None,
             candidate_file: None,
             extra_slos: BTreeMap::new(),
@@ -136,7 +136,7 @@ pub fn compare(
     }
     for b in pending {
         let mut bench = b.bench;
-        finish(&mut bench, opts.uncertain_fails);
+        gate::decide(&mut bench, &opts.fail_on);
         benchmarks.push(bench);
     }
     warnings.extend(data_warnings(&benchmarks));
@@ -159,12 +159,13 @@ pub fn compare(
             bootstrap_resamples: opts.resamples,
             seed: opts.seed,
             paired,
-            uncertain_fails: opts.uncertain_fails,
+            uncertain_fails: opts.fail_on.uncertain,
         },
         warnings,
         shifts: shifts(&benchmarks),
         unmatched_slos,
         summary: summarise(&benchmarks),
+        gate: gate::verdict(&benchmarks, &opts.fail_on),
         benchmarks,
     }
 }
@@ -332,6 +333,7 @@ impl Context<'_> {
                 overhead,
                 section: Section::Pass,
                 unstable: false,
+                findings: Vec::new(),
             },
             changes,
             warnings,
@@ -361,39 +363,6 @@ fn status_reason(b: &BenchmarkResult) -> String {
         s.push_str(tail.trim_end());
     }
     s
-}
-
-/// Section and the unstable flag, once verdicts are known. Failed > Breach (and uncertain when
-/// it fails) > Regression > Near (and uncertain when it does not fail) > Improvement > Pass.
-fn finish(b: &mut BenchmarkComparison, uncertain_fails: bool) {
-    let checks = || b.slos.iter().chain(&b.overhead).map(|c| c.verdict);
-    let has = |v: SloVerdict| checks().any(|c| c == v);
-    let changed = |v: ChangeVerdict| {
-        b.metrics
-            .iter()
-            .any(|m| m.change.is_some_and(|c| c.verdict == v))
-    };
-    let failed = b.presence == Presence::Missing
-        || matches!(
-            b.candidate_status,
-            Some(Status::Failed | Status::Timeout | Status::Oom)
-        )
-        || has(SloVerdict::NoData);
-    let uncertain = has(SloVerdict::Uncertain);
-    b.section = if failed {
-        Section::Failed
-    } else if has(SloVerdict::Breach) || (uncertain && uncertain_fails) {
-        Section::Breach
-    } else if changed(ChangeVerdict::Regression) {
-        Section::Regression
-    } else if has(SloVerdict::Near) || uncertain {
-        Section::Near
-    } else if changed(ChangeVerdict::Improvement) {
-        Section::Improvement
-    } else {
-        Section::Pass
-    };
-    b.unstable = changed(ChangeVerdict::Unstable);
 }
 
 fn side_info(
@@ -576,31 +545,24 @@ fn shift_of(metric: &str, variant: Option<(&str, &str)>, changes: &[Change]) -> 
     })
 }
 
-/// Counts per benchmark: `failed`, `passed` count sections; `breaches`, `uncertain`, `near` count
-/// benchmarks with at least one such SLO check; `regressions`, `improvements` those with at least
-/// one such change; `unstable`, `new`, `missing` their flags.
+/// Counts of benchmarks: each once in its section, then those failing the gate, unstable, new.
 fn summarise(benchmarks: &[BenchmarkComparison]) -> Summary {
     let mut s = Summary {
         benchmarks: benchmarks.len(),
         ..Summary::default()
     };
     for b in benchmarks {
-        let has = |v: SloVerdict| b.slos.iter().chain(&b.overhead).any(|c| c.verdict == v);
-        let changed = |v: ChangeVerdict| {
-            b.metrics
-                .iter()
-                .any(|m| m.change.is_some_and(|c| c.verdict == v))
-        };
-        s.failed += usize::from(b.section == Section::Failed);
-        s.passed += usize::from(b.section == Section::Pass);
-        s.breaches += usize::from(has(SloVerdict::Breach));
-        s.uncertain += usize::from(has(SloVerdict::Uncertain));
-        s.near += usize::from(has(SloVerdict::Near));
-        s.regressions += usize::from(changed(ChangeVerdict::Regression));
-        s.improvements += usize::from(changed(ChangeVerdict::Improvement));
+        *match b.section {
+            Section::Failed => &mut s.failed,
+            Section::Breach => &mut s.breaches,
+            Section::Regression => &mut s.regressions,
+            Section::Near => &mut s.near,
+            Section::Improvement => &mut s.improvements,
+            Section::Pass => &mut s.passed,
+        } += 1;
+        s.failing += usize::from(b.fails_gate());
         s.unstable += usize::from(b.unstable);
         s.new += usize::from(b.presence == Presence::New);
-        s.missing += usize::from(b.presence == Presence::Missing);
     }
     s
 }

@@ -25,6 +25,60 @@ pub struct Comparison {
     pub unmatched_slos: Vec<String>,
     pub benchmarks: Vec<BenchmarkComparison>,
     pub summary: Summary,
+    /// The gate's decision, which the headline, the counts and the exit code read.
+    pub gate: Gate,
+}
+
+/// The gate's decision on the whole comparison.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Gate {
+    /// The `--fail-on` conditions it was decided under (`breach,uncertain,missing`).
+    pub fail_on: String,
+    /// True when no benchmark fails the gate.
+    pub passed: bool,
+}
+
+/// Why a benchmark can fail the gate, worst first; `--fail-on` decides which of them do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Cause {
+    /// The candidate failed, timed out or ran out of memory.
+    Crashed,
+    /// Only in the baseline.
+    Missing,
+    /// The candidate skipped it.
+    Skipped,
+    /// An SLO whose metric has no data.
+    NoData,
+    Breach,
+    Uncertain,
+    Regression,
+}
+
+impl Cause {
+    /// `1 crashed`, `4 regressions`: how a headline counts benchmarks with this cause.
+    pub fn count(self, n: usize) -> String {
+        let (one, many) = match self {
+            Cause::Crashed => ("crashed", "crashed"),
+            Cause::Missing => ("missing", "missing"),
+            Cause::Skipped => ("skipped", "skipped"),
+            Cause::NoData => ("SLO without data", "SLOs without data"),
+            Cause::Breach => ("SLO breach", "SLO breaches"),
+            Cause::Uncertain => ("uncertain SLO", "uncertain SLOs"),
+            Cause::Regression => ("regression", "regressions"),
+        };
+        format!("{n} {}", if n == 1 { one } else { many })
+    }
+}
+
+/// One finding of a benchmark that a gate may fail on.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Finding {
+    pub cause: Cause,
+    /// `SLO breached: execution_time < 130 us`, `execution_time regressed by +13.3%`.
+    pub text: String,
+    /// Whether `--fail-on` makes it fail the gate.
+    pub fails: bool,
 }
 
 /// One side of the comparison, as its results file describes it.
@@ -131,6 +185,17 @@ pub struct BenchmarkComparison {
     pub section: Section,
     /// True when noise forbade a verdict on at least one metric.
     pub unstable: bool,
+    /// Every finding that could fail a gate, worst first, each saying whether this gate's
+    /// `--fail-on` makes it fail.
+    #[serde(default)]
+    pub findings: Vec<Finding>,
+}
+
+impl BenchmarkComparison {
+    /// Whether this benchmark fails the gate.
+    pub fn fails_gate(&self) -> bool {
+        self.findings.iter().any(|f| f.fails)
+    }
 }
 
 /// A point estimate with its confidence interval.
@@ -226,20 +291,19 @@ pub struct SloCheck {
     pub verdict: SloVerdict,
 }
 
-/// Counts for the summary table, in benchmarks: `failed` and `passed` count sections; `breaches`,
-/// `uncertain` and `near` count benchmarks with at least one such SLO check; `regressions` and
-/// `improvements` those with at least one such change.
+/// Counts for the summary table, in benchmarks. Each benchmark is counted once in the section
+/// of its worst finding (`failed` .. `passed` add up to `benchmarks`); `failing` counts those that
+/// fail the gate, `unstable` and `new` are flags across sections.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Summary {
     pub benchmarks: usize,
+    pub failing: usize,
     pub failed: usize,
     pub breaches: usize,
-    pub uncertain: usize,
     pub regressions: usize,
     pub near: usize,
     pub improvements: usize,
+    pub passed: usize,
     pub unstable: usize,
     pub new: usize,
-    pub missing: usize,
-    pub passed: usize,
 }

@@ -117,7 +117,16 @@ fn identical_data_flags_nothing() {
         assert!(ch.ratio_low <= 1.0 && ch.ratio_high >= 1.0);
         assert!(ch.p_value > 0.5);
     }
-    assert!(gate(&c, &FailOn::default()).passed);
+    assert!(c.gate.passed);
+}
+
+/// The comparison under `--fail-on fail_on`.
+fn under(base: &ResultsFile, cand: &ResultsFile, fail_on: &str) -> Comparison {
+    let opts = CompareOptions {
+        fail_on: fail_on.parse().unwrap(),
+        ..CompareOptions::default()
+    };
+    compare(base, cand, &opts)
 }
 
 #[test]
@@ -145,11 +154,15 @@ fn ten_percent_slower_is_a_regression_with_its_interval() {
     assert_eq!(c.summary.regressions, 1);
     assert_eq!(flagged(&c), 1);
     // Regressions fail the gate only when asked.
-    assert!(gate(&c, &FailOn::default()).passed);
-    let g = gate(&c, &"regression".parse().unwrap());
+    assert!(c.gate.passed && c.summary.failing == 0);
+    let g = under(&base, &cand, "regression");
+    let reasons = gate_reasons(&g.benchmarks);
     assert!(
-        !g.passed && g.reasons[0].contains("s/b03") && g.reasons[0].contains("regressed by +"),
-        "{g:?}"
+        !g.gate.passed
+            && g.summary.failing == 1
+            && reasons[0].contains("s/b03")
+            && reasons[0].contains("regressed by +"),
+        "{reasons:?}"
     );
     // The interval reaches the JSON every renderer reads.
     let json = serde_json::to_value(&c).unwrap();
@@ -310,18 +323,13 @@ fn slo_verdicts_and_sections() {
         "{:?}",
         c.warnings
     );
-    assert_eq!(
-        (c.summary.breaches, c.summary.uncertain, c.summary.near),
-        (1, 1, 1)
-    );
-    let g = gate(&c, &FailOn::default());
-    assert_eq!(g.reasons.len(), 4, "{g:?}");
+    // Breach and uncertain both in the breach section; no-data and unparsable lines fail.
+    assert_eq!((c.summary.breaches, c.summary.near), (2, 1));
+    assert_eq!(c.summary.failed, 2);
+    let reasons = gate_reasons(&c.benchmarks);
+    assert_eq!(reasons.len(), 4, "{reasons:?}");
     // Uncertain not failing: the near section, and the gate lets it through.
-    let lenient = CompareOptions {
-        uncertain_fails: false,
-        ..CompareOptions::default()
-    };
-    let c = compare(&cand, &cand, &lenient);
+    let c = under(&cand, &cand, "breach,missing");
     let u = c
         .benchmarks
         .iter()
@@ -428,18 +436,19 @@ fn missing_failed_and_new_benchmarks_never_pass() {
     assert_eq!(by("s/b03").section, Section::Failed);
     assert_eq!(by("s/new").presence, Presence::New);
     assert_eq!(by("s/new").section, Section::Pass);
-    assert_eq!(
-        (c.summary.failed, c.summary.missing, c.summary.new),
-        (3, 1, 1)
-    );
+    assert_eq!((c.summary.failed, c.summary.new), (3, 1));
     assert!(c
         .warnings
         .iter()
         .any(|w| w.contains("missing from the candidate: s/b03")));
-    let g = gate(&c, &FailOn::default());
-    assert!(!g.passed);
-    assert_eq!(g.reasons.len(), 3, "{g:?}");
-    assert!(gate(&c, &"breach".parse().unwrap()).passed);
+    assert!(!c.gate.passed);
+    let reasons = gate_reasons(&c.benchmarks);
+    assert_eq!(reasons.len(), 3, "{reasons:?}");
+    let lenient = under(&base, &cand, "breach");
+    assert!(lenient.gate.passed && lenient.summary.failing == 0);
+    // The crashed ones are still in the failed section, named as not failing the gate.
+    assert_eq!(lenient.summary.failed, 3);
+    assert!(lenient.benchmarks.iter().all(|b| !b.fails_gate()));
 
     // Failed on the baseline only: no change verdict, a note, the candidate still judged.
     let mut base = suite(20, 2, 1.0, 1.0, 0.01);
@@ -594,4 +603,25 @@ fn warns_when_the_run_noise_cannot_support_the_threshold() {
     );
     assert!(c.warnings.contains(&expected), "{:#?}", c.warnings);
     assert!(!c.warnings.iter().any(|w| w.contains("baseline run (cv")));
+}
+
+#[test]
+fn a_skipped_benchmark_fails_like_a_missing_one_unless_missing_is_left_out() {
+    let base = suite(30, 3, 1.0, 1.0, 0.01);
+    let mut cand = suite(31, 3, 1.0, 1.0, 0.01);
+    cand.benchmarks[1].status = Status::Skipped;
+    cand.benchmarks[1].reason = Some("no GPU".into());
+    cand.benchmarks[1].metrics.clear();
+    let c = compare(&base, &cand, &CompareOptions::default());
+    let skipped = &c.benchmarks[1];
+    assert_eq!(skipped.section, Section::Failed);
+    assert!(skipped.fails_gate() && !c.gate.passed);
+    assert_eq!(
+        gate_reasons(&c.benchmarks),
+        vec!["s/b01: skipped".to_string()]
+    );
+    let lenient = under(&base, &cand, "breach,uncertain");
+    assert!(lenient.gate.passed);
+    assert_eq!(lenient.benchmarks[1].section, Section::Failed);
+    assert_eq!(lenient.gate.fail_on, "breach,uncertain");
 }

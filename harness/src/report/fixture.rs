@@ -1,460 +1,403 @@
-//! Comparisons to render in tests and benches: a fixed one with every verdict, and large ones.
+//! Comparisons to render in tests and benches, made the way users make them: two results files
+//! of generated samples, compared by the real `compare` (and so decided by the real gate). No
+//! count, section or verdict here is written by hand, so a renderer that disagrees with the gate
+//! fails its test.
 //! Written with `crate::` paths only, so benches and integration tests can include this file with
 //! `#[path]` after `use slogate::{compare, results, units};`.
 
-use crate::compare::{
-    BenchmarkComparison, Change, ChangeVerdict, Comparison, Estimate, MetricComparison, Presence,
-    Section, Settings, Shift, SideInfo, SloCheck, SloVerdict, Summary, COMPARISON_SCHEMA,
+use crate::compare::{compare, CompareOptions, Comparison, FailOn};
+use crate::results::{
+    benchmark_key, metric, BenchmarkResult, GitInfo, Machine, Metadata, MetricSamples, OomInfo,
+    ResultsFile, Status, SCHEMA,
 };
-use crate::results::Status;
-use crate::units::{Scale, Unit};
+use crate::units::Unit;
 use std::collections::BTreeMap;
 
-const TIME: &str = "execution_time";
-const MEMORY: &str = "max_rss_usage";
+/// Deterministic values in about [-1.7, 1.7] (unit variance), a stream per benchmark and side.
+struct Wiggle(u64);
 
-fn estimate(point: f64) -> Estimate {
-    Estimate {
-        point,
-        low: point * 0.98,
-        high: point * 1.02,
-        processes: 6,
-        values: 300,
-        cv: 0.01,
-        summary_only: false,
+impl Wiggle {
+    fn next(&mut self) -> f64 {
+        // xorshift64*: enough to scatter samples reproducibly.
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        let u = (self.0.wrapping_mul(0x2545_f491_4f6c_dd1d) >> 11) as f64 / (1u64 << 53) as f64;
+        (u * 2.0 - 1.0) * 3f64.sqrt()
     }
 }
 
-fn change(ratio: f64, verdict: ChangeVerdict) -> Change {
-    let half = if verdict == ChangeVerdict::Unstable {
-        0.25
-    } else {
-        0.04
-    };
-    Change {
-        ratio,
-        ratio_low: ratio - half,
-        ratio_high: ratio + half,
-        p_value: 0.001,
-        q_value: 0.004,
-        threshold: 0.05,
-        verdict,
-    }
+/// Six processes of five values around `mean`, process means spread by `cv`.
+fn samples(unit: Unit, mean: f64, cv: f64, seed: u64) -> MetricSamples {
+    let mut w = Wiggle(seed.wrapping_mul(0x9e37_79b9_7f4a_7c15) | 1);
+    let mut m = MetricSamples::new(unit);
+    m.processes = (0..6)
+        .map(|_| {
+            let p = mean * (1.0 + cv * w.next());
+            (0..5).map(|_| p * (1.0 + cv / 4.0 * w.next())).collect()
+        })
+        .collect();
+    m
 }
 
-fn metric(
-    name: &str,
-    base: Option<f64>,
-    cand: Option<f64>,
-    verdict: ChangeVerdict,
-) -> MetricComparison {
-    let unit = if name == MEMORY {
-        Unit::Bytes
-    } else if name == TIME {
-        Unit::Nanoseconds
-    } else {
-        Unit::Count
-    };
-    MetricComparison {
-        metric: name.to_string(),
-        unit,
-        higher_is_better: false,
-        baseline: base.map(estimate),
-        candidate: cand.map(estimate),
-        change: match (base, cand) {
-            (Some(b), Some(c)) => Some(change(c / b, verdict)),
-            _ => None,
-        },
-    }
-}
-
-/// An SLO check on `value`, the limit written as `quantity` in `symbol`.
-fn slo(
-    metric: &str,
-    quantity: f64,
-    symbol: &str,
-    value: Option<f64>,
-    verdict: SloVerdict,
-) -> SloCheck {
-    let scale = Scale::parse(symbol).expect("known scale");
-    let limit = quantity * scale.factor;
-    SloCheck {
-        line: format!("{metric} < {quantity} {symbol}")
-            .trim_end()
-            .to_string(),
-        metric: metric.to_string(),
-        limit,
-        unit: scale.unit,
-        scale,
-        estimate: value.map(estimate),
-        margin: value.map(|v| v / limit - 1.0),
-        verdict,
-    }
-}
-
-struct Bench<'a> {
+/// One benchmark as both sides ran it: time (ns) and memory (bytes) means and their spread, the
+/// suite's SLO lines, and what became of the candidate.
+struct Spec<'a> {
     suite: &'a str,
     scenario: &'a str,
     variant: &'a [(&'a str, &'a str)],
+    /// Baseline and candidate time; `None` when the side does not have the benchmark.
+    time: (Option<f64>, Option<f64>),
+    time_cv: f64,
+    memory: (f64, f64),
+    thresholds: &'a [&'a str],
+    overhead: &'a [&'a str],
+    status: Status,
+    reason: Option<&'a str>,
 }
 
-fn bench(
-    at: Bench,
-    section: Section,
-    metrics: Vec<MetricComparison>,
-    slos: Vec<SloCheck>,
-) -> BenchmarkComparison {
-    let variant: BTreeMap<String, String> = at
+const SPEC: Spec = Spec {
+    suite: "",
+    scenario: "",
+    variant: &[],
+    time: (None, None),
+    time_cv: 0.01,
+    memory: (40_700_000.0, 42_530_000.0),
+    thresholds: &[],
+    overhead: &[],
+    status: Status::Ok,
+    reason: None,
+};
+
+fn result(s: &Spec, index: u64, candidate: bool) -> Option<BenchmarkResult> {
+    let time = if candidate { s.time.1 } else { s.time.0 }?;
+    let memory = if candidate { s.memory.1 } else { s.memory.0 };
+    let variant: BTreeMap<String, String> = s
         .variant
         .iter()
         .map(|(k, v)| (k.to_string(), v.to_string()))
         .collect();
-    BenchmarkComparison {
-        key: crate::results::benchmark_key(at.suite, at.scenario, &variant),
-        suite: at.suite.to_string(),
-        scenario: at.scenario.to_string(),
+    let status = if candidate { s.status } else { Status::Ok };
+    let seed = index * 2 + u64::from(candidate);
+    let mut metrics = BTreeMap::new();
+    if status == Status::Ok {
+        metrics.insert(
+            metric::EXECUTION_TIME.to_string(),
+            samples(Unit::Nanoseconds, time, s.time_cv, seed),
+        );
+        metrics.insert(
+            metric::MAX_RSS_USAGE.to_string(),
+            samples(Unit::Bytes, memory, 0.001, seed + 1_000_003),
+        );
+    }
+    let (reason, stderr_tail) = match s.reason.filter(|_| candidate) {
+        Some(r) => match r.split_once('\n') {
+            Some((first, tail)) => (Some(first.to_string()), Some(tail.to_string())),
+            None => (Some(r.to_string()), None),
+        },
+        None => (None, None),
+    };
+    Some(BenchmarkResult {
+        key: benchmark_key(s.suite, s.scenario, &variant),
+        suite: s.suite.to_string(),
+        scenario: s.scenario.to_string(),
         variant,
-        presence: Presence::Both,
-        baseline_status: Some(Status::Ok),
-        candidate_status: Some(Status::Ok),
-        reason: None,
-        unstable: metrics.iter().any(|m| {
-            m.change
-                .is_some_and(|c| c.verdict == ChangeVerdict::Unstable)
+        status,
+        reason,
+        stderr_tail,
+        oom: (status == Status::Oom && candidate).then_some(OomInfo {
+            peak_bytes: 2_100_000_000,
+            cap_bytes: 2_000_000_000,
         }),
+        planned_processes: 6,
+        thresholds: s.thresholds.iter().map(|t| t.to_string()).collect(),
+        overhead: s.overhead.iter().map(|t| t.to_string()).collect(),
+        noise_threshold: None,
         metrics,
-        slos,
-        overhead: Vec::new(),
-        section,
-    }
+    })
 }
 
-fn at<'a>(suite: &'a str, scenario: &'a str) -> Bench<'a> {
-    Bench {
-        suite,
-        scenario,
-        variant: &[],
-    }
-}
-
-/// Time and memory SLOs and changes, as the seed's scenarios have them.
-fn timed(
-    place: Bench,
-    section: Section,
-    time: (f64, f64, f64, SloVerdict, ChangeVerdict),
-    memory: (f64, f64, f64, SloVerdict),
-) -> BenchmarkComparison {
-    let (t_base, t_cand, t_limit_us, t_slo, t_change) = time;
-    let (m_base, m_cand, m_limit_mb, m_slo) = memory;
-    bench(
-        place,
-        section,
-        vec![
-            metric(TIME, Some(t_base), Some(t_cand), t_change),
-            metric(MEMORY, Some(m_base), Some(m_cand), ChangeVerdict::Same),
-        ],
-        vec![
-            slo(TIME, t_limit_us, "µs", Some(t_cand), t_slo),
-            slo(MEMORY, m_limit_mb, "MB", Some(m_cand), m_slo),
-        ],
-    )
-}
-
-fn failed(
-    place: Bench,
-    status: Option<Status>,
-    presence: Presence,
-    reason: &str,
-) -> BenchmarkComparison {
-    let mut b = bench(
-        place,
-        Section::Failed,
-        vec![metric(TIME, Some(100_000.0), None, ChangeVerdict::Same)],
-        vec![slo(TIME, 130.0, "µs", None, SloVerdict::NoData)],
-    );
-    b.presence = presence;
-    b.candidate_status = status;
-    b.reason = Some(reason.to_string());
-    b
-}
-
-fn side(label: &str, branch: &str, commit: &str, dirty: bool) -> SideInfo {
-    SideInfo {
-        label: label.to_string(),
-        branch: Some(branch.to_string()),
-        commit: Some(commit.to_string()),
-        dirty,
-        run_id: format!("{label}-run-1"),
-        machine_fingerprint: "linux-x86_64-8c-16g".to_string(),
-        file: Some(format!("{label}.results.json")),
-        interrupted: false,
-        vars: Default::default(),
-    }
-}
-
-fn settings() -> Settings {
-    Settings {
-        noise_threshold: 0.05,
-        confidence: 0.95,
-        fdr: 0.05,
-        near: 0.02,
-        comfortable: 0.10,
-        bootstrap_resamples: 10_000,
-        seed: 42,
-        paired: true,
-        uncertain_fails: true,
-    }
-}
-
-/// The counts a compare stage would report for `benchmarks`.
-fn summary(benchmarks: &[BenchmarkComparison]) -> Summary {
-    let count =
-        |f: &dyn Fn(&BenchmarkComparison) -> bool| benchmarks.iter().filter(|b| f(b)).count();
-    let has_slo = |b: &BenchmarkComparison, v: SloVerdict| b.slos.iter().any(|s| s.verdict == v);
-    Summary {
-        benchmarks: benchmarks.len(),
-        failed: count(&|b| b.section == Section::Failed && b.presence != Presence::Missing),
-        breaches: count(&|b| {
-            b.section == Section::Breach
-                && (has_slo(b, SloVerdict::Breach) || has_slo(b, SloVerdict::NoData))
-        }),
-        uncertain: count(&|b| has_slo(b, SloVerdict::Uncertain)),
-        regressions: count(&|b| b.section == Section::Regression),
-        near: count(&|b| b.section == Section::Near),
-        improvements: count(&|b| b.section == Section::Improvement),
-        unstable: count(&|b| b.unstable),
-        new: count(&|b| b.presence == Presence::New),
-        missing: count(&|b| b.presence == Presence::Missing),
-        passed: count(&|b| b.section == Section::Pass),
-    }
-}
-
-fn comparison(benchmarks: Vec<BenchmarkComparison>) -> Comparison {
-    Comparison {
-        schema: COMPARISON_SCHEMA.to_string(),
-        baseline: side(
-            "baseline",
-            "main",
-            "c11f050a9d2e4b7f8c1d3e5a7b9c0d2e4f6a8b0c",
-            false,
-        ),
-        candidate: side(
+fn file(specs: &[Spec], candidate: bool) -> ResultsFile {
+    let (label, branch, commit, cpu) = if candidate {
+        (
             "candidate",
             "kowalski/feat-profiling-weak-links",
             "8e956cb1f2a3b4c5d6e7f8091a2b3c4d5e6f7081",
-            true,
-        ),
-        settings: settings(),
-        warnings: Vec::new(),
-        shifts: Vec::new(),
-        unmatched_slos: Vec::new(),
-        summary: summary(&benchmarks),
-        benchmarks,
+            // Hostile text reaches the report through the machines' warning.
+            "EPYC @here <script>alert(1)</script> | 4c",
+        )
+    } else {
+        (
+            "baseline",
+            "main",
+            "c11f050a9d2e4b7f8c1d3e5a7b9c0d2e4f6a8b0c",
+            "EPYC 8c",
+        )
+    };
+    ResultsFile {
+        schema: SCHEMA.to_string(),
+        meta: Metadata {
+            harness_version: "0.1.0".to_string(),
+            run_id: format!("{label}-run-1"),
+            started_at: "2026-11-24T08:00:00Z".parse().expect("a date"),
+            ended_at: None,
+            side: Some(label.to_string()),
+            git: Some(GitInfo {
+                commit: commit.to_string(),
+                branch: Some(branch.to_string()),
+                dirty: candidate,
+                subject: None,
+            }),
+            machine: Machine {
+                hostname: "ci".to_string(),
+                cpu_model: cpu.to_string(),
+                cores: if candidate { 4 } else { 8 },
+                memory_bytes: 16 << 30,
+                kernel: "6.1".to_string(),
+                arch: "x86_64".to_string(),
+                fingerprint: format!("linux-x86_64-{cpu}"),
+            },
+            suites: Vec::new(),
+            vars: BTreeMap::new(),
+            seed: 1,
+            interrupted: false,
+            shard: None,
+            pairing: None,
+            analysis: None,
+            noise: None,
+            import: None,
+        },
+        benchmarks: specs
+            .iter()
+            .enumerate()
+            .filter_map(|(i, s)| result(s, i as u64, candidate))
+            .collect(),
     }
 }
 
-/// A comparison with every verdict, a shift, warnings, an unmatched SLO and hostile names.
-pub fn fixed() -> Comparison {
-    use ChangeVerdict as C;
-    use SloVerdict as V;
-    let mut benchmarks = vec![
-        failed(
-            at("iastaspects", "crash_aspect"),
-            Some(Status::Failed),
-            Presence::Both,
-            "exit code 3\nTraceback (most recent call last):\n  File \"bench.py\", line 9\n```\nValueError: @org/team <!-- slogate:report -->",
-        ),
-        failed(
-            at("iastaspects", "slow_aspect"),
-            Some(Status::Timeout),
-            Presence::Both,
-            "timed out after 120s",
-        ),
-        failed(
-            Bench {
-                suite: "memory",
-                scenario: "big_alloc",
-                variant: &[("profiler", "on")],
-            },
-            Some(Status::Oom),
-            Presence::Both,
-            "ran out of memory: 2.0 GB cap reached (peak 2.1 GB)",
-        ),
-        failed(
-            at("telemetryaddmetric", "flush-1-metric"),
-            None,
-            Presence::Missing,
-            "in the baseline only",
-        ),
-        timed(
-            at("iastaspects", "replace_aspect"),
-            Section::Breach,
-            (120_000.0, 150_000.0, 130.0, V::Breach, C::Regression),
-            (40_700_000.0, 42_743_000.0, 44.0, V::Pass),
-        ),
-        timed(
-            at("iastaspects", "format_aspect"),
-            Section::Breach,
-            (127_000.0, 128_500.0, 130.0, V::Uncertain, C::Same),
-            (40_700_000.0, 42_802_000.0, 43.25, V::Near),
-        ),
-        timed(
-            at("iastaspects", "ljust_aspect"),
-            Section::Regression,
-            (511_416.0, 579_435.0, 700.0, V::Comfortable, C::Regression),
-            (40_660_000.0, 42_703_000.0, 45.0, V::Pass),
-        ),
-        timed(
-            at("iastaspects", "add_aspect"),
-            Section::Near,
-            (101_462.0, 104_404.0, 130.0, V::Comfortable, C::Same),
-            (40_573_000.0, 42_723_000.0, 43.25, V::Near),
-        ),
-        timed(
-            at("iastaspects", "encode_aspect"),
-            Section::Improvement,
-            (92_370.0, 84_980.0, 200.0, V::Comfortable, C::Improvement),
-            (40_600_000.0, 42_625_000.0, 47.0, V::Comfortable),
-        ),
-        timed(
-            at("iastaspects", "lower_aspect"),
-            Section::Pass,
-            (308_140.0, 307_215.0, 500.0, V::Comfortable, C::Same),
-            (40_670_000.0, 42_664_000.0, 47.0, V::Comfortable),
-        ),
-        timed(
-            at("telemetryaddmetric", "1-count-metric-1-times"),
-            Section::Pass,
-            (3_025.0, 3_439.0, 20.0, V::Comfortable, C::Unstable),
-            (33_270_000.0, 34_898_000.0, 39.5, V::Comfortable),
-        ),
-        timed(
-            Bench {
-                suite: "evil | <b>suite</b> @org/team",
-                scenario: "<img src=x onerror=alert(1)> ``` @alice #123",
-                variant: &[("mode", "| a | b |")],
-            },
-            Section::Regression,
-            (100_000.0, 120_000.0, 200.0, V::Comfortable, C::Regression),
-            (40_000_000.0, 42_000_000.0, 50.0, V::Comfortable),
-        ),
-        timed(
-            at("evil | <b>suite</b> @org/team", "<!-- slogate:report -->"),
-            Section::Pass,
-            (100_000.0, 100_500.0, 200.0, V::Comfortable, C::Same),
-            (40_000_000.0, 42_000_000.0, 50.0, V::Comfortable),
-        ),
-    ];
-
-    let mut new = timed(
-        at("telemetryaddmetric", "flush-10000-metrics"),
-        Section::Pass,
-        (0.0, 21_860_000.0, 25_000.0, V::Comfortable, C::Same),
-        (0.0, 36_097_000.0, 36.5, V::Near),
-    );
-    new.presence = Presence::New;
-    new.baseline_status = None;
-    for m in &mut new.metrics {
-        m.baseline = None;
-        m.change = None;
-    }
-    new.slos[0].scale = Scale::parse("ms").expect("known scale");
-    new.slos[0].line = "execution_time < 25 ms".to_string();
-    benchmarks.push(new);
-
-    let mut no_data = bench(
-        at("telemetryaddmetric", "custom_counter"),
-        Section::Breach,
-        vec![metric(TIME, Some(5_000.0), Some(5_050.0), C::Same)],
-        vec![
-            slo(TIME, 20.0, "µs", Some(5_050.0), V::Comfortable),
-            slo("allocations", 100.0, "", None, V::NoData),
-        ],
-    );
-    no_data.reason = Some("metric `allocations` not recorded".to_string());
-    benchmarks.push(no_data);
-
-    let mut overhead = bench(
-        Bench {
+/// The two results files of the fixed comparison: every verdict, a shared memory shift, machines
+/// that differ, a crash, a timeout, an out-of-memory, a missing and a skipped benchmark, an SLO
+/// without data, an overhead line, and hostile names.
+pub fn fixed_sides() -> (ResultsFile, ResultsFile) {
+    const TIME_SLO: &[&str] = &["execution_time < 130 us", "max_rss_usage < 47 MB"];
+    let specs = [
+        Spec {
+            suite: "iastaspects",
+            scenario: "crash_aspect",
+            time: (Some(100_000.0), Some(100_000.0)),
+            thresholds: TIME_SLO,
+            status: Status::Failed,
+            reason: Some(
+                "exit code 3\nTraceback (most recent call last):\n  File \"bench.py\", line 9\n```\nValueError: @org/team <!-- slogate:report -->",
+            ),
+            ..SPEC
+        },
+        Spec {
+            suite: "iastaspects",
+            scenario: "slow_aspect",
+            time: (Some(100_000.0), Some(100_000.0)),
+            thresholds: TIME_SLO,
+            status: Status::Timeout,
+            reason: Some("timed out after 120s"),
+            ..SPEC
+        },
+        Spec {
+            suite: "iastaspects",
+            scenario: "gpu_aspect",
+            time: (Some(100_000.0), Some(100_000.0)),
+            thresholds: TIME_SLO,
+            status: Status::Skipped,
+            reason: Some("no GPU on this machine"),
+            ..SPEC
+        },
+        Spec {
+            suite: "memory",
+            scenario: "big_alloc",
+            variant: &[("profiler", "on")],
+            time: (Some(900_000.0), Some(900_000.0)),
+            status: Status::Oom,
+            reason: Some("peak 2.100GB over the cap of 2.000GB"),
+            ..SPEC
+        },
+        Spec {
+            suite: "telemetryaddmetric",
+            scenario: "flush-1-metric",
+            time: (Some(4_500.0), None),
+            ..SPEC
+        },
+        Spec {
+            suite: "iastaspects",
+            scenario: "replace_aspect",
+            time: (Some(120_000.0), Some(150_000.0)),
+            thresholds: TIME_SLO,
+            ..SPEC
+        },
+        Spec {
+            suite: "iastaspects",
+            scenario: "format_aspect",
+            time: (Some(127_000.0), Some(128_500.0)),
+            time_cv: 0.03,
+            thresholds: TIME_SLO,
+            ..SPEC
+        },
+        Spec {
+            suite: "iastaspects",
+            scenario: "ljust_aspect",
+            time: (Some(511_416.0), Some(579_435.0)),
+            thresholds: &["execution_time < 700 us"],
+            ..SPEC
+        },
+        Spec {
+            suite: "iastaspects",
+            scenario: "add_aspect",
+            time: (Some(101_462.0), Some(104_404.0)),
+            memory: (40_880_000.0, 42_723_000.0),
+            thresholds: &["execution_time < 130 us", "max_rss_usage < 43.25 MB"],
+            ..SPEC
+        },
+        Spec {
+            suite: "iastaspects",
+            scenario: "encode_aspect",
+            time: (Some(92_370.0), Some(84_980.0)),
+            thresholds: &["execution_time < 200 us"],
+            ..SPEC
+        },
+        Spec {
+            suite: "iastaspects",
+            scenario: "lower_aspect",
+            time: (Some(308_140.0), Some(307_215.0)),
+            thresholds: &["execution_time < 500 us"],
+            ..SPEC
+        },
+        Spec {
+            suite: "telemetryaddmetric",
+            scenario: "1-count-metric-1-times",
+            time: (Some(3_025.0), Some(3_439.0)),
+            time_cv: 0.15,
+            thresholds: &["execution_time < 20 us"],
+            ..SPEC
+        },
+        Spec {
+            suite: "evil | <b>suite</b> @org/team",
+            scenario: "<img src=x onerror=alert(1)> ``` @alice #123",
+            variant: &[("mode", "| a | b |")],
+            time: (Some(100_000.0), Some(120_000.0)),
+            thresholds: &["execution_time < 200 us"],
+            ..SPEC
+        },
+        Spec {
+            suite: "evil | <b>suite</b> @org/team",
+            scenario: "<!-- slogate:report -->",
+            time: (Some(100_000.0), Some(100_500.0)),
+            ..SPEC
+        },
+        Spec {
+            suite: "telemetryaddmetric",
+            scenario: "flush-10000-metrics",
+            time: (None, Some(21_860_000.0)),
+            thresholds: &["execution_time < 25 ms"],
+            ..SPEC
+        },
+        Spec {
+            suite: "telemetryaddmetric",
+            scenario: "custom_counter",
+            time: (Some(5_000.0), Some(5_050.0)),
+            thresholds: &["execution_time < 20 us", "allocations < 100"],
+            ..SPEC
+        },
+        Spec {
+            suite: "profiler",
+            scenario: "startup",
+            variant: &[("profiler", "off")],
+            time: (Some(100_000.0), Some(100_300.0)),
+            ..SPEC
+        },
+        Spec {
             suite: "profiler",
             scenario: "startup",
             variant: &[("profiler", "ddtrace")],
+            time: (Some(101_000.0), Some(101_200.0)),
+            overhead: &["execution_time[profiler=ddtrace] < 1.05 * execution_time[profiler=off]"],
+            ..SPEC
         },
-        Section::Pass,
-        vec![metric(TIME, Some(100_000.0), Some(101_000.0), C::Same)],
-        Vec::new(),
-    );
-    let mut check = slo(TIME, 105.0, "µs", Some(101_000.0), V::Pass);
-    check.line =
-        "execution_time[profiler=ddtrace] < 1.05 * execution_time[profiler=off]".to_string();
-    overhead.overhead.push(check);
-    benchmarks.push(overhead);
+    ];
+    (file(&specs, false), file(&specs, true))
+}
 
-    let mut c = comparison(benchmarks);
-    c.shifts.push(Shift {
-        metric: MEMORY.to_string(),
-        variant: None,
-        median_change: 0.05,
-        moved: 118,
-        total: 120,
-    });
-    c.warnings.push(
-        "baseline and candidate ran on different machines (linux-x86_64-8c-16g vs linux-x86_64-4c-8g)"
-            .to_string(),
-    );
-    c.warnings
-        .push("noise @here <script>alert(1)</script> | exceeds the 5% threshold".to_string());
-    c.unmatched_slos
-        .push("gone_scenario: execution_time < 1 ms".to_string());
-    c
+/// The options of the fixed comparison: a standalone SLO line that matches no benchmark.
+pub fn fixed_options(fail_on: FailOn) -> CompareOptions {
+    CompareOptions {
+        fail_on,
+        seed: 42,
+        extra_slos: BTreeMap::from([(
+            "gone_scenario".to_string(),
+            vec!["execution_time < 1 ms".to_string()],
+        )]),
+        ..CompareOptions::default()
+    }
+}
+
+/// The fixed comparison under the default `--fail-on`.
+pub fn fixed() -> Comparison {
+    let (base, cand) = fixed_sides();
+    compare(&base, &cand, &fixed_options(FailOn::default()))
 }
 
 /// `n` benchmarks over 50 suites, each with time and memory SLOs; `breaches` of them breach,
 /// one in 50 regresses, one in 20 is near, one in 25 improves, the rest pass.
 pub fn large(n: usize, breaches: usize) -> Comparison {
-    use ChangeVerdict as C;
-    use SloVerdict as V;
     let suites: Vec<String> = (0..50)
         .map(|i| format!("suite_{i:02}_iastaspects"))
         .collect();
+    let scenarios: Vec<String> = (0..n)
+        .map(|i| format!("scenario_{i:05}_format_map_aspect"))
+        .collect();
     let step = (n / breaches.max(1)).max(1);
-    let benchmarks = (0..n)
+    let specs: Vec<Spec> = (0..n)
         .map(|i| {
-            let scenario = format!("scenario_{i:05}_format_map_aspect");
-            let place = Bench {
-                suite: &suites[i % suites.len()],
-                scenario: &scenario,
-                variant: &[("profiler", "on")],
-            };
             let breach = i % step == 0 && i / step < breaches;
-            let (section, t_slo, t_change, t_cand) = if breach {
-                (Section::Breach, V::Breach, C::Regression, 150_000.0)
+            let (candidate, thresholds): (f64, &[&str]) = if breach {
+                (
+                    150_000.0,
+                    &["execution_time < 130 us", "max_rss_usage < 47 MB"],
+                )
             } else if i % 50 == 1 {
                 (
-                    Section::Regression,
-                    V::Comfortable,
-                    C::Regression,
                     113_000.0,
+                    &["execution_time < 130 us", "max_rss_usage < 47 MB"],
                 )
             } else if i % 20 == 2 {
-                (Section::Near, V::Near, C::Same, 127_800.0)
+                (
+                    100_400.0,
+                    &["execution_time < 102 us", "max_rss_usage < 47 MB"],
+                )
             } else if i % 25 == 3 {
                 (
-                    Section::Improvement,
-                    V::Comfortable,
-                    C::Improvement,
                     92_000.0,
+                    &["execution_time < 130 us", "max_rss_usage < 47 MB"],
                 )
             } else {
-                (Section::Pass, V::Comfortable, C::Same, 100_400.0)
+                (
+                    100_400.0,
+                    &["execution_time < 130 us", "max_rss_usage < 47 MB"],
+                )
             };
-            timed(
-                place,
-                section,
-                (100_000.0, t_cand, 130.0, t_slo, t_change),
-                (40_600_000.0, 42_625_000.0, 47.0, V::Comfortable),
-            )
+            Spec {
+                suite: &suites[i % suites.len()],
+                scenario: &scenarios[i],
+                variant: &[("profiler", "on")],
+                time: (Some(100_000.0), Some(candidate)),
+                time_cv: 0.005,
+                thresholds,
+                ..SPEC
+            }
         })
         .collect();
-    comparison(benchmarks)
+    let opts = CompareOptions {
+        // Enough for stable verdicts on these narrow samples, few enough for thousands.
+        resamples: 200,
+        seed: 42,
+        ..CompareOptions::default()
+    };
+    compare(&file(&specs, false), &file(&specs, true), &opts)
 }

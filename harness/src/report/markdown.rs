@@ -5,8 +5,9 @@
 
 use super::escape::{code_block, markdown_text as esc};
 use super::{
-    by_suite, candidate_value, change_text, display_name, in_section, metric_names, shift_text,
-    side_text, slo_text, status_text, RenderOptions, Renderer, EMOJI, SECTIONS,
+    at_a_glance, by_suite, candidate_value, change_text, display_name, headline, in_section,
+    metric_names, reason_text, shift_text, side_text, slo_text, status_text, undecided_note,
+    RenderOptions, Renderer, EMOJI, SECTIONS,
 };
 use crate::compare::{BenchmarkComparison, Comparison, Presence, Section, SloVerdict};
 use crate::results::Status;
@@ -30,7 +31,7 @@ impl Renderer for MarkdownRenderer {
             .collect();
         let render = |i: usize, detail: Detail| {
             let (section, benchmarks) = &sections[i];
-            section_text(*section, benchmarks, detail, &suites, opts)
+            section_text(*section, benchmarks, detail, &suites, opts, &c.gate.fail_on)
         };
         let mut parts: Vec<String> = (0..sections.len())
             .map(|i| render(i, Detail::Full))
@@ -113,19 +114,19 @@ impl<'a> SuiteTally<'a> {
         let mut map: HashMap<&str, (usize, usize, usize)> = HashMap::new();
         for b in &c.benchmarks {
             let e = map.entry(&b.suite).or_default();
-            e.0 += usize::from(!matches!(b.section, Section::Failed | Section::Breach));
+            e.0 += usize::from(!b.fails_gate());
             e.1 += 1;
             e.2 += usize::from(b.unstable);
         }
         SuiteTally(map)
     }
 
-    /// `suite - passed/total (k unstable)`, escaped.
+    /// `suite - passed/total (k undecided)`, escaped.
     fn summary(&self, suite: &str) -> String {
         let (passed, total, unstable) = self.0.get(suite).copied().unwrap_or_default();
         let mut s = format!("<b>{}</b> - {passed}/{total}", esc(suite));
         if unstable > 0 {
-            let _ = write!(s, " ({unstable} unstable)");
+            let _ = write!(s, " ({unstable} undecided)");
         }
         s
     }
@@ -179,7 +180,8 @@ fn count_noun(n: usize, noun: &str) -> String {
     }
 }
 
-/// Marker, title, sides, warnings, shifts, unmatched SLOs and the summary table.
+/// Marker, title, sides, warnings, shifts, unmatched SLOs, the gate's verdict, the counts, the
+/// largest changes at a glance.
 fn head(c: &Comparison) -> String {
     let mut s = String::new();
     let _ = writeln!(s, "{MARKER}\n## ⏱️ Performance SLOs\n");
@@ -198,55 +200,70 @@ fn head(c: &Comparison) -> String {
             let _ = writeln!(s, "> ⚠️ {}<br>", esc(w));
         }
         if !c.unmatched_slos.is_empty() {
-            let lines: Vec<String> = c.unmatched_slos.iter().map(|l| esc(l)).collect();
             let _ = writeln!(
                 s,
-                "> ⚠️ {} matched no benchmark: {}<br>",
-                count_noun(c.unmatched_slos.len(), "SLO line"),
-                lines.join("; ")
+                "> ⚠️ {} of the SLO file matched no benchmark of this run (listed below)<br>",
+                count_noun(c.unmatched_slos.len(), "line")
             );
         }
         s.push('\n');
     }
-
-    let gated = c
-        .benchmarks
-        .iter()
-        .filter(|b| matches!(b.section, Section::Failed | Section::Breach))
-        .count();
-    let n = c.summary.benchmarks;
-    if gated == 0 {
-        let _ = write!(s, "**✅ All {n} benchmarks meet their SLOs**");
-    } else {
-        let _ = write!(s, "**❌ {gated} of {n} benchmarks fail the gate**");
-    }
-    if c.summary.regressions > 0 {
-        let _ = write!(
+    if !c.unmatched_slos.is_empty() {
+        // Folded: a team's SLO file may cover hundreds of benchmarks this run did not have.
+        let _ = writeln!(
             s,
-            " · 📈 {}",
-            count_noun(c.summary.regressions, "regression")
+            "<details><summary>{} matched no benchmark</summary>\n",
+            count_noun(c.unmatched_slos.len(), "SLO line")
         );
+        for line in &c.unmatched_slos {
+            let _ = writeln!(s, "- {}", esc(line));
+        }
+        s.push_str("\n</details>\n\n");
     }
-    s.push_str("\n\n");
+
+    let mark = if c.gate.passed { "✅" } else { "❌" };
+    let _ = writeln!(s, "**{mark} {}**\n", esc(&headline(c)));
     let m = &c.summary;
-    s.push_str("| 💥 failed | ❌ breach | ⚠️ uncertain | 📈 regression | 🟡 near | 📉 improved | 〰️ unstable | 🆕 new | ❔ missing | ✅ passed |\n");
-    s.push_str("|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|\n");
+    s.push_str("| Benchmarks | 💥 failed | ❌ breach | 📈 regression | 🟡 near | 📉 improved | ✅ passed |\n");
+    s.push_str("|--:|--:|--:|--:|--:|--:|--:|\n");
     let _ = writeln!(
         s,
-        "| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |\n",
-        m.failed,
-        m.breaches,
-        m.uncertain,
-        m.regressions,
-        m.near,
-        m.improvements,
-        m.unstable,
-        m.new,
-        m.missing,
-        m.passed
+        "| {} | {} | {} | {} | {} | {} | {} |\n",
+        m.benchmarks, m.failed, m.breaches, m.regressions, m.near, m.improvements, m.passed
     );
+    let mut counted = "Each benchmark is counted once, under its worst finding".to_string();
+    if m.new > 0 {
+        let _ = write!(counted, "; 🆕 {} new", m.new);
+    }
+    let _ = writeln!(counted, ".");
+    s.push_str(&counted);
+    if let Some(note) = undecided_note(c) {
+        let _ = writeln!(s, "〰️ {}", esc(&note));
+    }
+    s.push('\n');
+    let glance = at_a_glance(c, GLANCE);
+    if !glance.is_empty() {
+        s.push_str("**At a glance**, the largest flagged changes:\n\n");
+        s.push_str("| | Benchmark | Metric | Change |\n|:-:|:--|:--|:--|\n");
+        for (b, m) in glance {
+            let text = change_text(m, b.presence, &EMOJI);
+            let (mark, change) = text.split_once(' ').unwrap_or(("", &text));
+            let _ = writeln!(
+                s,
+                "| {mark} | {}/{} | {} | {} |",
+                esc(&b.suite),
+                esc(&display_name(b)),
+                esc(&m.metric),
+                change
+            );
+        }
+        s.push('\n');
+    }
     s
 }
+
+/// How many changes the glance block shows.
+const GLANCE: usize = 5;
 
 /// The settings the verdicts were computed with, so the report explains itself.
 fn foot(c: &Comparison) -> String {
@@ -271,19 +288,36 @@ fn full_report_pointer(opts: &RenderOptions) -> String {
     }
 }
 
+/// ` · fail the gate`, ` · 2 fail the gate`, ` · not gated (--fail-on breach)`: what the gate made
+/// of a section whose findings can fail it.
+fn gate_note(section: Section, benchmarks: &[&BenchmarkComparison], fail_on: &str) -> String {
+    let failing = benchmarks.iter().filter(|b| b.fails_gate()).count();
+    if failing == benchmarks.len() {
+        " · fail the gate".to_string()
+    } else if failing > 0 {
+        format!(" · {failing} fail the gate")
+    } else if names_always(section) {
+        format!(" · not gated (--fail-on {})", esc(fail_on))
+    } else {
+        String::new()
+    }
+}
+
 fn section_text(
     section: Section,
     benchmarks: &[&BenchmarkComparison],
     detail: Detail,
     suites: &SuiteTally,
     opts: &RenderOptions,
+    fail_on: &str,
 ) -> String {
     let groups = by_suite(benchmarks.iter().copied());
     let mut s = format!(
-        "### {}: {} in {}\n\n",
+        "### {}: {} in {}{}\n\n",
         title(section),
         count_noun(benchmarks.len(), "benchmark"),
-        count_noun(groups.len(), "suite")
+        count_noun(groups.len(), "suite"),
+        gate_note(section, benchmarks, fail_on)
     );
     if detail == Detail::Folded {
         s.pop();
@@ -334,7 +368,9 @@ fn oom_line(s: &mut String, benchmarks: &[&BenchmarkComparison]) {
         .iter()
         .filter(|b| b.candidate_status == Some(Status::Oom))
         .map(|b| {
-            let reason = b.reason.as_deref().unwrap_or("ran out of memory");
+            let reason = Some(reason_text(b))
+                .filter(|r| !r.is_empty())
+                .unwrap_or("ran out of memory");
             format!(
                 "**{}/{}** ({})",
                 esc(&b.suite),
@@ -353,7 +389,7 @@ fn failures(s: &mut String, benchmarks: &[&BenchmarkComparison]) {
     s.push_str("| | Benchmark | Status | Baseline | Reason |\n|:-:|:--|:--|:--|:--|\n");
     let mut tails = Vec::new();
     for b in benchmarks {
-        let reason = b.reason.as_deref().unwrap_or_default();
+        let reason = reason_text(b);
         let (first, tail) = reason.split_once('\n').unwrap_or((reason, ""));
         let mark = match b.candidate_status {
             Some(Status::Timeout) => "⏱️",
@@ -500,12 +536,14 @@ mod tests {
     fn warnings_and_shifts_come_before_any_section() {
         let md = render(&fixture::fixed(), &RenderOptions::default());
         let shift = md
-            .find("max\\_rss\\_usage moved +5.0% (median) in 118 of 120")
+            .find("max\\_rss\\_usage moved +4.5% (median) in 12 of 12")
             .unwrap();
         let warning = md.find("different machines").unwrap();
         let first_section = md.find("### ").unwrap();
         assert!(shift < first_section && warning < first_section);
-        assert!(md.contains("🧠 Out of memory: **memory/big\\_alloc (profiler=on)** (ran out of memory: 2.0 GB cap reached"));
+        assert!(md.contains(
+            "🧠 Out of memory: **memory/big\\_alloc (profiler=on)** (peak 2.100GB over the cap of 2.000GB)"
+        ));
     }
 
     #[test]

@@ -17,8 +17,8 @@ pub use markdown::MarkdownRenderer;
 pub use terminal::TerminalRenderer;
 
 use crate::compare::{
-    BenchmarkComparison, Change, ChangeVerdict, Comparison, MetricComparison, Presence, Section,
-    SideInfo, SloCheck, SloVerdict,
+    BenchmarkComparison, Cause, Change, ChangeVerdict, Comparison, MetricComparison, Presence,
+    Section, SideInfo, SloCheck, SloVerdict,
 };
 use crate::results::Status;
 use crate::slo::threshold::{parse_overhead, parse_threshold};
@@ -111,8 +111,10 @@ struct Vocabulary {
     regression: &'static str,
     improvement: &'static str,
     same: &'static str,
-    unstable: &'static str,
+    undecided: &'static str,
     new: &'static str,
+    /// Between the two ends of an interval.
+    to: &'static str,
 }
 
 const EMOJI: Vocabulary = Vocabulary {
@@ -125,8 +127,9 @@ const EMOJI: Vocabulary = Vocabulary {
     regression: "📈",
     improvement: "📉",
     same: "~same",
-    unstable: "unstable",
+    undecided: "〰️",
     new: "🆕 new",
+    to: " … ",
 };
 
 const ASCII: Vocabulary = Vocabulary {
@@ -139,8 +142,9 @@ const ASCII: Vocabulary = Vocabulary {
     regression: "regression",
     improvement: "improvement",
     same: "~same",
-    unstable: "unstable",
+    undecided: "undecided",
     new: "new",
+    to: " .. ",
 };
 
 impl Vocabulary {
@@ -231,16 +235,14 @@ fn slo_text(check: &SloCheck, words: &Vocabulary, kind: &str) -> String {
     format!("{} {value} ({limit})", words.verdict(check.verdict))
 }
 
-/// The percent interval of a ratio: `[+9.1%, +17.6%]`.
-fn change_interval(c: &Change) -> String {
-    format!(
-        "[{}, {}]",
-        format_pct(c.ratio_low - 1.0),
-        format_pct(c.ratio_high - 1.0)
-    )
+/// The interval of a ratio in percent, without the sign of percent: `(+9.8 … +16.9)`.
+fn change_interval(c: &Change, words: &Vocabulary) -> String {
+    let end = |r: f64| format!("{:+.1}", (r - 1.0) * 100.0).replace("-0.0", "+0.0");
+    format!("({}{}{})", end(c.ratio_low), words.to, end(c.ratio_high))
 }
 
-/// `📈 +13.3% [+9.1%, +17.6%]`, `~same`, `unstable`, or why there is no change; unescaped.
+/// Every change with its estimate and interval, flagged or not: `📈 +13.3% (+9.8 … +16.9)`,
+/// `~same (-0.4 … +0.7)`, `〰️ +16.6% (+5.0 … +30.1)`; or why there is no change; unescaped.
 fn change_text(m: &MetricComparison, presence: Presence, words: &Vocabulary) -> String {
     let Some(c) = &m.change else {
         return match (presence, &m.candidate) {
@@ -250,16 +252,109 @@ fn change_text(m: &MetricComparison, presence: Presence, words: &Vocabulary) -> 
         };
     };
     let pct = format_pct(c.ratio - 1.0);
+    let interval = change_interval(c, words);
     match c.verdict {
-        ChangeVerdict::Regression => {
-            format!("{} {pct} {}", words.regression, change_interval(c))
-        }
-        ChangeVerdict::Improvement => {
-            format!("{} {pct} {}", words.improvement, change_interval(c))
-        }
-        ChangeVerdict::Same => words.same.to_string(),
-        ChangeVerdict::Unstable => words.unstable.to_string(),
+        ChangeVerdict::Regression => format!("{} {pct} {interval}", words.regression),
+        ChangeVerdict::Improvement => format!("{} {pct} {interval}", words.improvement),
+        ChangeVerdict::Same => format!("{} {interval}", words.same),
+        ChangeVerdict::Unstable => format!("{} {pct} {interval}", words.undecided),
     }
+}
+
+/// Said once per report when some change is undecided: what it means and what would settle it.
+fn undecided_note(c: &Comparison) -> Option<String> {
+    let n = c.summary.unstable;
+    if n == 0 {
+        return None;
+    }
+    let (has, them) = if n == 1 {
+        ("1 benchmark has".to_string(), "it")
+    } else {
+        (format!("{n} benchmarks have"), "them")
+    };
+    let settle = if c.settings.paired {
+        format!("a longer `ab --budget` (more paired rounds at this noise) would settle {them}")
+    } else {
+        format!(
+            "more processes per side at this noise, or `slogate ab` (interleaved, paired rounds) \
+             instead of separate runs, would settle {them}"
+        )
+    };
+    Some(format!(
+        "{has} an undecided change: its interval is too wide to tell it from the {} noise \
+         threshold; {settle}.",
+        format_pct(c.settings.noise_threshold).trim_start_matches('+'),
+    ))
+}
+
+/// The few largest flagged changes, largest first (by the size of the ratio either way).
+fn at_a_glance(c: &Comparison, most: usize) -> Vec<(&BenchmarkComparison, &MetricComparison)> {
+    let mut flagged: Vec<(&BenchmarkComparison, &MetricComparison, f64)> = c
+        .benchmarks
+        .iter()
+        .flat_map(|b| b.metrics.iter().map(move |m| (b, m)))
+        .filter_map(|(b, m)| {
+            let ch = m.change.filter(|ch| {
+                matches!(
+                    ch.verdict,
+                    ChangeVerdict::Regression | ChangeVerdict::Improvement
+                )
+            })?;
+            Some((b, m, ch.ratio.ln().abs()))
+        })
+        .collect();
+    flagged.sort_by(|a, b| b.2.total_cmp(&a.2));
+    flagged
+        .into_iter()
+        .take(most)
+        .map(|(b, m, _)| (b, m))
+        .collect()
+}
+
+/// The gate's verdict in words, without a mark: `Gate failed: 4 regressions (--fail-on
+/// regression)`, or what passed; findings that did not fail the gate are named as not gated.
+fn headline(c: &Comparison) -> String {
+    let count = |fails: bool| {
+        let mut by: std::collections::BTreeMap<Cause, usize> = Default::default();
+        for b in &c.benchmarks {
+            let worst = b.findings.iter().find(|f| f.fails == fails);
+            let counted = if fails {
+                worst
+            } else {
+                worst.filter(|_| !b.fails_gate())
+            };
+            if let Some(f) = counted {
+                *by.entry(f.cause).or_default() += 1;
+            }
+        }
+        by.into_iter()
+            .map(|(cause, n)| cause.count(n))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let (failing, ungated) = (count(true), count(false));
+    let n = c.summary.benchmarks;
+    let of = if n == 1 {
+        "1 benchmark".to_string()
+    } else {
+        format!("{n} benchmarks")
+    };
+    let mut s = if c.gate.passed {
+        if ungated.is_empty() && n > 1 {
+            format!("Gate passed: all {of} pass")
+        } else if ungated.is_empty() {
+            format!("Gate passed: {of}, passing")
+        } else {
+            format!("Gate passed: none of {of} fails it")
+        }
+    } else {
+        format!("Gate failed: {failing}, among {of}")
+    };
+    s.push_str(&format!(" (--fail-on {})", c.gate.fail_on));
+    if !ungated.is_empty() {
+        s.push_str(&format!("; not gated: {ungated}"));
+    }
+    s
 }
 
 /// A metric's candidate value in its best scale, or nothing when the candidate has no data.
@@ -277,6 +372,16 @@ fn status_text(b: &BenchmarkComparison) -> &'static str {
         (_, Some(Status::Skipped)) => "skipped",
         (_, Some(Status::Ok)) => "ok",
     }
+}
+
+/// Why a benchmark did not finish, without the status word its reason starts with (shown beside
+/// it already): `exit code 3` for `failed: exit code 3`.
+fn reason_text(b: &BenchmarkComparison) -> &str {
+    let reason = b.reason.as_deref().unwrap_or_default();
+    b.candidate_status
+        .and_then(|st| reason.strip_prefix(st.as_str()))
+        .and_then(|r| r.strip_prefix(": "))
+        .unwrap_or(reason)
 }
 
 /// The metrics a group of benchmarks shows, in first-seen order (SLO-checked metrics count too).
@@ -379,8 +484,8 @@ mod tests {
             .iter()
             .flat_map(|b| b.slos.iter().map(|s| slo_text(s, &EMOJI, "SLO")))
             .collect();
-        assert!(texts.contains(&"✅ 104.404µs (SLO: <130.000µs 📉 -19.7%)".to_string()));
-        assert!(texts.contains(&"✅ 42.723MB (SLO: <43.250MB 🟡 -1.2%)".to_string()));
+        assert!(texts.contains(&"✅ 105.045µs (SLO: <130.000µs 📉 -19.2%)".to_string()));
+        assert!(texts.contains(&"✅ 42.697MB (SLO: <43.250MB 🟡 -1.3%)".to_string()));
         assert!(texts.iter().any(|t| t.starts_with("❌ ")));
         assert!(texts.iter().any(|t| t.starts_with("⚠️ ")));
         assert!(texts.iter().any(|t| t.starts_with("❔ no data")));

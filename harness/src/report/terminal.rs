@@ -4,8 +4,9 @@
 
 use super::escape::terminal_text as clean;
 use super::{
-    by_suite, candidate_value, change_text, display_name, in_section, shift_text, side_text,
-    slo_text, status_text, RenderOptions, Renderer, ASCII, SECTIONS,
+    at_a_glance, by_suite, candidate_value, change_text, display_name, headline, in_section,
+    reason_text, shift_text, side_text, slo_text, status_text, undecided_note, RenderOptions,
+    Renderer, ASCII, SECTIONS,
 };
 use crate::compare::{BenchmarkComparison, ChangeVerdict, Comparison, Section, SloVerdict};
 use comfy_table::{presets, Cell, Color, Table, TableComponent};
@@ -34,8 +35,11 @@ impl Renderer for TerminalRenderer {
                 paint.color(&format!("WARNING: {}", clean(w)), Color::Yellow)
             );
         }
-        for line in &c.unmatched_slos {
-            let text = format!("WARNING: SLO line matched no benchmark: {}", clean(line));
+        if !c.unmatched_slos.is_empty() {
+            let text = format!(
+                "WARNING: {} SLO line(s) matched no benchmark (the JSON output lists them)",
+                c.unmatched_slos.len()
+            );
             let _ = writeln!(s, "{}", paint.color(&text, Color::Yellow));
         }
         summary(&mut s, c, paint);
@@ -45,12 +49,25 @@ impl Renderer for TerminalRenderer {
                 continue;
             }
             s.push('\n');
-            let heading = format!("{} ({})", title(section), benchmarks.len());
+            let failing = benchmarks.iter().filter(|b| b.fails_gate()).count();
+            let gated = match failing {
+                0 if matches!(
+                    section,
+                    Section::Failed | Section::Breach | Section::Regression
+                ) =>
+                {
+                    ", not gated".to_string()
+                }
+                0 => String::new(),
+                n if n == benchmarks.len() => ", failing the gate".to_string(),
+                n => format!(", {n} failing the gate"),
+            };
+            let heading = format!("{} ({}{gated})", title(section), benchmarks.len());
             if section == Section::Pass {
                 let unstable = benchmarks.iter().filter(|b| b.unstable).count();
                 let _ = writeln!(
                     s,
-                    "{}, {unstable} unstable",
+                    "{}, {unstable} undecided",
                     paint.color(&heading, Color::Green)
                 );
                 continue;
@@ -117,30 +134,37 @@ fn section_color(s: Section) -> Color {
     }
 }
 
+/// The gate's verdict, the counts of benchmarks, the undecided clause and the largest changes.
 fn summary(s: &mut String, c: &Comparison, paint: Paint) {
     let m = &c.summary;
-    let gated = c
-        .benchmarks
-        .iter()
-        .filter(|b| matches!(b.section, Section::Failed | Section::Breach))
-        .count();
-    let verdict = if gated == 0 {
-        paint.color(
-            &format!("PASS: all {} benchmarks meet their SLOs", m.benchmarks),
-            Color::Green,
-        )
+    let verdict = if c.gate.passed {
+        paint.color(&format!("PASS: {}", headline(c)), Color::Green)
     } else {
-        paint.color(
-            &format!("FAIL: {gated} of {} benchmarks fail the gate", m.benchmarks),
-            Color::Red,
-        )
+        paint.color(&format!("FAIL: {}", headline(c)), Color::Red)
     };
     let _ = writeln!(
         s,
-        "{verdict}\nfailed {}, breach {}, uncertain {}, regression {}, near {}, improved {}, unstable {}, new {}, missing {}, passed {}",
-        m.failed, m.breaches, m.uncertain, m.regressions, m.near, m.improvements, m.unstable, m.new,
-        m.missing, m.passed
+        "{verdict}\n{} benchmarks, each counted once under its worst finding: failed {}, breach {}, \
+         regression {}, near {}, improved {}, passed {} (new {})",
+        m.benchmarks, m.failed, m.breaches, m.regressions, m.near, m.improvements, m.passed, m.new
     );
+    if let Some(note) = undecided_note(c) {
+        let _ = writeln!(s, "undecided: {}", clean(&note));
+    }
+    let glance = at_a_glance(c, 5);
+    if !glance.is_empty() {
+        let _ = writeln!(s, "Largest flagged changes:");
+        for (b, m) in glance {
+            let _ = writeln!(
+                s,
+                "  {}/{} {}: {}",
+                ascii(&clean(&b.suite)),
+                ascii(&clean(&display_name(b))),
+                clean(&m.metric),
+                change_text(m, b.presence, &ASCII)
+            );
+        }
+    }
 }
 
 fn new_table(header: &[&str]) -> Table {
@@ -167,7 +191,7 @@ fn failures(benchmarks: &[&BenchmarkComparison], paint: Paint) -> String {
     }
     for (suite, bs) in by_suite(benchmarks.iter().copied()) {
         for b in bs {
-            let reason = b.reason.as_deref().unwrap_or_default();
+            let reason = reason_text(b);
             t.add_row(vec![
                 Cell::new(clean(&format!("{suite}/{}", display_name(b)))),
                 paint.cell(status_text(b).to_string(), Some(Color::Red)),
@@ -275,7 +299,7 @@ mod tests {
         let plain = TerminalRenderer.render(&c, &RenderOptions::default());
         assert!(!plain.contains('\u{1b}'));
         assert!(!plain.contains('µ'), "scales are ASCII");
-        assert!(plain.contains("WARNING: max_rss_usage moved +5.0% (median) in 118 of 120"));
+        assert!(plain.contains("WARNING: max_rss_usage moved +4.5% (median) in 12 of 12"));
         let colour = TerminalRenderer.render(
             &c,
             &RenderOptions {
@@ -283,7 +307,7 @@ mod tests {
                 ..RenderOptions::default()
             },
         );
-        assert!(colour.contains("\u{1b}[31mSLO BREACHES (3)\u{1b}[0m"));
+        assert!(colour.contains("\u{1b}[31mSLO BREACHES (2, failing the gate)\u{1b}[0m"));
     }
 
     #[test]
