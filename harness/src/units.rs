@@ -152,13 +152,22 @@ impl fmt::Display for Unit {
     }
 }
 
-/// Parses a duration such as `120s`, `2.5 ms`, `500ms` (used for timeouts and budgets).
+/// Forms of a duration for error messages; each of them parses.
+pub const DURATION_FORMS: &str = "`90s`, `2m`, `1m30s`, `1.5h` or `500ms`";
+
+/// Parses a duration as people type it (timeouts, budgets): humantime's forms (`90s`, `2m`,
+/// `1m30s`, `1h 30m`, `500ms`), or one decimal number and a unit (`1.5h`, `2.5 ms`), which
+/// humantime does not take.
 pub fn parse_duration(text: &str) -> Option<std::time::Duration> {
-    let (v, scale) = split_quantity(text)?;
-    if scale.unit != Unit::Nanoseconds || v < 0.0 || !v.is_finite() {
-        return None;
+    let t = text.trim();
+    if let Ok(d) = humantime::parse_duration(t) {
+        return Some(d);
     }
-    Some(std::time::Duration::from_nanos((v * scale.factor) as u64))
+    let end = t.find(|c: char| !(c.is_ascii_digit() || c == '.'))?;
+    let (number, unit) = t.split_at(end);
+    let v: f64 = number.parse().ok()?;
+    let one = humantime::parse_duration(&format!("1{}", unit.trim())).ok()?;
+    std::time::Duration::try_from_secs_f64(v * one.as_secs_f64()).ok()
 }
 
 /// Parses a size such as `4GB`, `512 MiB` into bytes (used for memory limits).
@@ -197,6 +206,25 @@ mod tests {
         assert_eq!(parse_bytes("2GiB"), Some(2 * 1024 * 1024 * 1024));
         assert_eq!(parse_duration("120s").unwrap().as_secs(), 120);
         assert_eq!(parse_duration("250 us").unwrap().as_micros(), 250);
+        for (text, secs) in [
+            ("90s", 90.0),
+            ("2m", 120.0),
+            ("1m30s", 90.0),
+            ("1m 30s", 90.0),
+            ("1.5h", 5400.0),
+            ("2.5 ms", 0.0025),
+            ("500ms", 0.5),
+        ] {
+            let d = parse_duration(text).unwrap_or_else(|| panic!("{text}"));
+            assert!((d.as_secs_f64() - secs).abs() < 1e-9, "{text}: {d:?}");
+        }
+        for bad in ["", "2", "-5s", "1.5", "two minutes", "1.5.2h", "5 parsecs"] {
+            assert!(parse_duration(bad).is_none(), "{bad}");
+        }
+        // The forms an error message suggests all parse.
+        for form in DURATION_FORMS.split('`').skip(1).step_by(2) {
+            assert!(parse_duration(form).is_some(), "{form}");
+        }
         assert!(parse_duration("3 MB").is_none());
         assert!(parse_bytes("lots").is_none());
     }

@@ -89,7 +89,12 @@ pub struct AbArgs {
 fn parse_budget(text: &str) -> Result<Duration, String> {
     parse_duration(text)
         .filter(|d| !d.is_zero())
-        .ok_or_else(|| format!("`{text}` is not a duration such as `60s` or `2m`"))
+        .ok_or_else(|| {
+            format!(
+                "`{text}` is not a duration above zero such as {}",
+                crate::units::DURATION_FORMS
+            )
+        })
 }
 
 pub fn exec(args: Args) -> anyhow::Result<ExitCode> {

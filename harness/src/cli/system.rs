@@ -15,7 +15,12 @@ pub struct Args {
 }
 
 fn parse_duration_arg(text: &str) -> Result<Duration, String> {
-    crate::units::parse_duration(text).ok_or_else(|| format!("bad duration `{text}` (e.g. `5s`)"))
+    crate::units::parse_duration(text).ok_or_else(|| {
+        format!(
+            "`{text}` is not a duration such as {}",
+            crate::units::DURATION_FORMS
+        )
+    })
 }
 
 pub fn exec(args: Args) -> anyhow::Result<ExitCode> {

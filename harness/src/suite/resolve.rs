@@ -533,7 +533,10 @@ fn partial(src: &Source, raw: RawSettings) -> Result<Partial, SuiteError> {
         src,
         &raw.timeout,
         "timeout",
-        "a duration above zero such as `120s` or `500ms`",
+        &format!(
+            "a duration above zero such as {}",
+            crate::units::DURATION_FORMS
+        ),
         |t| parse_duration(t).filter(|d| !d.is_zero()),
     )?;
     let memory_limit = setting(
