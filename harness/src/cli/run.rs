@@ -70,9 +70,14 @@ pub struct RunArgs {
     /// Then compare with the local baseline NAME (see `slogate baseline`), report and gate.
     #[arg(long, value_name = "NAME")]
     pub baseline: Option<String>,
-    /// Save the results as the local baseline NAME.
+    /// Save the results as the local baseline NAME (refused when the run is interrupted, unless
+    /// --save-interrupted).
     #[arg(long, value_name = "NAME")]
     pub save_baseline: Option<String>,
+    /// Save an interrupted run as the baseline all the same; the file stays marked interrupted
+    /// and every comparison against it says so.
+    #[arg(long, requires = "save_baseline")]
+    pub save_interrupted: bool,
     /// Where local baselines live (default `baselines/`, or $SLOGATE_BASELINES).
     #[arg(long, value_name = "DIR")]
     pub baselines_dir: Option<PathBuf>,
@@ -196,8 +201,7 @@ pub fn exec(args: Args) -> anyhow::Result<ExitCode> {
         .with_context(|| format!("writing {}", args.output.display()))?;
     summarise(&results, &args.output);
     if let Some(name) = &args.save_baseline {
-        let path = BaselineStore::open(args.baselines_dir.clone()).save(name, &results)?;
-        eprintln!("saved as baseline `{name}` ({})", path.display());
+        save_baseline(name, &results, &args)?;
     }
 
     let sig = signal.load(Ordering::SeqCst);
@@ -220,6 +224,28 @@ pub fn exec(args: Args) -> anyhow::Result<ExitCode> {
     } else {
         ExitCode::SUCCESS
     })
+}
+
+/// Saves the results as baseline `name`, unless the run was interrupted: incomplete results would
+/// make every later comparison report missing benchmarks. `--save-interrupted` saves them marked.
+fn save_baseline(name: &str, results: &ResultsFile, args: &RunArgs) -> anyhow::Result<()> {
+    let interrupted = results.meta.interrupted;
+    if interrupted && !args.save_interrupted {
+        eprintln!(
+            "not saved as baseline `{name}`: the run was interrupted and its results are \
+             incomplete (complete it with --resume, or pass --save-interrupted to save it marked \
+             as interrupted)"
+        );
+        return Ok(());
+    }
+    let path = BaselineStore::open(args.baselines_dir.clone()).save(name, results)?;
+    let mark = if interrupted {
+        ", marked interrupted"
+    } else {
+        ""
+    };
+    eprintln!("saved as baseline `{name}` ({}{mark})", path.display());
+    Ok(())
 }
 
 fn summarise(results: &ResultsFile, path: &std::path::Path) {
