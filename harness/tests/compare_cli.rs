@@ -427,3 +427,115 @@ fn headline_counts_sections_and_exit_code_agree_under_every_fail_on() {
         assert_eq!(failures, failing > 0, "{fail_on}");
     }
 }
+
+/// A `fail_on_breach` SLO file of `scenarios` names, two thresholds each.
+fn slo_yaml(scenarios: &[String]) -> String {
+    let mut y = String::from(
+        "experiments:\n  - name: SLO Check\n    steps:\n      - name: SLO Check\n        run: fail_on_breach\n        scenarios:\n",
+    );
+    for name in scenarios {
+        y.push_str(&format!(
+            "          - name: {name}\n            thresholds:\n              - execution_time < 200 us\n              - max_rss_usage < 50 MB\n"
+        ));
+    }
+    y
+}
+
+#[test]
+fn a_whole_team_slo_file_on_a_small_run_stays_out_of_the_way() {
+    let dir = tempfile::tempdir().unwrap();
+    let six = |seed| {
+        let mut r = results(seed, 1.0, 200.0);
+        let mut extra = r.benchmarks[0].clone();
+        extra.key = "suite/b5".into();
+        extra.scenario = "b5".into();
+        r.benchmarks.push(extra);
+        r
+    };
+    let base = write(dir.path(), "base.json", &six(1));
+    let cand = write(dir.path(), "cand.json", &six(2));
+    // 6 benchmarks of the run and 134 others: 268 lines that match nothing.
+    let names: Vec<String> = (0..6)
+        .map(|i| format!("b{i}"))
+        .chain((0..134).map(|i| format!("other_team_scenario_{i:03}")))
+        .collect();
+    let slo = dir.path().join("slos.yml");
+    std::fs::write(&slo, slo_yaml(&names)).unwrap();
+    let out = slogate()
+        .args(["compare", "--slo"])
+        .arg(&slo)
+        .arg(&base)
+        .arg(&cand)
+        .assert()
+        .code(0);
+    let md = String::from_utf8(out.get_output().stdout.clone()).unwrap();
+    let warning: String = md
+        .lines()
+        .skip_while(|l| !l.starts_with("> [!WARNING]"))
+        .take_while(|l| !l.is_empty())
+        .collect::<Vec<_>>()
+        .join("\n");
+    assert!(
+        warning.contains("268 lines of the SLO file matched no benchmark"),
+        "{warning}"
+    );
+    assert!(
+        warning.chars().count() < 1_000,
+        "{} chars:\n{warning}",
+        warning.chars().count()
+    );
+    // The full list, folded right below the warning; the results come before any of it is open.
+    let details = md
+        .split("<details><summary>268 SLO lines matched no benchmark</summary>")
+        .nth(1)
+        .expect("a folded list")
+        .split("</details>")
+        .next()
+        .unwrap();
+    assert_eq!(details.matches("- other\\_team\\_scenario\\_").count(), 268);
+    assert!(md.contains("| 6 |"), "counts of the 6 benchmarks:\n{md}");
+}
+
+#[test]
+fn slo_lines_of_benchmarks_left_out_by_filter_are_not_unmatched() {
+    let dir = tempfile::tempdir().unwrap();
+    let suite = dir.path().join("suites/two/suite.toml");
+    std::fs::create_dir_all(suite.parent().unwrap()).unwrap();
+    std::fs::write(
+        &suite,
+        "[suite]\nname = \"two\"\n[defaults]\nprotocol = \"process\"\nprocesses = 2\nwarmups = 0\n\n\
+         [[scenario]]\nname = \"kept\"\ncommand = [\"true\"]\n\n\
+         [[scenario]]\nname = \"left_out\"\ncommand = [\"true\"]\n",
+    )
+    .unwrap();
+    let slo = dir.path().join("slos.yml");
+    let names = ["kept", "left_out", "gone"].map(String::from);
+    std::fs::write(&slo, slo_yaml(&names)).unwrap();
+    let base = dir.path().join("base.json");
+    let run = |out: &Path| {
+        let mut cmd = slogate();
+        cmd.arg("run")
+            .arg(&suite)
+            .args(["--filter", "kept", "-o"])
+            .arg(out);
+        cmd
+    };
+    run(&base).assert().code(0);
+    // `true` takes longer than the file's 200 us: the gate may fail, the list is what counts.
+    let out = run(&dir.path().join("cand.json"))
+        .arg("--compare")
+        .arg(&base)
+        .arg("--slo")
+        .arg(&slo)
+        .output()
+        .unwrap();
+    let md = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        md.contains("2 lines of the SLO file matched no benchmark"),
+        "only `gone`'s two lines:\n{md}"
+    );
+    assert!(
+        md.contains("- gone: execution\\_time") && !md.contains("- left\\_out:"),
+        "{md}"
+    );
+}

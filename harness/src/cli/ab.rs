@@ -195,6 +195,7 @@ pub fn exec(args: Args) -> anyhow::Result<ExitCode> {
     let mut cmp = args.report.options(
         (&outcome.baseline, &paths[0]),
         (&outcome.candidate, &paths[1]),
+        &[],
     )?;
     // The threshold and confidence come from the files' `meta.analysis`, as for `compare`.
     cmp.seed = opts.seed;

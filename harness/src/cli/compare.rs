@@ -30,8 +30,10 @@ pub fn exec(mut args: Args) -> anyhow::Result<ExitCode> {
     }
     let baseline = load_any(&args.baseline)?;
     let candidate = load_any(&args.candidate)?;
-    let opts = args
-        .report
-        .options((&baseline, &args.baseline), (&candidate, &args.candidate))?;
+    let opts = args.report.options(
+        (&baseline, &args.baseline),
+        (&candidate, &args.candidate),
+        &[],
+    )?;
     report_and_gate(&baseline, &candidate, &opts, &args.report)
 }

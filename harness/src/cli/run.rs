@@ -119,6 +119,10 @@ pub fn exec(args: Args) -> anyhow::Result<ExitCode> {
         .unwrap_or_default();
     vars.extend(args.vars.iter().cloned());
     let mut suites = crate::suite::load_all(&args.suites, &vars)?;
+    let declared: Vec<String> = suites
+        .iter()
+        .flat_map(|s| s.benchmarks.iter().map(|b| b.key.clone()))
+        .collect();
     if let Some(since) = &args.changed_since {
         let changed = crate::git::changed_files(&std::env::current_dir()?, since)?;
         suites.retain(|s| s.touched_by(&changed));
@@ -160,6 +164,14 @@ pub fn exec(args: Args) -> anyhow::Result<ExitCode> {
     if specs.is_empty() && args.shard.is_none() {
         anyhow::bail!("no benchmark to run (check the suite paths and --filter)");
     }
+    // Left out by --filter, --changed-since or --shard: an SLO file's lines for them are not
+    // unmatched.
+    let chosen: std::collections::HashSet<&str> = specs.iter().map(|s| s.key.as_str()).collect();
+    let not_run: Vec<String> = declared
+        .iter()
+        .filter(|k| !chosen.contains(k.as_str()))
+        .cloned()
+        .collect();
     // Load the baseline before spending minutes on the run: a missing one is an input error.
     let baseline = match (&args.compare, &args.baseline) {
         (Some(path), _) => Some((crate::import::load_any(path)?, path.clone())),
@@ -208,9 +220,9 @@ pub fn exec(args: Args) -> anyhow::Result<ExitCode> {
     let gate = match &baseline {
         // An interrupted run is still compared (the report says so), but exits as interrupted.
         Some((base, base_path)) => {
-            let opts = args
-                .report
-                .options((base, base_path), (&results, &args.output))?;
+            let opts =
+                args.report
+                    .options((base, base_path), (&results, &args.output), &not_run)?;
             Some(report_and_gate(base, &results, &opts, &args.report)?)
         }
         None => None,

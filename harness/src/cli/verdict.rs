@@ -61,25 +61,35 @@ pub fn parse_fraction(s: &str) -> Result<f64, String> {
 
 impl ReportArgs {
     /// Comparison options from the flags, the two inputs named for the report. An SLO file is
-    /// matched against the benchmarks of both sides; a pattern that matches none is reported.
+    /// matched against the benchmarks of both sides and those the run left out on purpose
+    /// (`not_run`: excluded by `--filter`, `--changed-since` or `--shard`); a pattern that matches
+    /// none of them is reported as unmatched.
     pub fn options(
         &self,
         (baseline, baseline_file): (&ResultsFile, &Path),
         (candidate, candidate_file): (&ResultsFile, &Path),
+        not_run: &[String],
     ) -> anyhow::Result<CompareOptions> {
         let defaults = CompareOptions::default();
         let mut extra_slos = BTreeMap::new();
         if let Some(path) = &self.slo {
             let file = crate::slo::file::load_slo_file(path)?;
-            let mut keys: Vec<String> = baseline
+            let compared: std::collections::HashSet<&str> = baseline
                 .benchmarks
                 .iter()
                 .chain(&candidate.benchmarks)
-                .map(|b| b.key.clone())
+                .map(|b| b.key.as_str())
+                .collect();
+            let mut keys: Vec<String> = compared
+                .iter()
+                .map(|k| k.to_string())
+                .chain(not_run.iter().cloned())
                 .collect();
             keys.sort();
             keys.dedup();
-            let (by_key, unmatched) = crate::slo::file::apply(&file, &keys);
+            let (mut by_key, unmatched) = crate::slo::file::apply(&file, &keys);
+            // Lines of benchmarks left out on purpose are matched, and have nothing to judge.
+            by_key.retain(|k, _| compared.contains(k.as_str()));
             extra_slos = by_key;
             // Keyed by the pattern itself, an unmatched entry is listed by the comparison.
             for entry in file
