@@ -61,3 +61,41 @@ fn junit_of_a_large_comparison_counts_every_check() {
     assert!(xml.contains("tests=\"1000\""));
     assert_eq!(xml.matches("<failure type=\"breach\"").count(), 5);
 }
+
+#[test]
+fn an_undecided_change_shows_its_estimate_and_interval_in_every_human_format() {
+    let c = fixture::fixed();
+    let change = c
+        .benchmarks
+        .iter()
+        .flat_map(|b| &b.metrics)
+        .find_map(|m| {
+            m.change
+                .filter(|ch| ch.verdict == compare::ChangeVerdict::Unstable)
+        })
+        .expect("the fixture has an undecided change");
+    let pct = |r: f64| format!("{:+.1}", (r - 1.0) * 100.0);
+    let (point, low, high) = (
+        pct(change.ratio),
+        pct(change.ratio_low),
+        pct(change.ratio_high),
+    );
+    let opts = RenderOptions::default();
+    let md = render(&c, Format::Markdown, &opts);
+    assert!(
+        md.contains(&format!("〰️ {point}% ({low}\u{a0}…\u{a0}{high})")),
+        "{point} {low} {high}\n{md}"
+    );
+    // Once per report: what would settle it.
+    assert_eq!(md.matches("would settle").count(), 1);
+    let term = render(&c, Format::Terminal, &opts);
+    assert!(
+        term.contains(&format!("undecided {point}% ({low} .. {high})")),
+        "{term}"
+    );
+    let junit = render(&c, Format::Junit, &opts);
+    assert!(
+        junit.contains(&format!("undecided {point}% ({low} .. {high}): undecided")),
+        "{junit}"
+    );
+}

@@ -121,10 +121,10 @@ impl<'a> SuiteTally<'a> {
         SuiteTally(map)
     }
 
-    /// `suite - passed/total (k undecided)`, escaped.
+    /// `suite - passed/total pass the gate (k undecided)`, escaped.
     fn summary(&self, suite: &str) -> String {
         let (passed, total, unstable) = self.0.get(suite).copied().unwrap_or_default();
-        let mut s = format!("<b>{}</b> - {passed}/{total}", esc(suite));
+        let mut s = format!("<b>{}</b> - {passed}/{total} pass the gate", esc(suite));
         if unstable > 0 {
             let _ = write!(s, " ({unstable} undecided)");
         }
@@ -235,12 +235,11 @@ fn head(c: &Comparison) -> String {
     if m.new > 0 {
         let _ = write!(counted, "; 🆕 {} new", m.new);
     }
-    let _ = writeln!(counted, ".");
+    let _ = writeln!(counted, ".\n");
     s.push_str(&counted);
     if let Some(note) = undecided_note(c) {
-        let _ = writeln!(s, "〰️ {}", esc(&note));
+        let _ = writeln!(s, "〰️ {note}\n");
     }
-    s.push('\n');
     let glance = at_a_glance(c, GLANCE);
     if !glance.is_empty() {
         s.push_str("**At a glance**, the largest flagged changes:\n\n");

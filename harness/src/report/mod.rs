@@ -129,7 +129,8 @@ const EMOJI: Vocabulary = Vocabulary {
     same: "~same",
     undecided: "〰️",
     new: "🆕 new",
-    to: " … ",
+    // No-break spaces: a narrow cell wraps before the interval, never inside it.
+    to: "\u{a0}…\u{a0}",
 };
 
 const ASCII: Vocabulary = Vocabulary {
@@ -262,15 +263,16 @@ fn change_text(m: &MetricComparison, presence: Presence, words: &Vocabulary) -> 
 }
 
 /// Said once per report when some change is undecided: what it means and what would settle it.
+/// Markdown, our own words only (no names), so renderers need not escape it.
 fn undecided_note(c: &Comparison) -> Option<String> {
     let n = c.summary.unstable;
     if n == 0 {
         return None;
     }
-    let (has, them) = if n == 1 {
-        ("1 benchmark has".to_string(), "it")
+    let (who, them) = if n == 1 {
+        ("1 benchmark".to_string(), "it")
     } else {
-        (format!("{n} benchmarks have"), "them")
+        (format!("{n} benchmarks"), "them")
     };
     let settle = if c.settings.paired {
         format!("a longer `ab --budget` (more paired rounds at this noise) would settle {them}")
@@ -281,7 +283,7 @@ fn undecided_note(c: &Comparison) -> Option<String> {
         )
     };
     Some(format!(
-        "{has} an undecided change: its interval is too wide to tell it from the {} noise \
+        "Undecided ({who}): the interval is too wide to tell the change from the {} noise \
          threshold; {settle}.",
         format_pct(c.settings.noise_threshold).trim_start_matches('+'),
     ))

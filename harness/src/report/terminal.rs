@@ -1,6 +1,6 @@
 //! Aligned tables for a terminal: the markdown's sections and warnings in plain ASCII words,
 //! coloured only when the caller says the output is a terminal. Passing benchmarks are counted,
-//! not listed, to keep a local run readable.
+//! not listed (but for undecided ones), to keep a local run readable.
 
 use super::escape::terminal_text as clean;
 use super::{
@@ -64,12 +64,19 @@ impl Renderer for TerminalRenderer {
             };
             let heading = format!("{} ({}{gated})", title(section), benchmarks.len());
             if section == Section::Pass {
-                let unstable = benchmarks.iter().filter(|b| b.unstable).count();
+                // Passing benchmarks are counted; the undecided among them are shown, numbers
+                // and all, since more rounds could still flag them.
+                let undecided: Vec<&BenchmarkComparison> =
+                    benchmarks.iter().copied().filter(|b| b.unstable).collect();
                 let _ = writeln!(
                     s,
-                    "{}, {unstable} undecided",
-                    paint.color(&heading, Color::Green)
+                    "{}, {} undecided",
+                    paint.color(&heading, Color::Green),
+                    undecided.len()
                 );
+                if !undecided.is_empty() {
+                    let _ = writeln!(s, "{}", checks(&undecided, paint));
+                }
                 continue;
             }
             let _ = writeln!(s, "{}", paint.color(&heading, section_color(section)));
@@ -149,7 +156,7 @@ fn summary(s: &mut String, c: &Comparison, paint: Paint) {
         m.benchmarks, m.failed, m.breaches, m.regressions, m.near, m.improvements, m.passed, m.new
     );
     if let Some(note) = undecided_note(c) {
-        let _ = writeln!(s, "undecided: {}", clean(&note));
+        let _ = writeln!(s, "{}", clean(&note.replace('`', "")));
     }
     let glance = at_a_glance(c, 5);
     if !glance.is_empty() {
