@@ -215,8 +215,15 @@ fn head(c: &Comparison) -> String {
             "<details><summary>{} matched no benchmark</summary>\n",
             count_noun(c.unmatched_slos.len(), "SLO line")
         );
-        for line in &c.unmatched_slos {
+        for line in c.unmatched_slos.iter().take(UNMATCHED_LIST) {
             let _ = writeln!(s, "- {}", esc(line));
+        }
+        if c.unmatched_slos.len() > UNMATCHED_LIST {
+            let _ = writeln!(
+                s,
+                "- … and {} more (the JSON output lists them all)",
+                c.unmatched_slos.len() - UNMATCHED_LIST
+            );
         }
         s.push_str("\n</details>\n\n");
     }
@@ -260,6 +267,10 @@ fn head(c: &Comparison) -> String {
     }
     s
 }
+
+/// How many unmatched SLO lines the folded list names, so that a huge SLO file cannot crowd the
+/// results out of one comment.
+const UNMATCHED_LIST: usize = 300;
 
 /// How many changes the glance block shows.
 const GLANCE: usize = 5;
@@ -623,6 +634,26 @@ mod tests {
         assert!(chars(&md) <= 8_000, "{}", chars(&md));
         assert!(md.contains("more; see the full report file"));
         assert!(md.contains("scenario\\_00000\\_format\\_map\\_aspect"));
+    }
+
+    #[test]
+    fn a_huge_unmatched_slo_list_is_folded_and_capped() {
+        let mut c = fixture::fixed();
+        c.unmatched_slos = (0..1_000)
+            .map(|i| format!("scenario_{i:04}: execution_time < 1 ms"))
+            .collect();
+        let md = render(&c, &RenderOptions::default());
+        let warning = md.split("> [!WARNING]").nth(1).unwrap();
+        let warning = warning.split("\n\n").next().unwrap();
+        assert!(warning.contains("1000 lines of the SLO file matched no benchmark"));
+        assert!(
+            !warning.contains("scenario_0000"),
+            "the warning only counts"
+        );
+        let list = md.split("<details><summary>1000 SLO lines").nth(1).unwrap();
+        let list = list.split("</details>").next().unwrap();
+        assert_eq!(list.matches("- scenario\\_").count(), UNMATCHED_LIST);
+        assert!(list.contains("… and 700 more (the JSON output lists them all)"));
     }
 
     #[test]
