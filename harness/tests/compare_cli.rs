@@ -497,7 +497,7 @@ fn a_whole_team_slo_file_on_a_small_run_stays_out_of_the_way() {
 }
 
 #[test]
-fn slo_lines_of_benchmarks_left_out_by_filter_are_not_unmatched() {
+fn benchmarks_left_out_by_filter_are_neither_unmatched_nor_missing() {
     let dir = tempfile::tempdir().unwrap();
     let suite = dir.path().join("suites/two/suite.toml");
     std::fs::create_dir_all(suite.parent().unwrap()).unwrap();
@@ -537,5 +537,37 @@ fn slo_lines_of_benchmarks_left_out_by_filter_are_not_unmatched() {
     assert!(
         md.contains("- gone: execution\\_time") && !md.contains("- left\\_out:"),
         "{md}"
+    );
+
+    // Against a baseline of the whole suite, the left-out benchmark is not missing either.
+    let full = dir.path().join("full.json");
+    slogate()
+        .arg("run")
+        .arg(&suite)
+        .arg("-o")
+        .arg(&full)
+        .assert()
+        .code(0);
+    let out = run(&dir.path().join("cand2.json"))
+        .arg("--compare")
+        .arg(&full)
+        .args(["--format", "json"])
+        .output()
+        .unwrap();
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let keys: Vec<&str> = report["benchmarks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|b| b["key"].as_str().unwrap())
+        .collect();
+    assert_eq!(keys, ["two/kept"]);
+    let warnings = report["warnings"].as_array().unwrap();
+    assert!(
+        warnings.iter().any(|w| w
+            .as_str()
+            .unwrap()
+            .contains("1 benchmark(s) of the baseline were left out")),
+        "{report}"
     );
 }

@@ -63,7 +63,7 @@ impl ReportArgs {
     /// Comparison options from the flags, the two inputs named for the report. An SLO file is
     /// matched against the benchmarks of both sides and those the run left out on purpose
     /// (`not_run`: excluded by `--filter`, `--changed-since` or `--shard`); a pattern that matches
-    /// none of them is reported as unmatched.
+    /// none of them is reported as unmatched. Left-out benchmarks are not compared (not missing).
     pub fn options(
         &self,
         (baseline, baseline_file): (&ResultsFile, &Path),
@@ -114,7 +114,9 @@ impl ReportArgs {
             resamples: self.resamples,
             seed: self.bootstrap_seed.unwrap_or(defaults.seed),
             fail_on: self.fail_on,
+            not_run: not_run.iter().cloned().collect(),
             baseline_file: Some(baseline_file.display().to_string()),
+
             candidate_file: Some(candidate_file.display().to_string()),
             ..defaults
         })

@@ -40,6 +40,9 @@ pub struct CompareOptions {
     /// Extra SLO lines (thresholds, or overhead lines with selectors) per benchmark key, from a
     /// standalone SLO file.
     pub extra_slos: BTreeMap<String, Vec<String>>,
+    /// Benchmarks the candidate run left out on purpose (`--filter`, `--changed-since`,
+    /// `--shard`): absent from the candidate, they are not compared, rather than missing.
+    pub not_run: BTreeSet<String>,
 }
 
 impl Default for CompareOptions {
@@ -56,6 +59,7 @@ impl Default for CompareOptions {
             baseline_file: None,
             candidate_file: None,
             extra_slos: BTreeMap::new(),
+            not_run: BTreeSet::new(),
         }
     }
 }
@@ -91,10 +95,15 @@ pub fn compare(
         .iter()
         .map(|b| (b.key.as_str(), b))
         .collect();
+    let left_out = base
+        .keys()
+        .filter(|k| !cand.contains_key(*k) && opts.not_run.contains(**k))
+        .count();
     let keys: Vec<&str> = base
         .keys()
         .chain(cand.keys())
         .copied()
+        .filter(|k| cand.contains_key(k) || !opts.not_run.contains(*k))
         .collect::<BTreeSet<_>>()
         .into_iter()
         .collect();
@@ -140,6 +149,12 @@ pub fn compare(
         benchmarks.push(bench);
     }
     warnings.extend(data_warnings(&benchmarks));
+    if left_out > 0 {
+        warnings.push(format!(
+            "{left_out} benchmark(s) of the baseline were left out of this run (--filter, \
+             --changed-since or --shard) and are not compared"
+        ));
+    }
     let unmatched_slos = opts
         .extra_slos
         .iter()
