@@ -80,15 +80,8 @@ fn wheel(test: &str) -> Option<&'static Path> {
                 .stderr(std::fs::File::create(out.join("build.err")).unwrap());
             let status = run_bounded(cmd, WHEEL_BUILD_LIMIT);
             let err = std::fs::read_to_string(out.join("build.err")).unwrap_or_default();
-            let tail: String = err
-                .lines()
-                .rev()
-                .take(30)
-                .collect::<Vec<_>>()
-                .into_iter()
-                .rev()
-                .collect::<Vec<_>>()
-                .join("\n");
+            let lines: Vec<&str> = err.lines().collect();
+            let tail = lines[lines.len().saturating_sub(30)..].join("\n");
             assert!(status.success(), "pip wheel . failed ({status}):\n{tail}");
             let wheels: Vec<PathBuf> = std::fs::read_dir(&out)
                 .unwrap()
@@ -407,7 +400,7 @@ fn a_repository_without_slogate_source_gates_a_pull_request_with_the_wheel() {
     let install_time = start.elapsed();
     assert!(out.status.success(), "install: {}", text(&out));
     let bin = temp.path().join("slogate/bin");
-    assert_eq!(run.path, [bin.clone()]);
+    assert_eq!(run.path, std::slice::from_ref(&bin));
     let version = Command::new(bin.join("slogate"))
         .arg("--version")
         .output()

@@ -229,7 +229,10 @@ fn workflows_keep_the_security_split() {
     // The action's steps run in the read-only benchmark job: no `${{ }}` in its scripts either.
     let action = yaml(&root().join("action.yml"));
     let steps = get(get(&action, "runs").unwrap(), "steps");
-    assert!(step_scripts(steps).count() >= 3, "action.yml: scripts not found");
+    assert!(
+        step_scripts(steps).count() >= 3,
+        "action.yml: scripts not found"
+    );
     for run in step_scripts(steps) {
         assert!(!run.contains("${{"), "action.yml: `${{{{ }}}}` in {run}");
     }
@@ -258,13 +261,20 @@ fn templates_install_slogate_instead_of_building_it() {
         let text = std::fs::read_to_string(path).unwrap();
         let name = path.display();
         assert!(!text.contains("cargo "), "{name} builds slogate with cargo");
-        assert!(!text.contains("target/release"), "{name} runs a local build");
+        assert!(
+            !text.contains("target/release"),
+            "{name} runs a local build"
+        );
         assert!(
             !text.contains(" ci/scripts/"),
             "{name} expects slogate's scripts in the user's repository"
         );
     }
-    for name in ["pull-request.yml", "pull-request-sharded.yml", "nightly.yml"] {
+    for name in [
+        "pull-request.yml",
+        "pull-request-sharded.yml",
+        "nightly.yml",
+    ] {
         let text = std::fs::read_to_string(ci_dir().join("github").join(name)).unwrap();
         assert!(text.contains("uses: slogate/slogate@v0"), "{name}");
     }
@@ -288,8 +298,9 @@ fn gitlab_template_installs_this_version() {
         get(vars, "SLOGATE_VERSION").and_then(Value::as_str),
         Some(version)
     );
-    let install =
-        serde_norway::to_string(get(get(&doc, ".slogate-install").unwrap(), "before_script").unwrap())
-            .unwrap();
+    let install = serde_norway::to_string(
+        get(get(&doc, ".slogate-install").unwrap(), "before_script").unwrap(),
+    )
+    .unwrap();
     assert!(install.contains("install.sh") && install.contains("slogate==$SLOGATE_VERSION"));
 }

@@ -35,8 +35,7 @@ pub fn man(args: ManArgs) -> anyhow::Result<ExitCode> {
     let cmd = Cli::command();
     match args.dir {
         Some(dir) => {
-            std::fs::create_dir_all(&dir)
-                .with_context(|| format!("creating {}", dir.display()))?;
+            std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
             clap_mangen::generate_to(cmd, &dir)
                 .with_context(|| format!("writing the man pages into {}", dir.display()))?;
         }

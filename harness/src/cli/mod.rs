@@ -19,12 +19,7 @@ pub mod verdict;
 
 /// What `--version` prints after the name: the crate's version and the commit it was built from
 /// (`build.rs`; "unknown commit" outside a git checkout).
-pub const VERSION: &str = concat!(
-    env!("CARGO_PKG_VERSION"),
-    " (",
-    env!("SLOGATE_COMMIT"),
-    ")"
-);
+pub const VERSION: &str = concat!(env!("CARGO_PKG_VERSION"), " (", env!("SLOGATE_COMMIT"), ")");
 
 /// Benchmarking and SLO gate harness: run suites, compare against a baseline, gate pull requests.
 #[derive(Parser, Debug)]
