@@ -7,9 +7,10 @@ pub mod ab;
 pub mod baseline;
 pub mod check;
 pub mod compare;
-pub mod docs;
+pub mod completions;
 pub mod history;
 pub mod import;
+pub mod man;
 pub mod merge;
 pub mod run;
 pub mod slo;
@@ -54,9 +55,9 @@ pub enum Command {
     /// SLO helpers (suggest thresholds from history).
     Slo(slo::Args),
     /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
-    Completions(docs::CompletionsArgs),
+    Completions(completions::Args),
     /// Print the man page (roff), as `slogate man > slogate.1`.
-    Man(docs::ManArgs),
+    Man(man::Args),
 }
 
 pub fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
@@ -72,7 +73,7 @@ pub fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Merge(a) => merge::exec(a),
         Command::System(a) => system::exec(a),
         Command::Slo(a) => slo::exec(a),
-        Command::Completions(a) => docs::completions(a),
-        Command::Man(a) => docs::man(a),
+        Command::Completions(a) => completions::exec(a),
+        Command::Man(a) => man::exec(a),
     }
 }

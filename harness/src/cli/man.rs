@@ -1,37 +1,22 @@
-//! `slogate completions SHELL` and `slogate man`: shell completions and the man page, generated from
-//! the same clap definition that parses the arguments, so they never lag behind a new flag.
+//! `slogate man`: the man page (roff), generated from the same clap definition that parses the
+//! arguments, so it never lags behind a new flag.
 
 use super::Cli;
 use anyhow::Context;
 use clap::CommandFactory;
-use clap_complete::Shell;
 use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 #[derive(clap::Args, Debug)]
-pub struct CompletionsArgs {
-    /// The shell to complete for.
-    pub shell: Shell,
-}
-
-#[derive(clap::Args, Debug)]
-pub struct ManArgs {
-    /// Also write one page per subcommand (`slogate-ab.1`, ...) into this directory, beside
-    /// `slogate.1`, instead of printing the main page.
+pub struct Args {
+    /// Write `slogate.1` and one page per subcommand (`slogate-ab.1`, ...) into this directory
+    /// instead of printing the main page.
     #[arg(long, value_name = "DIR")]
     pub dir: Option<PathBuf>,
 }
 
-pub fn completions(args: CompletionsArgs) -> anyhow::Result<ExitCode> {
-    let mut cmd = Cli::command();
-    let mut out = std::io::stdout().lock();
-    clap_complete::generate(args.shell, &mut cmd, "slogate", &mut out);
-    out.flush().context("writing the completion script")?;
-    Ok(ExitCode::SUCCESS)
-}
-
-pub fn man(args: ManArgs) -> anyhow::Result<ExitCode> {
+pub fn exec(args: Args) -> anyhow::Result<ExitCode> {
     let cmd = Cli::command();
     match args.dir {
         Some(dir) => {
