@@ -531,3 +531,34 @@ fn completions_and_man_pages_come_from_the_cli() {
     let ab = std::fs::read_to_string(dir.path().join("slogate-ab.1")).unwrap();
     assert!(ab.contains("baseline\\-ref"), "{ab}");
 }
+
+/// Without a merge base (histories that never met, or a shallow clone) the pull-request script
+/// still leaves a comment, and exits 2 without running anything.
+#[test]
+fn no_merge_base_leaves_a_comment_and_the_error_code() {
+    let repo = adopter_repo();
+    git(repo.path(), &["checkout", "-q", "--orphan", "elsewhere"]);
+    git(repo.path(), &["commit", "-q", "-m", "a history of its own"]);
+    let out = Command::new("bash")
+        .arg(root().join("ci/scripts/pr-report.sh"))
+        .args(["--base", "main", "--head", "elsewhere", "--merge-base"])
+        .current_dir(repo.path())
+        .env("SLOGATE", env!("CARGO_BIN_EXE_slogate"))
+        .env_remove("GITHUB_STEP_SUMMARY")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    assert!(
+        text(&out).contains("no merge base of main and elsewhere"),
+        "{}",
+        text(&out)
+    );
+    assert!(
+        !text(&out).contains("ab --baseline-ref"),
+        "ab ran: {}",
+        text(&out)
+    );
+    let comment = std::fs::read_to_string(repo.path().join("slogate-out/comment.md")).unwrap();
+    assert!(comment.starts_with(MARKER), "{comment}");
+    assert!(comment.contains("exit code 2"), "{comment}");
+}
