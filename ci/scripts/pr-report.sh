@@ -1,10 +1,13 @@
 #!/usr/bin/env bash
 # Benchmarks a change against its base and writes the report, locally or in CI. Never posts anything.
 #
-#   ci/scripts/pr-report.sh --base REF --head REF [--out DIR] [--budget 60s] [--changed-only] [SUITE...]
+#   ci/scripts/pr-report.sh --base REF --head REF [--merge-base] [--out DIR] [--budget 60s]
+#                           [--fail-on LIST] [--changed-only] [SUITE...]
 #
-# Environment (flags win): SLOGATE (the binary, default `slogate`), SLOGATE_BASE, SLOGATE_HEAD,
-# SLOGATE_OUT (default `slogate-out`), SLOGATE_SUITES (space-separated), SLOGATE_BUDGET,
+# --merge-base compares the head with the commit where it left the base (`git merge-base`), so changes
+# merged into the base since then are not blamed on the change. Environment (flags win): SLOGATE (the
+# binary, default `slogate`), SLOGATE_BASE, SLOGATE_HEAD, SLOGATE_MERGE_BASE=1, SLOGATE_OUT (default
+# `slogate-out`), SLOGATE_SUITES (space-separated), SLOGATE_BUDGET, SLOGATE_FAIL_ON,
 # SLOGATE_CHANGED_ONLY=1, GITHUB_STEP_SUMMARY (the report is appended there when set).
 #
 # Writes into OUT: report.md, comparison.json, results/ (baseline.json and candidate.json), report.xml (JUnit),
@@ -17,11 +20,13 @@ base=${SLOGATE_BASE:-}
 head=${SLOGATE_HEAD:-}
 out=${SLOGATE_OUT:-slogate-out}
 budget=${SLOGATE_BUDGET:-}
+fail_on=${SLOGATE_FAIL_ON:-}
+merge_base=${SLOGATE_MERGE_BASE:-0}
 changed_only=${SLOGATE_CHANGED_ONLY:-0}
 read -r -a suites <<<"${SLOGATE_SUITES:-}"
 
 usage() {
-  sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//'
+  sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'
   exit 2
 }
 
@@ -32,6 +37,8 @@ while (($#)); do
     --head) head=${2:?--head needs a ref}; shift 2 ;;
     --out) out=${2:?--out needs a directory}; shift 2 ;;
     --budget) budget=${2:?--budget needs a duration}; shift 2 ;;
+    --fail-on) fail_on=${2:?--fail-on needs a list}; shift 2 ;;
+    --merge-base) merge_base=1; shift ;;
     --changed-only) changed_only=1; shift ;;
     -h|--help) usage ;;
     --) shift; from_cli+=("$@"); break ;;
@@ -47,6 +54,18 @@ if [[ -z $base || -z $head ]]; then
   exit 2
 fi
 
+status=0
+if [[ $merge_base == 1 ]]; then
+  if fork_point=$(git merge-base "$base" "$head"); then
+    echo "pr-report.sh: comparing with $fork_point, the merge base of $base and $head" >&2
+    base=$fork_point
+  else
+    # Still leaves a comment saying so, below, like any failed run.
+    echo "pr-report.sh: no merge base of $base and $head (a shallow clone? fetch the full history)" >&2
+    status=2
+  fi
+fi
+
 mkdir -p "$out/results"
 marker='<!-- slogate:report -->'
 
@@ -54,14 +73,16 @@ args=(ab --baseline-ref "$base" --candidate-ref "$head"
   --format md -o "$out/report.md" --json "$out/comparison.json"
   --results-dir "$out/results")
 [[ -n $budget ]] && args+=(--budget "$budget")
+[[ -n $fail_on ]] && args+=(--fail-on "$fail_on")
 # Only the suites whose `paths` the change touches: the rest cannot have moved.
 [[ $changed_only == 1 ]] && args+=(--changed-since "$base")
 # (The `+` form keeps an empty list valid under `set -u` in older bash.)
 args+=(${suites[@]+"${suites[@]}"})
 
-echo "+ $slogate ${args[*]}" >&2
-status=0
-"$slogate" "${args[@]}" || status=$?
+if ((status == 0)); then
+  echo "+ $slogate ${args[*]}" >&2
+  "$slogate" "${args[@]}" || status=$?
+fi
 
 if [[ -s $out/report.md ]]; then
   # The renderer puts the marker first; keep it there even if a report came from elsewhere, so

@@ -7,8 +7,10 @@ pub mod ab;
 pub mod baseline;
 pub mod check;
 pub mod compare;
+pub mod completions;
 pub mod history;
 pub mod import;
+pub mod man;
 pub mod merge;
 pub mod run;
 pub mod slo;
@@ -16,9 +18,13 @@ pub mod system;
 pub mod trend;
 pub mod verdict;
 
+/// What `--version` prints after the name: the crate's version and the commit it was built from
+/// (`build.rs`; "unknown commit" outside a git checkout).
+pub const VERSION: &str = concat!(env!("CARGO_PKG_VERSION"), " (", env!("SLOGATE_COMMIT"), ")");
+
 /// Benchmarking and SLO gate harness: run suites, compare against a baseline, gate pull requests.
 #[derive(Parser, Debug)]
-#[command(name = "slogate", version, about)]
+#[command(name = "slogate", version = VERSION, about)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
@@ -48,6 +54,10 @@ pub enum Command {
     System(system::Args),
     /// SLO helpers (suggest thresholds from history).
     Slo(slo::Args),
+    /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
+    Completions(completions::Args),
+    /// Print the man page (roff), as `slogate man > slogate.1`.
+    Man(man::Args),
 }
 
 pub fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
@@ -63,5 +73,7 @@ pub fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Merge(a) => merge::exec(a),
         Command::System(a) => system::exec(a),
         Command::Slo(a) => slo::exec(a),
+        Command::Completions(a) => completions::exec(a),
+        Command::Man(a) => man::exec(a),
     }
 }
