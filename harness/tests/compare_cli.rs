@@ -571,3 +571,190 @@ fn benchmarks_left_out_by_filter_are_neither_unmatched_nor_missing() {
         "{report}"
     );
 }
+
+/// An accept file of one entry for `suite/b2`'s time, up to +10%, expiring as given.
+fn accept_file(dir: &Path, benchmark: &str, expires: &str) -> PathBuf {
+    let p = dir.join("accept.toml");
+    std::fs::write(
+        &p,
+        format!(
+            "# acknowledged changes\n[[accept]]\nbenchmark = \"{benchmark}\"\nmetric = \"execution_time\"\n\
+             max = \"+10%\"\nreason = \"the parser now streams its input\"\nexpires = {expires}\n"
+        ),
+    )
+    .unwrap();
+    p
+}
+
+/// `compare --accept` of a baseline and a candidate whose `suite/b2` is `factor` times slower:
+/// exit code, markdown report, stderr.
+fn compare_accepting(
+    dir: &Path,
+    factor: f64,
+    accept: &Path,
+    fail_on: &str,
+) -> (i32, String, String) {
+    let base = write(dir, "base.json", &results(1, 1.0, 200.0));
+    let cand = write(dir, "cand.json", &results(2, factor, 200.0));
+    let out = slogate()
+        .args(["compare", "--seed", "7", "--fail-on", fail_on, "--accept"])
+        .arg(accept)
+        .arg(&base)
+        .arg(&cand)
+        .output()
+        .unwrap();
+    (
+        out.status.code().unwrap(),
+        String::from_utf8(out.stdout).unwrap(),
+        String::from_utf8(out.stderr).unwrap(),
+    )
+}
+
+#[test]
+fn an_accepted_regression_passes_with_its_reason_and_a_larger_one_fails() {
+    let dir = tempfile::tempdir().unwrap();
+    let accept = accept_file(dir.path(), "suite/b2", "2099-12-31");
+    for fail_on in ["breach,uncertain,missing", "regression"] {
+        let (code, md, err) = compare_accepting(dir.path(), 1.08, &accept, fail_on);
+        assert_eq!(code, 0, "--fail-on {fail_on}: {err}\n{md}");
+        assert!(md.contains("**Accepted changes**"), "{md}");
+        assert!(md.contains("suite/b2 execution\\_time: \\+8."), "{md}");
+        assert!(md.contains("accepted (up to +10.0%, "), "{md}");
+        assert!(
+            md.contains("accept.toml:2): the parser now streams its input"),
+            "{md}"
+        );
+        assert!(md.contains("**✅ Gate passed"), "{md}");
+    }
+    // Without the accept file the same change is a regression (failing under `regression`).
+    let base = dir.path().join("base.json");
+    let cand = dir.path().join("cand.json");
+    slogate()
+        .args(["compare", "--seed", "7", "--fail-on", "regression"])
+        .arg(&base)
+        .arg(&cand)
+        .assert()
+        .code(1);
+
+    for fail_on in ["breach,uncertain,missing", "regression"] {
+        let (code, md, err) = compare_accepting(dir.path(), 1.12, &accept, fail_on);
+        assert_eq!(code, 1, "--fail-on {fail_on}: {md}");
+        assert!(
+            err.contains("suite/b2: execution_time regressed by +12.")
+                && err.contains("more than the +10.0% its accept entry (")
+                && err.contains("accept.toml:2: the parser now streams its input) allows"),
+            "{err}"
+        );
+        assert!(md.contains("1 unaccepted change"), "{md}");
+        assert!(!md.contains("**Accepted changes**"), "{md}");
+    }
+    // `--fail-on none` fails on nothing, an accept file included.
+    assert_eq!(compare_accepting(dir.path(), 1.12, &accept, "none").0, 0);
+}
+
+#[test]
+fn an_expired_entry_fails_and_says_so_and_an_unmatched_one_is_a_warning() {
+    let dir = tempfile::tempdir().unwrap();
+    let accept = accept_file(dir.path(), "suite/b2", "2020-01-31");
+    let (code, md, err) = compare_accepting(dir.path(), 1.08, &accept, "breach,uncertain,missing");
+    assert_eq!(code, 1, "{md}");
+    assert!(
+        err.contains("suite/b2: execution_time regressed by +8.")
+            && err.contains("accept.toml:2) expired on 2020-01-31"),
+        "{err}"
+    );
+    assert!(
+        md.contains("expired on 2020-01-31: renew it or remove it"),
+        "{md}"
+    );
+
+    let unmatched = accept_file(dir.path(), "suite/gone_*", "2099-12-31");
+    let (code, md, err) =
+        compare_accepting(dir.path(), 1.0, &unmatched, "breach,uncertain,missing");
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        md.contains("> ⚠️ accept entry ") && md.contains("matches no benchmark of this comparison"),
+        "{md}"
+    );
+}
+
+#[test]
+fn an_entry_expires_after_its_commit_count() {
+    let dir = tempfile::tempdir().unwrap();
+    let git = |args: &[&str]| {
+        let out = std::process::Command::new("git")
+            .args([
+                "-c",
+                "user.name=t",
+                "-c",
+                "user.email=t@t",
+                "-c",
+                "commit.gpgsign=false",
+            ])
+            .args(args)
+            .current_dir(dir.path())
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "git {args:?}");
+        String::from_utf8(out.stdout).unwrap().trim().to_string()
+    };
+    git(&["init", "-q"]);
+    git(&["commit", "-q", "--allow-empty", "-m", "accepted here"]);
+    let since = git(&["rev-parse", "HEAD"]);
+    let run = |allowed: u32| {
+        let accept = accept_file(
+            dir.path(),
+            "suite/b2",
+            &format!("{{ commits = {allowed}, since = \"{since}\" }}"),
+        );
+        let base = write(dir.path(), "base.json", &results(1, 1.0, 200.0));
+        let cand = write(dir.path(), "cand.json", &results(2, 1.08, 200.0));
+        slogate()
+            .current_dir(dir.path())
+            .args(["compare", "--seed", "7", "--accept"])
+            .arg(&accept)
+            .arg(&base)
+            .arg(&cand)
+            .output()
+            .unwrap()
+    };
+    git(&["commit", "-q", "--allow-empty", "-m", "one"]);
+    git(&["commit", "-q", "--allow-empty", "-m", "two"]);
+    assert_eq!(run(2).status.code(), Some(0));
+    let over = run(1);
+    assert_eq!(over.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&over.stderr);
+    assert!(
+        err.contains(&format!(
+            "the candidate is 2 commits past {since}, more than the 1 allowed"
+        )),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_bad_accept_file_is_an_error_naming_file_and_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let base = write(dir.path(), "base.json", &results(1, 1.0, 200.0));
+    let accept = accept_file(dir.path(), "suite/b2", "2099-12-31");
+    let text = std::fs::read_to_string(&accept).unwrap();
+    std::fs::write(&accept, text.replace("+10%", "a lot")).unwrap();
+    slogate()
+        .args(["compare", "--accept"])
+        .arg(&accept)
+        .arg(&base)
+        .arg(&base)
+        .assert()
+        .code(2)
+        .stderr(contains(
+            "accept.toml:5: max `a lot` is not a change such as `+10%`",
+        ));
+    // `run` and `ab` take the same flag through the shared report arguments.
+    for command in ["run", "ab"] {
+        slogate()
+            .args([command, "--help"])
+            .assert()
+            .success()
+            .stdout(contains("--accept <FILE>"));
+    }
+}

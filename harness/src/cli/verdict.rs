@@ -40,6 +40,11 @@ pub struct ReportArgs {
     /// Extra SLO lines from a standalone SLO file: slogate TOML, or a `fail_on_breach` YAML as is.
     #[arg(long)]
     pub slo: Option<PathBuf>,
+    /// Acknowledged regressions (TOML `[[accept]]` entries: benchmark, metric, max, reason,
+    /// expires): a flagged regression within its entry's bound passes the gate, shown with its
+    /// reason; a larger one, or one under an expired entry, fails.
+    #[arg(long, value_name = "FILE")]
+    pub accept: Option<PathBuf>,
     /// Bootstrap resamples per estimate.
     #[arg(long, default_value_t = 2000, value_parser = clap::value_parser!(u32).range(1..))]
     pub resamples: u32,
@@ -100,6 +105,10 @@ impl ReportArgs {
                 extra_slos.insert(entry.pattern.clone(), entry.thresholds.clone());
             }
         }
+        let accept = match &self.accept {
+            Some(path) => accept_entries(path, candidate)?,
+            None => Vec::new(),
+        };
         // Files of one `ab` run carry the threshold and confidence of its own analysis.
         let (b, c) = (&baseline.meta, &candidate.meta);
         let one_run = b.pairing.is_some() && b.pairing == c.pairing && b.analysis == c.analysis;
@@ -115,12 +124,31 @@ impl ReportArgs {
             seed: self.bootstrap_seed.unwrap_or(defaults.seed),
             fail_on: self.fail_on,
             not_run: not_run.iter().cloned().collect(),
+            accept,
             baseline_file: Some(baseline_file.display().to_string()),
 
             candidate_file: Some(candidate_file.display().to_string()),
             ..defaults
         })
     }
+}
+
+/// The entries of an accept file, their expiry decided against today's date and the candidate's
+/// commit (its results file's, or the working directory's `HEAD` when it records none).
+fn accept_entries(
+    path: &Path,
+    candidate: &ResultsFile,
+) -> anyhow::Result<Vec<crate::compare::accept::AcceptEntry>> {
+    let head = candidate
+        .meta
+        .git
+        .as_ref()
+        .map_or("HEAD".to_string(), |g| g.commit.clone());
+    let here = std::env::current_dir().context("reading the working directory")?;
+    let count =
+        |since: &str| crate::git::commits_between(&here, since, &head).map_err(|e| e.to_string());
+    let today = chrono::Utc::now().date_naive();
+    Ok(crate::compare::accept::load(path, today, &count)?)
 }
 
 /// Compares, writes every requested output, and returns the gate's exit code (0 pass, 1 failed).

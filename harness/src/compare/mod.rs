@@ -6,6 +6,7 @@
 //! Benjamini-Hochberg across every change in the report, then decides verdicts, sections,
 //! systematic shifts, warnings and counts.
 
+pub mod accept;
 mod gate;
 mod metric;
 pub mod model;
@@ -43,6 +44,8 @@ pub struct CompareOptions {
     /// Benchmarks the candidate run left out on purpose (`--filter`, `--changed-since`,
     /// `--shard`): absent from the candidate, they are not compared, rather than missing.
     pub not_run: BTreeSet<String>,
+    /// Acknowledged regressions, from an accept file.
+    pub accept: Vec<accept::AcceptEntry>,
 }
 
 impl Default for CompareOptions {
@@ -60,6 +63,7 @@ impl Default for CompareOptions {
             candidate_file: None,
             extra_slos: BTreeMap::new(),
             not_run: BTreeSet::new(),
+            accept: Vec::new(),
         }
     }
 }
@@ -145,10 +149,11 @@ pub fn compare(
     }
     for b in pending {
         let mut bench = b.bench;
-        gate::decide(&mut bench, &opts.fail_on);
+        gate::decide(&mut bench, &opts.fail_on, &opts.accept);
         benchmarks.push(bench);
     }
     warnings.extend(data_warnings(&benchmarks));
+    warnings.extend(accept_warnings(&benchmarks, &opts.accept));
     if left_out > 0 {
         warnings.push(format!(
             "{left_out} benchmark(s) of the baseline were left out of this run (--filter, \
@@ -349,6 +354,7 @@ impl Context<'_> {
                 section: Section::Pass,
                 unstable: false,
                 findings: Vec::new(),
+                accepted: Vec::new(),
             },
             changes,
             warnings,
@@ -501,6 +507,33 @@ fn data_warnings(benchmarks: &[BenchmarkComparison]) -> Vec<String> {
                 String::new()
             }
         ));
+    }
+    w
+}
+
+/// Accept entries that match no metric of any compared benchmark (a typo, or a benchmark since
+/// renamed), and expired ones, so that neither lingers unseen.
+fn accept_warnings(
+    benchmarks: &[BenchmarkComparison],
+    accept: &[accept::AcceptEntry],
+) -> Vec<String> {
+    let mut w = Vec::new();
+    for e in accept {
+        let matched = benchmarks
+            .iter()
+            .any(|b| b.metrics.iter().any(|m| e.applies(&b.key, &m.metric)));
+        if !matched {
+            w.push(format!(
+                "accept entry {} (`{}`, {}) matches no benchmark of this comparison",
+                e.origin, e.pattern, e.metric
+            ));
+        }
+        if let Some(why) = &e.expired {
+            w.push(format!(
+                "accept entry {} (`{}`, {}) {why}: renew it or remove it",
+                e.origin, e.pattern, e.metric
+            ));
+        }
     }
     w
 }

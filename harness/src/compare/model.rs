@@ -52,6 +52,8 @@ pub enum Cause {
     NoData,
     Breach,
     Uncertain,
+    /// A regression larger than its accept entry allows, or matched by an expired entry.
+    Unaccepted,
     Regression,
 }
 
@@ -65,6 +67,7 @@ impl Cause {
             Cause::NoData => ("SLO without data", "SLOs without data"),
             Cause::Breach => ("SLO breach", "SLO breaches"),
             Cause::Uncertain => ("uncertain SLO", "uncertain SLOs"),
+            Cause::Unaccepted => ("unaccepted change", "unaccepted changes"),
             Cause::Regression => ("regression", "regressions"),
         };
         format!("{n} {}", if n == 1 { one } else { many })
@@ -189,6 +192,22 @@ pub struct BenchmarkComparison {
     /// `--fail-on` makes it fail.
     #[serde(default)]
     pub findings: Vec<Finding>,
+    /// Regressions an accept file acknowledges, within their bound: they do not fail the gate.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub accepted: Vec<Accepted>,
+}
+
+/// A regression passed by an entry of the accept file.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Accepted {
+    pub metric: String,
+    /// The change, candidate / baseline - 1 (0.08 = +8%).
+    pub change: f64,
+    /// The largest worsening the entry accepts (0.10 = 10%).
+    pub max: f64,
+    pub reason: String,
+    /// Where the entry is: `accept.toml:3`.
+    pub entry: String,
 }
 
 impl BenchmarkComparison {

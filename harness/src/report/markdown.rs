@@ -5,9 +5,9 @@
 
 use super::escape::{code_block, markdown_text as esc};
 use super::{
-    at_a_glance, by_suite, candidate_value, change_text, display_name, headline, in_section,
-    metric_names, reason_text, shift_text, side_text, slo_text, status_text, undecided_note,
-    RenderOptions, Renderer, EMOJI, SECTIONS,
+    accepted_changes, at_a_glance, by_suite, candidate_value, change_text, display_name, headline,
+    in_section, metric_names, reason_text, shift_text, side_text, slo_text, status_text,
+    undecided_note, RenderOptions, Renderer, EMOJI, SECTIONS,
 };
 use crate::compare::{BenchmarkComparison, Comparison, Presence, Section, SloVerdict};
 use crate::results::Status;
@@ -262,6 +262,16 @@ fn head(c: &Comparison) -> String {
                 esc(&m.metric),
                 change
             );
+        }
+        s.push('\n');
+    }
+    let accepted = accepted_changes(c);
+    if !accepted.is_empty() {
+        s.push_str(
+            "**Accepted changes** (the accept file acknowledges them; they pass the gate):\n\n",
+        );
+        for (what, why) in accepted {
+            let _ = writeln!(s, "- ✔️ {}: {}", esc(&what), esc(&why));
         }
         s.push('\n');
     }

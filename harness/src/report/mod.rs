@@ -289,6 +289,28 @@ fn undecided_note(c: &Comparison) -> Option<String> {
     ))
 }
 
+/// Every regression an accept entry passes, in benchmark order, each as `(benchmark, text)`:
+/// `+8.0% accepted (up to +10.0%, accept.toml:1): the reason`. Plain text, to be escaped.
+fn accepted_changes(c: &Comparison) -> Vec<(String, String)> {
+    c.benchmarks
+        .iter()
+        .flat_map(|b| {
+            b.accepted.iter().map(move |a| {
+                (
+                    format!("{}/{} {}", b.suite, display_name(b), a.metric),
+                    format!(
+                        "{} accepted (up to {}, {}): {}",
+                        format_pct(a.change),
+                        format_pct(a.max),
+                        a.entry,
+                        a.reason
+                    ),
+                )
+            })
+        })
+        .collect()
+}
+
 /// The few largest flagged changes, largest first (by the size of the ratio either way).
 fn at_a_glance(c: &Comparison, most: usize) -> Vec<(&BenchmarkComparison, &MetricComparison)> {
     let mut flagged: Vec<(&BenchmarkComparison, &MetricComparison, f64)> = c
