@@ -15,9 +15,14 @@ const COMMENT_LIMIT: usize = 65_536;
 
 #[derive(clap::Args, Debug, Clone)]
 pub struct ReportArgs {
-    /// Report format: markdown (md), terminal (term), json, junit.
+    /// Report format: markdown (md), terminal (term), json, junit, github-check (the payload of
+    /// GitHub's "create a check run" call).
     #[arg(long, value_enum, default_value = "markdown")]
     pub format: Format,
+    /// The commit a `github-check` payload is for (a pull request's head); default: the
+    /// candidate's commit as its results file records it.
+    #[arg(long, value_name = "SHA")]
+    pub check_sha: Option<String>,
     /// Write the report to this file (atomically) instead of stdout.
     #[arg(long = "report")]
     pub report: Option<PathBuf>,
@@ -160,6 +165,16 @@ pub fn report_and_gate(
     args: &ReportArgs,
 ) -> anyhow::Result<ExitCode> {
     let comparison = compare(baseline, candidate, opts);
+    let head_sha = args
+        .check_sha
+        .clone()
+        .or(comparison.candidate.commit.clone());
+    if args.format == Format::GithubCheck && head_sha.is_none() {
+        anyhow::bail!(
+            "--format github-check needs the commit the check is for: the candidate's results \
+             file records none; pass --check-sha SHA"
+        );
+    }
     if let Some(path) = &args.json {
         let json = render(&comparison, Format::Json, &RenderOptions::default());
         write_output(path, &json)?;
@@ -182,6 +197,7 @@ pub fn report_and_gate(
         } else {
             usize::MAX
         },
+        head_sha,
     };
     let report = render(&comparison, args.format, &render_opts);
     match &args.report {

@@ -412,6 +412,12 @@ fn side_info(
             .filter(|(k, v)| other.meta.vars.get(*k) != Some(*v))
             .map(|(k, v)| (k.clone(), v.clone()))
             .collect(),
+        suite_files: f
+            .meta
+            .suites
+            .iter()
+            .map(|s| (s.name.clone(), s.path.display().to_string()))
+            .collect(),
     }
 }
 

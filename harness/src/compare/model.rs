@@ -102,6 +102,9 @@ pub struct SideInfo {
     /// are two releases), so the header says what was compared.
     #[serde(default)]
     pub vars: BTreeMap<String, String>,
+    /// The suite files the run read, by suite name, as the results file records them.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub suite_files: BTreeMap<String, String>,
 }
 
 /// The knobs the verdicts were computed with, echoed so a report explains itself.

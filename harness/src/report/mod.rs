@@ -3,6 +3,7 @@
 //! marks (✅ ❌ 🟡 📉 📈), benchmark names, and the order of sections.
 
 pub mod escape;
+mod github_check;
 mod json;
 mod junit;
 mod markdown;
@@ -38,11 +39,14 @@ pub enum Format {
     Json,
     /// JUnit XML for CI test tabs.
     Junit,
+    /// The payload of GitHub's "create a check run" call.
+    #[value(name = "github-check")]
+    GithubCheck,
 }
 
 /// A format name that is none of `md`, `markdown`, `term`, `terminal`, `json`, `junit`.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
-#[error("unknown report format `{0}` (expected md, terminal, json or junit)")]
+#[error("unknown report format `{0}` (expected md, terminal, json, junit or github-check)")]
 pub struct UnknownFormat(pub String);
 
 impl FromStr for Format {
@@ -62,6 +66,8 @@ pub struct RenderOptions {
     pub full_report: Option<String>,
     /// Most characters the markdown may take (GitHub's comment limit).
     pub max_chars: usize,
+    /// The commit a check run is for (`github-check`); the candidate's commit when None.
+    pub head_sha: Option<String>,
 }
 
 impl Default for RenderOptions {
@@ -70,6 +76,7 @@ impl Default for RenderOptions {
             color: false,
             full_report: None,
             max_chars: 65_536,
+            head_sha: None,
         }
     }
 }
@@ -86,6 +93,7 @@ pub fn render(c: &Comparison, format: Format, opts: &RenderOptions) -> String {
         Format::Terminal => &TerminalRenderer,
         Format::Json => &JsonRenderer,
         Format::Junit => &JunitRenderer,
+        Format::GithubCheck => &github_check::GithubCheckRenderer,
     };
     renderer.render(c, opts)
 }
