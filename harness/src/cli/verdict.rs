@@ -50,6 +50,10 @@ pub struct ReportArgs {
     /// reason; a larger one, or one under an expired entry, fails.
     #[arg(long, value_name = "FILE")]
     pub accept: Option<PathBuf>,
+    /// A noise file from `slogate calibrate`: per-benchmark thresholds learned from A/A rounds,
+    /// and flaky benchmarks, reported apart, whose measurements never fail the gate by themselves.
+    #[arg(long, value_name = "FILE")]
+    pub noise: Option<PathBuf>,
     /// Bootstrap resamples per estimate.
     #[arg(long, default_value_t = 2000, value_parser = clap::value_parser!(u32).range(1..))]
     pub resamples: u32,
@@ -130,6 +134,11 @@ impl ReportArgs {
             fail_on: self.fail_on,
             not_run: not_run.iter().cloned().collect(),
             accept,
+            noise: self
+                .noise
+                .as_deref()
+                .map(crate::compare::noise::NoiseFile::load)
+                .transpose()?,
             baseline_file: Some(baseline_file.display().to_string()),
 
             candidate_file: Some(candidate_file.display().to_string()),

@@ -102,22 +102,25 @@ fn findings(
 ) -> (Vec<Finding>, Vec<Accepted>) {
     let mut out = Vec::new();
     let mut accepted = Vec::new();
-    let mut push = |cause, text: String| {
+    // Findings on a flaky metric do not fail the gate by themselves; a crash still does.
+    let mut push = |metric: Option<&str>, cause: Cause, text: String| {
+        let flaky = cause != Cause::NoData && metric.is_some_and(|m| b.flaky.contains_key(m));
         out.push(Finding {
             cause,
             text,
-            fails: fail_on.fails(cause),
+            fails: fail_on.fails(cause) && !flaky,
         })
     };
     match (b.presence, b.candidate_status) {
-        (Presence::Missing, _) => push(Cause::Missing, "missing from the candidate".into()),
+        (Presence::Missing, _) => push(None, Cause::Missing, "missing from the candidate".into()),
         (_, Some(s @ (Status::Failed | Status::Timeout | Status::Oom))) => {
-            push(Cause::Crashed, s.as_str().into())
+            push(None, Cause::Crashed, s.as_str().into())
         }
-        (_, Some(Status::Skipped)) => push(Cause::Skipped, "skipped".into()),
+        (_, Some(Status::Skipped)) => push(None, Cause::Skipped, "skipped".into()),
         _ => {}
     }
     for check in b.slos.iter().chain(&b.overhead) {
+        let mut push = |cause, text| push(Some(&check.metric), cause, text);
         match check.verdict {
             SloVerdict::NoData => push(Cause::NoData, format!("no data for SLO: {}", check.line)),
             SloVerdict::Breach => push(Cause::Breach, format!("SLO breached: {}", check.line)),
@@ -137,6 +140,7 @@ fn findings(
         } else {
             ch.ratio - 1.0
         };
+        let mut push = |cause, text| push(Some(&m.metric), cause, text);
         match accept.iter().find(|e| e.applies(&b.key, &m.metric)) {
             None => push(
                 Cause::Regression,

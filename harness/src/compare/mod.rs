@@ -10,6 +10,7 @@ pub mod accept;
 mod gate;
 mod metric;
 pub mod model;
+pub mod noise;
 mod slos;
 
 pub use gate::{reasons as gate_reasons, FailOn, UnknownCondition};
@@ -46,6 +47,8 @@ pub struct CompareOptions {
     pub not_run: BTreeSet<String>,
     /// Acknowledged regressions, from an accept file.
     pub accept: Vec<accept::AcceptEntry>,
+    /// Calibrated noise: per-benchmark thresholds, and flaky benchmarks kept out of the gate.
+    pub noise: Option<noise::NoiseFile>,
 }
 
 impl Default for CompareOptions {
@@ -64,6 +67,7 @@ impl Default for CompareOptions {
             extra_slos: BTreeMap::new(),
             not_run: BTreeSet::new(),
             accept: Vec::new(),
+            noise: None,
         }
     }
 }
@@ -280,6 +284,12 @@ impl Context<'_> {
             let c = self.side(ok(cand), key, name, Side::Candidate, scratch, &mut buf);
             let pc = match (&b, &c) {
                 (Some((bs, bm)), Some((cs, cm))) => {
+                    let threshold = self
+                        .opts
+                        .noise
+                        .as_ref()
+                        .and_then(|n| n.threshold(key, name))
+                        .unwrap_or(threshold);
                     metric::change(bs, bm, cs, cm, self.paired, threshold, self.stat, &mut buf)
                 }
                 _ => None,
@@ -355,6 +365,11 @@ impl Context<'_> {
                 unstable: false,
                 findings: Vec::new(),
                 accepted: Vec::new(),
+                flaky: self
+                    .opts
+                    .noise
+                    .as_ref()
+                    .map_or_else(BTreeMap::new, |n| n.flaky(key)),
             },
             changes,
             warnings,

@@ -198,6 +198,10 @@ pub struct BenchmarkComparison {
     /// Regressions an accept file acknowledges, within their bound: they do not fail the gate.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub accepted: Vec<Accepted>,
+    /// The metrics the noise file calls flaky, each with the A/A rounds that showed it. Their
+    /// changes and SLO verdicts never fail the gate by themselves.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub flaky: BTreeMap<String, Vec<String>>,
 }
 
 /// A regression passed by an entry of the accept file.

@@ -319,6 +319,29 @@ fn accepted_changes(c: &Comparison) -> Vec<(String, String)> {
         .collect()
 }
 
+/// The benchmarks the noise file calls flaky, each as `(benchmark, findings, evidence)`: what
+/// this comparison found on it (none of which fails the gate) and the A/A rounds that showed it
+/// flaky. Plain text, to be escaped.
+fn flaky_benchmarks(c: &Comparison) -> Vec<(String, Vec<&str>, Vec<String>)> {
+    c.benchmarks
+        .iter()
+        .filter(|b| !b.flaky.is_empty())
+        .map(|b| {
+            let findings = b.findings.iter().map(|f| f.text.as_str()).collect();
+            (
+                format!("{}/{}", b.suite, display_name(b)),
+                findings,
+                b.flaky
+                    .iter()
+                    .flat_map(|(metric, rounds)| {
+                        rounds.iter().map(move |r| format!("{metric}: {r}"))
+                    })
+                    .collect(),
+            )
+        })
+        .collect()
+}
+
 /// The few largest flagged changes, largest first (by the size of the ratio either way).
 fn at_a_glance(c: &Comparison, most: usize) -> Vec<(&BenchmarkComparison, &MetricComparison)> {
     let mut flagged: Vec<(&BenchmarkComparison, &MetricComparison, f64)> = c
