@@ -3,6 +3,7 @@
 
 use assert_cmd::Command;
 use serde_json::Value;
+use std::path::Path;
 
 fn slogate() -> Command {
     Command::cargo_bin("slogate").unwrap()
@@ -36,13 +37,33 @@ name = "flaky"
 command = ["sh", "-c", "if [ $(od -An -N1 -tu1 /dev/urandom) -lt 51 ]; then sleep 0.13; else sleep 0.1; fi"]
 "#;
 
-fn benchmark<'a>(comparison: &'a Value, key: &str) -> &'a Value {
-    comparison["benchmarks"]
+fn benchmark_in<'a>(file: &'a Value, key: &str) -> &'a Value {
+    file["benchmarks"]
         .as_array()
         .unwrap()
         .iter()
         .find(|b| b["key"] == key)
         .unwrap_or_else(|| panic!("no {key}"))
+}
+
+/// Whether a process of `key` in the last `ab` took more than twice the median of its side.
+fn machine_stalled(dir: &Path, key: &str) -> bool {
+    ["baseline", "candidate"].iter().any(|side| {
+        let file: Value = serde_json::from_str(
+            &std::fs::read_to_string(dir.join(format!("ab/{side}.json"))).unwrap(),
+        )
+        .unwrap();
+        let b = benchmark_in(&file, key);
+        let mut times: Vec<f64> = b["metrics"]["execution_time"]["processes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .flat_map(|p| p.as_array().unwrap().iter().map(|v| v.as_f64().unwrap()))
+            .collect();
+        times.sort_by(f64::total_cmp);
+        let median = times[times.len() / 2];
+        times.iter().any(|&t| t > 2.0 * median)
+    })
 }
 
 #[test]
@@ -102,29 +123,41 @@ fn a_flaky_benchmark_is_found_quarantined_and_a_stable_one_still_gated() {
         .filter(|b| b["flaky"].as_bool() == Some(true))
         .all(|b| b["key"].as_str() == Some("noisy/flaky")));
 
-    // A later `ab` with a +10% change in `steady_b`, reading the noise file.
-    let out = slogate()
-        .current_dir(dir.path())
-        .args(["ab", "suites/noisy", "--candidate-var", "steady_delay=0.11"])
-        .args(["--processes", "10", "--seed", "3", "--noise", "noise.toml"])
-        .args(["--fail-on", "breach,uncertain,regression,missing"])
-        .args([
-            "--results-dir",
-            "ab",
-            "--format",
-            "json",
-            "-o",
-            "report.json",
-        ])
-        .timeout(std::time::Duration::from_secs(240))
-        .output()
-        .unwrap();
-    let err = String::from_utf8_lossy(&out.stderr);
-    let report: Value =
-        serde_json::from_str(&std::fs::read_to_string(dir.path().join("report.json")).unwrap())
+    // A later `ab` with a +10% change in `steady_b`, reading the noise file. A process stalled by
+    // the machine itself (several times the others' time, seen at load 9 on 2 cores) leaves
+    // `steady_b` undecided whatever the thresholds: then the `ab` runs once more, and says so.
+    let ab = || {
+        let out = slogate()
+            .current_dir(dir.path())
+            .args(["ab", "suites/noisy", "--candidate-var", "steady_delay=0.11"])
+            .args(["--processes", "10", "--seed", "3", "--noise", "noise.toml"])
+            .args(["--fail-on", "breach,uncertain,regression,missing"])
+            .args([
+                "--results-dir",
+                "ab",
+                "--format",
+                "json",
+                "-o",
+                "report.json",
+            ])
+            .timeout(std::time::Duration::from_secs(240))
+            .output()
             .unwrap();
+        let report: Value =
+            serde_json::from_str(&std::fs::read_to_string(dir.path().join("report.json")).unwrap())
+                .unwrap();
+        (out, report)
+    };
+    let (mut out, mut report) = ab();
+    if machine_stalled(dir.path(), "noisy/steady_b") {
+        eprintln!(
+            "a process of noisy/steady_b stalled (the machine, not the benchmark): once more"
+        );
+        (out, report) = ab();
+    }
+    let err = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(1), "{err}");
-    let steady_b = benchmark(&report, "noisy/steady_b");
+    let steady_b = benchmark_in(&report, "noisy/steady_b");
     assert_eq!(steady_b["section"], "regression", "{err}");
     assert!(steady_b["flaky"].is_null());
     let failing: Vec<&str> = err.lines().filter(|l| l.starts_with("  noisy/")).collect();
@@ -133,7 +166,7 @@ fn a_flaky_benchmark_is_found_quarantined_and_a_stable_one_still_gated() {
         failing[0].starts_with("  noisy/steady_b: execution_time regressed by +"),
         "{err}"
     );
-    let flaky = benchmark(&report, "noisy/flaky");
+    let flaky = benchmark_in(&report, "noisy/flaky");
     assert!(flaky["flaky"]["execution_time"]
         .as_array()
         .is_some_and(|e| !e.is_empty()));
