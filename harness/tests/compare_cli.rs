@@ -902,6 +902,7 @@ fn check_run_payload_errors(v: &serde_json::Value) -> Vec<String> {
 /// `compare --format github-check` of `base` and `cand`, the exit code and the parsed payload.
 fn check_run(base: &Path, cand: &Path, extra: &[&str]) -> (i32, serde_json::Value) {
     let out = slogate()
+        .current_dir(base.parent().unwrap())
         .args(["compare", "--format", "github-check", "--seed", "7"])
         .args(extra)
         .arg(base)
@@ -920,6 +921,13 @@ fn the_check_run_payload_fits_the_checks_api() {
     let base = write(dir.path(), "base.json", &results(1, 1.0, 200.0));
     let slower = write(dir.path(), "slower.json", &results(2, 1.08, 200.0));
     let accept = accept_file(dir.path(), "suite/b2", "2099-12-31");
+    // In a repository, annotation paths are relative to its top, as the Checks API wants them.
+    let init = std::process::Command::new("git")
+        .args(["init", "-q"])
+        .current_dir(dir.path())
+        .status()
+        .unwrap();
+    assert!(init.success());
 
     // Passing, with an accepted change: success, one notice on the accept entry's line.
     let accepted = ["--check-sha", sha, "--accept", accept.to_str().unwrap()];
@@ -940,7 +948,7 @@ fn the_check_run_payload_fits_the_checks_api() {
     let notes = v["output"]["annotations"].as_array().unwrap();
     assert_eq!(notes.len(), 1, "{v}");
     assert_eq!(notes[0]["annotation_level"], "notice");
-    assert_eq!(notes[0]["path"], accept.to_str().unwrap());
+    assert_eq!(notes[0]["path"], "accept.toml");
     assert_eq!(notes[0]["start_line"], 2);
     assert!(notes[0]["message"]
         .as_str()

@@ -207,6 +207,9 @@ pub fn report_and_gate(
             usize::MAX
         },
         head_sha,
+        repo_root: std::env::current_dir()
+            .ok()
+            .and_then(|d| crate::git::toplevel(&d)),
     };
     let report = render(&comparison, args.format, &render_opts);
     match &args.report {

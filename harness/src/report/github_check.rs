@@ -54,7 +54,7 @@ impl Renderer for GithubCheckRenderer {
             "output": {
                 "title": truncate_chars(&format!("{mark} {}", clean(&headline(c))), TITLE_LIMIT),
                 "summary": summary,
-                "annotations": annotations(c),
+                "annotations": annotations(c, opts),
             },
         });
         let mut out = serde_json::to_string_pretty(&payload).expect("a JSON value serialises");
@@ -65,7 +65,7 @@ impl Renderer for GithubCheckRenderer {
 
 /// Failing findings first (`failure`), then findings the gate does not fail on (`warning`), then
 /// accepted changes (`notice`, on their accept entry's line); the first 50.
-fn annotations(c: &Comparison) -> Vec<Value> {
+fn annotations(c: &Comparison, opts: &RenderOptions) -> Vec<Value> {
     let mut out = Vec::new();
     for fails in [true, false] {
         for b in &c.benchmarks {
@@ -79,7 +79,8 @@ fn annotations(c: &Comparison) -> Vec<Value> {
                 continue;
             }
             let level = if fails { "failure" } else { "warning" };
-            out.push(annotation(b, level, (suite_file(c, b), 1), &texts));
+            let path = in_repo(&suite_file(c, b), opts);
+            out.push(annotation(b, level, (path, 1), &texts));
         }
     }
     for b in &c.benchmarks {
@@ -89,6 +90,7 @@ fn annotations(c: &Comparison) -> Vec<Value> {
                 .rsplit_once(':')
                 .and_then(|(p, l)| Some((p.to_string(), l.parse().ok()?)))
                 .unwrap_or_else(|| (suite_file(c, b), 1));
+            let path = in_repo(&path, opts);
             let text = format!(
                 "{} {} accepted (up to {}): {}",
                 a.metric,
@@ -134,6 +136,15 @@ fn suite_file(c: &Comparison, b: &BenchmarkComparison) -> String {
         .or(c.candidate.file.as_ref())
         .map_or("slogate-results.json", String::as_str);
     path.trim_start_matches("./").to_string()
+}
+
+/// `path` relative to the repository's top when it lies under it, as the Checks API wants it.
+fn in_repo(path: &str, opts: &RenderOptions) -> String {
+    let p = std::path::Path::new(path);
+    opts.repo_root
+        .as_deref()
+        .and_then(|root| p.strip_prefix(root).ok())
+        .map_or_else(|| path.to_string(), |rel| rel.display().to_string())
 }
 
 /// At most `limit` characters, the last one `…` when cut.

@@ -68,6 +68,8 @@ pub struct RenderOptions {
     pub max_chars: usize,
     /// The commit a check run is for (`github-check`); the candidate's commit when None.
     pub head_sha: Option<String>,
+    /// The repository's top directory: annotation paths under it are made relative to it.
+    pub repo_root: Option<std::path::PathBuf>,
 }
 
 impl Default for RenderOptions {
@@ -77,6 +79,7 @@ impl Default for RenderOptions {
             full_report: None,
             max_chars: 65_536,
             head_sha: None,
+            repo_root: None,
         }
     }
 }
@@ -290,10 +293,30 @@ fn undecided_note(c: &Comparison) -> Option<String> {
              instead of separate runs, would settle {them}"
         )
     };
+    // Thresholds of a suite, a scenario or a noise file may differ from the report's default.
+    let own = c
+        .benchmarks
+        .iter()
+        .flat_map(|b| &b.metrics)
+        .filter_map(|m| m.change)
+        .filter(|ch| ch.verdict == ChangeVerdict::Unstable)
+        .any(|ch| (ch.threshold - c.settings.noise_threshold).abs() > 1e-12);
+    let threshold = if own {
+        if n == 1 {
+            "its own noise threshold"
+        } else {
+            "their own noise thresholds"
+        }
+        .to_string()
+    } else {
+        format!(
+            "the {} noise threshold",
+            format_pct(c.settings.noise_threshold).trim_start_matches('+')
+        )
+    };
     Some(format!(
-        "Undecided ({who}): the interval is too wide to tell the change from the {} noise \
-         threshold; {settle}.",
-        format_pct(c.settings.noise_threshold).trim_start_matches('+'),
+        "Undecided ({who}): the interval is too wide to tell the change from {threshold}; \
+         {settle}."
     ))
 }
 
