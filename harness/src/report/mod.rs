@@ -526,6 +526,31 @@ mod tests {
     use super::*;
 
     #[test]
+    fn the_undecided_clause_names_per_benchmark_thresholds_when_they_differ() {
+        let mut c = fixture::fixed();
+        let default = undecided_note(&c).expect("the fixture has undecided changes");
+        assert!(
+            default.contains("from the 5.0% noise threshold"),
+            "{default}"
+        );
+        for ch in c
+            .benchmarks
+            .iter_mut()
+            .flat_map(|b| &mut b.metrics)
+            .filter_map(|m| m.change.as_mut())
+            .filter(|ch| ch.verdict == ChangeVerdict::Unstable)
+        {
+            ch.threshold = 0.021;
+        }
+        let own = undecided_note(&c).unwrap();
+        assert!(
+            own.contains("from their own noise thresholds")
+                || own.contains("from its own noise threshold"),
+            "{own}"
+        );
+    }
+
+    #[test]
     fn format_names_parse_case_insensitively() {
         assert_eq!("md".parse::<Format>().unwrap(), Format::Markdown);
         assert_eq!("Markdown".parse::<Format>().unwrap(), Format::Markdown);
