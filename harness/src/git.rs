@@ -42,6 +42,35 @@ pub fn changed_files(dir: &Path, since: &str) -> Result<Vec<String>, GitError> {
     Ok(out.lines().map(str::to_string).collect())
 }
 
+/// The top directory of the repository holding `dir`; None outside one.
+pub fn toplevel(dir: &Path) -> Option<std::path::PathBuf> {
+    git(dir, &["rev-parse", "--show-toplevel"]).map(std::path::PathBuf::from)
+}
+
+/// How many commits `until` has that `since` has not (`git rev-list --count since..until`), in
+/// the repository holding `dir`.
+pub fn commits_between(dir: &Path, since: &str, until: &str) -> Result<u64, GitError> {
+    for reference in [since, until] {
+        git(
+            dir,
+            &[
+                "rev-parse",
+                "--verify",
+                "--quiet",
+                &format!("{reference}^{{commit}}"),
+            ],
+        )
+        .ok_or_else(|| GitError::UnknownRef {
+            reference: reference.to_string(),
+        })?;
+    }
+    git(dir, &["rev-list", "--count", &format!("{since}..{until}")])
+        .and_then(|n| n.parse().ok())
+        .ok_or_else(|| GitError::NotARepo {
+            dir: dir.to_path_buf(),
+        })
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum GitError {
     #[error("{dir}: not inside a git repository")]

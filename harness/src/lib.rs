@@ -8,6 +8,7 @@
 
 pub mod ab;
 pub mod baseline;
+pub mod calibrate;
 pub mod cli;
 pub mod compare;
 pub mod fsutil;

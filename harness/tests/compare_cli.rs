@@ -571,3 +571,434 @@ fn benchmarks_left_out_by_filter_are_neither_unmatched_nor_missing() {
         "{report}"
     );
 }
+
+/// An accept file of one entry for `suite/b2`'s time, up to +10%, expiring as given.
+fn accept_file(dir: &Path, benchmark: &str, expires: &str) -> PathBuf {
+    let p = dir.join("accept.toml");
+    std::fs::write(
+        &p,
+        format!(
+            "# acknowledged changes\n[[accept]]\nbenchmark = \"{benchmark}\"\nmetric = \"execution_time\"\n\
+             max = \"+10%\"\nreason = \"the parser now streams its input\"\nexpires = {expires}\n"
+        ),
+    )
+    .unwrap();
+    p
+}
+
+/// `compare --accept` of a baseline and a candidate whose `suite/b2` is `factor` times slower:
+/// exit code, markdown report, stderr.
+fn compare_accepting(
+    dir: &Path,
+    factor: f64,
+    accept: &Path,
+    fail_on: &str,
+) -> (i32, String, String) {
+    let base = write(dir, "base.json", &results(1, 1.0, 200.0));
+    let cand = write(dir, "cand.json", &results(2, factor, 200.0));
+    let out = slogate()
+        .args(["compare", "--seed", "7", "--fail-on", fail_on, "--accept"])
+        .arg(accept)
+        .arg(&base)
+        .arg(&cand)
+        .output()
+        .unwrap();
+    (
+        out.status.code().unwrap(),
+        String::from_utf8(out.stdout).unwrap(),
+        String::from_utf8(out.stderr).unwrap(),
+    )
+}
+
+#[test]
+fn an_accepted_regression_passes_with_its_reason_and_a_larger_one_fails() {
+    let dir = tempfile::tempdir().unwrap();
+    let accept = accept_file(dir.path(), "suite/b2", "2099-12-31");
+    for fail_on in ["breach,uncertain,missing", "regression"] {
+        let (code, md, err) = compare_accepting(dir.path(), 1.08, &accept, fail_on);
+        assert_eq!(code, 0, "--fail-on {fail_on}: {err}\n{md}");
+        assert!(md.contains("**Accepted changes**"), "{md}");
+        assert!(md.contains("suite/b2 execution\\_time: \\+8."), "{md}");
+        assert!(md.contains("accepted (up to +10.0%, "), "{md}");
+        assert!(
+            md.contains("accept.toml:2): the parser now streams its input"),
+            "{md}"
+        );
+        assert!(md.contains("**✅ Gate passed"), "{md}");
+    }
+    // Without the accept file the same change is a regression (failing under `regression`).
+    let base = dir.path().join("base.json");
+    let cand = dir.path().join("cand.json");
+    slogate()
+        .args(["compare", "--seed", "7", "--fail-on", "regression"])
+        .arg(&base)
+        .arg(&cand)
+        .assert()
+        .code(1);
+
+    for fail_on in ["breach,uncertain,missing", "regression"] {
+        let (code, md, err) = compare_accepting(dir.path(), 1.12, &accept, fail_on);
+        assert_eq!(code, 1, "--fail-on {fail_on}: {md}");
+        assert!(
+            err.contains("suite/b2: execution_time regressed by +12.")
+                && err.contains("more than the +10.0% its accept entry (")
+                && err.contains("accept.toml:2: the parser now streams its input) allows"),
+            "{err}"
+        );
+        assert!(md.contains("1 unaccepted change"), "{md}");
+        assert!(!md.contains("**Accepted changes**"), "{md}");
+    }
+    // `--fail-on none` fails on nothing, an accept file included.
+    assert_eq!(compare_accepting(dir.path(), 1.12, &accept, "none").0, 0);
+}
+
+#[test]
+fn an_expired_entry_fails_and_says_so_and_an_unmatched_one_is_a_warning() {
+    let dir = tempfile::tempdir().unwrap();
+    let accept = accept_file(dir.path(), "suite/b2", "2020-01-31");
+    let (code, md, err) = compare_accepting(dir.path(), 1.08, &accept, "breach,uncertain,missing");
+    assert_eq!(code, 1, "{md}");
+    assert!(
+        err.contains("suite/b2: execution_time regressed by +8.")
+            && err.contains("accept.toml:2) expired on 2020-01-31"),
+        "{err}"
+    );
+    assert!(
+        md.contains("expired on 2020-01-31: renew it or remove it"),
+        "{md}"
+    );
+
+    let unmatched = accept_file(dir.path(), "suite/gone_*", "2099-12-31");
+    let (code, md, err) =
+        compare_accepting(dir.path(), 1.0, &unmatched, "breach,uncertain,missing");
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        md.contains("> ⚠️ accept entry ") && md.contains("matches no benchmark of this comparison"),
+        "{md}"
+    );
+}
+
+#[test]
+fn an_entry_expires_after_its_commit_count() {
+    let dir = tempfile::tempdir().unwrap();
+    let git = |args: &[&str]| {
+        let out = std::process::Command::new("git")
+            .args([
+                "-c",
+                "user.name=t",
+                "-c",
+                "user.email=t@t",
+                "-c",
+                "commit.gpgsign=false",
+            ])
+            .args(args)
+            .current_dir(dir.path())
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "git {args:?}");
+        String::from_utf8(out.stdout).unwrap().trim().to_string()
+    };
+    git(&["init", "-q"]);
+    git(&["commit", "-q", "--allow-empty", "-m", "accepted here"]);
+    let since = git(&["rev-parse", "HEAD"]);
+    let run = |allowed: u32| {
+        let accept = accept_file(
+            dir.path(),
+            "suite/b2",
+            &format!("{{ commits = {allowed}, since = \"{since}\" }}"),
+        );
+        let base = write(dir.path(), "base.json", &results(1, 1.0, 200.0));
+        let cand = write(dir.path(), "cand.json", &results(2, 1.08, 200.0));
+        slogate()
+            .current_dir(dir.path())
+            .args(["compare", "--seed", "7", "--accept"])
+            .arg(&accept)
+            .arg(&base)
+            .arg(&cand)
+            .output()
+            .unwrap()
+    };
+    git(&["commit", "-q", "--allow-empty", "-m", "one"]);
+    git(&["commit", "-q", "--allow-empty", "-m", "two"]);
+    assert_eq!(run(2).status.code(), Some(0));
+    let over = run(1);
+    assert_eq!(over.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&over.stderr);
+    assert!(
+        err.contains(&format!(
+            "the candidate is 2 commits past {since}, more than the 1 allowed"
+        )),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_bad_accept_file_is_an_error_naming_file_and_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let base = write(dir.path(), "base.json", &results(1, 1.0, 200.0));
+    let accept = accept_file(dir.path(), "suite/b2", "2099-12-31");
+    let text = std::fs::read_to_string(&accept).unwrap();
+    std::fs::write(&accept, text.replace("+10%", "a lot")).unwrap();
+    slogate()
+        .args(["compare", "--accept"])
+        .arg(&accept)
+        .arg(&base)
+        .arg(&base)
+        .assert()
+        .code(2)
+        .stderr(contains(
+            "accept.toml:5: max `a lot` is not a change such as `+10%`",
+        ));
+    // `run` and `ab` take the same flag through the shared report arguments.
+    for command in ["run", "ab"] {
+        slogate()
+            .args([command, "--help"])
+            .assert()
+            .success()
+            .stdout(contains("--accept <FILE>"));
+    }
+}
+
+/// Checks a "create a check run" payload against that call's schema as GitHub documents it
+/// (REST API, checks/runs, "Create a check run"): the required fields, their enumerations, the
+/// 65,535-character summary, at most 50 annotations, each with path, lines, level and message,
+/// a title of at most 255 characters and a message of at most 64 KB, and no field the call does
+/// not take.
+fn check_run_payload_errors(v: &serde_json::Value) -> Vec<String> {
+    let mut errors = Vec::new();
+    let mut check = |ok: bool, what: String| {
+        if !ok {
+            errors.push(what);
+        }
+    };
+    let obj = v.as_object().expect("an object");
+    let known = [
+        "name",
+        "head_sha",
+        "details_url",
+        "external_id",
+        "status",
+        "started_at",
+        "conclusion",
+        "completed_at",
+        "output",
+        "actions",
+    ];
+    for k in obj.keys() {
+        check(known.contains(&k.as_str()), format!("unknown field {k}"));
+    }
+    let text = |v: &serde_json::Value| v.as_str().map(str::to_string);
+    check(
+        text(&v["name"]).is_some_and(|s| !s.is_empty()),
+        "name".into(),
+    );
+    check(
+        text(&v["head_sha"]).is_some_and(|s| !s.is_empty()),
+        "head_sha".into(),
+    );
+    let status = text(&v["status"]).unwrap_or_default();
+    check(
+        [
+            "queued",
+            "in_progress",
+            "completed",
+            "waiting",
+            "requested",
+            "pending",
+        ]
+        .contains(&status.as_str()),
+        format!("status {status}"),
+    );
+    let conclusion = text(&v["conclusion"]);
+    check(
+        status != "completed" || conclusion.is_some(),
+        "a completed run needs a conclusion".into(),
+    );
+    if let Some(c) = &conclusion {
+        check(
+            [
+                "action_required",
+                "cancelled",
+                "failure",
+                "neutral",
+                "success",
+                "skipped",
+                "stale",
+                "timed_out",
+            ]
+            .contains(&c.as_str()),
+            format!("conclusion {c}"),
+        );
+    }
+    let output = &v["output"];
+    for k in output.as_object().expect("output").keys() {
+        check(
+            ["title", "summary", "text", "annotations", "images"].contains(&k.as_str()),
+            format!("unknown output field {k}"),
+        );
+    }
+    check(text(&output["title"]).is_some(), "output.title".into());
+    let summary = text(&output["summary"]).unwrap_or_default();
+    check(
+        !summary.is_empty() && summary.encode_utf16().count() <= 65_535,
+        format!(
+            "output.summary of {} UTF-16 units",
+            summary.encode_utf16().count()
+        ),
+    );
+    let annotations = output["annotations"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    check(
+        annotations.len() <= 50,
+        format!("{} annotations", annotations.len()),
+    );
+    for (i, a) in annotations.iter().enumerate() {
+        for k in a.as_object().expect("annotation").keys() {
+            check(
+                [
+                    "path",
+                    "start_line",
+                    "end_line",
+                    "start_column",
+                    "end_column",
+                    "annotation_level",
+                    "message",
+                    "title",
+                    "raw_details",
+                ]
+                .contains(&k.as_str()),
+                format!("annotation {i}: unknown field {k}"),
+            );
+        }
+        check(
+            text(&a["path"]).is_some_and(|p| !p.is_empty()),
+            format!("annotation {i}: path"),
+        );
+        let (start, end) = (a["start_line"].as_u64(), a["end_line"].as_u64());
+        check(
+            start.is_some_and(|s| s >= 1) && end >= start,
+            format!("annotation {i}: lines {start:?}..{end:?}"),
+        );
+        check(
+            ["notice", "warning", "failure"]
+                .contains(&text(&a["annotation_level"]).unwrap_or_default().as_str()),
+            format!("annotation {i}: level"),
+        );
+        check(
+            text(&a["message"]).is_some_and(|m| !m.is_empty() && m.len() <= 64 * 1024),
+            format!("annotation {i}: message"),
+        );
+        check(
+            a.get("title")
+                .is_none_or(|t| t.as_str().is_some_and(|t| t.chars().count() <= 255)),
+            format!("annotation {i}: title"),
+        );
+    }
+    errors
+}
+
+/// `compare --format github-check` of `base` and `cand`, the exit code and the parsed payload.
+fn check_run(base: &Path, cand: &Path, extra: &[&str]) -> (i32, serde_json::Value) {
+    let out = slogate()
+        .current_dir(base.parent().unwrap())
+        .args(["compare", "--format", "github-check", "--seed", "7"])
+        .args(extra)
+        .arg(base)
+        .arg(cand)
+        .output()
+        .unwrap();
+    let payload = serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stderr)));
+    (out.status.code().unwrap(), payload)
+}
+
+#[test]
+fn the_check_run_payload_fits_the_checks_api() {
+    let dir = tempfile::tempdir().unwrap();
+    let sha = "0123456789abcdef0123456789abcdef01234567";
+    let base = write(dir.path(), "base.json", &results(1, 1.0, 200.0));
+    let slower = write(dir.path(), "slower.json", &results(2, 1.08, 200.0));
+    let accept = accept_file(dir.path(), "suite/b2", "2099-12-31");
+    // In a repository, annotation paths are relative to its top, as the Checks API wants them.
+    let init = std::process::Command::new("git")
+        .args(["init", "-q"])
+        .current_dir(dir.path())
+        .status()
+        .unwrap();
+    assert!(init.success());
+
+    // Passing, with an accepted change: success, one notice on the accept entry's line.
+    let accepted = ["--check-sha", sha, "--accept", accept.to_str().unwrap()];
+    let (code, v) = check_run(&base, &slower, &accepted);
+    assert_eq!(code, 0);
+    assert_eq!(check_run_payload_errors(&v), Vec::<String>::new());
+    assert_eq!(v["head_sha"], sha);
+    assert_eq!(v["status"], "completed");
+    assert_eq!(v["conclusion"], "success");
+    assert!(v["output"]["title"]
+        .as_str()
+        .unwrap()
+        .starts_with("✅ Gate passed"));
+    assert!(v["output"]["summary"]
+        .as_str()
+        .unwrap()
+        .contains("**Accepted changes**"));
+    let notes = v["output"]["annotations"].as_array().unwrap();
+    assert_eq!(notes.len(), 1, "{v}");
+    assert_eq!(notes[0]["annotation_level"], "notice");
+    assert_eq!(notes[0]["path"], "accept.toml");
+    assert_eq!(notes[0]["start_line"], 2);
+    assert!(notes[0]["message"]
+        .as_str()
+        .unwrap()
+        .contains("the parser now streams its input"));
+
+    // 60 benchmarks breaching their SLO: failure, the first 50 annotated, the summary in bounds.
+    let many = |seed: u64| {
+        let mut f = results(seed, 1.0, 50.0);
+        let one = f.benchmarks.clone();
+        f.benchmarks = (0..12)
+            .flat_map(|r| {
+                one.iter().map(move |b| {
+                    let mut b = b.clone();
+                    b.scenario = format!("r{r}_{}", b.scenario);
+                    b.key = format!("suite/{}", b.scenario);
+                    b
+                })
+            })
+            .collect();
+        f
+    };
+    let base = write(dir.path(), "many-base.json", &many(1));
+    let cand = write(dir.path(), "many-cand.json", &many(2));
+    let (code, v) = check_run(&base, &cand, &["--check-sha", sha]);
+    assert_eq!(code, 1);
+    assert_eq!(check_run_payload_errors(&v), Vec::<String>::new());
+    assert_eq!(v["conclusion"], "failure");
+    let failures = v["output"]["annotations"].as_array().unwrap();
+    assert_eq!(failures.len(), 50);
+    assert!(failures.iter().all(|a| a["annotation_level"] == "failure"
+        && a["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("SLO breached: execution_time < 50 us")));
+
+    // The validator itself rejects what the call refuses.
+    let mut bad = v.clone();
+    bad["output"]["summary"] = "x".repeat(65_536).into();
+    bad["output"]["annotations"][0]["annotation_level"] = "error".into();
+    bad["output"]["annotations"][1]["title"] = "t".repeat(256).into();
+    bad["conclusion"] = "passed".into();
+    assert_eq!(check_run_payload_errors(&bad).len(), 4);
+
+    // Without a commit to attach the check to, a clear error rather than an invalid payload.
+    slogate()
+        .args(["compare", "--format", "github-check"])
+        .arg(&base)
+        .arg(&cand)
+        .assert()
+        .code(2)
+        .stderr(contains("pass --check-sha SHA"));
+}

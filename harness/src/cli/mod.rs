@@ -5,6 +5,7 @@ use std::process::ExitCode;
 
 pub mod ab;
 pub mod baseline;
+pub mod calibrate;
 pub mod check;
 pub mod compare;
 pub mod completions;
@@ -40,6 +41,8 @@ pub enum Command {
     Compare(compare::Args),
     /// Run baseline and candidate interleaved on this machine, then compare.
     Ab(ab::Args),
+    /// Measure this machine's noise per benchmark with A/A rounds: a noise file for `--noise`.
+    Calibrate(calibrate::Args),
     /// Manage local baselines.
     Baseline(baseline::Args),
     /// Keep results in a history database.
@@ -66,6 +69,7 @@ pub fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Run(a) => run::exec(a),
         Command::Compare(a) => compare::exec(a),
         Command::Ab(a) => ab::exec(a),
+        Command::Calibrate(a) => calibrate::exec(a),
         Command::Baseline(a) => baseline::exec(a),
         Command::History(a) => history::exec(a),
         Command::Trend(a) => trend::exec(a),

@@ -15,9 +15,14 @@ const COMMENT_LIMIT: usize = 65_536;
 
 #[derive(clap::Args, Debug, Clone)]
 pub struct ReportArgs {
-    /// Report format: markdown (md), terminal (term), json, junit.
+    /// Report format: markdown (md), terminal (term), json, junit, github-check (the payload of
+    /// GitHub's "create a check run" call).
     #[arg(long, value_enum, default_value = "markdown")]
     pub format: Format,
+    /// The commit a `github-check` payload is for (a pull request's head); default: the
+    /// candidate's commit as its results file records it.
+    #[arg(long, value_name = "SHA")]
+    pub check_sha: Option<String>,
     /// Write the report to this file (atomically) instead of stdout.
     #[arg(long = "report")]
     pub report: Option<PathBuf>,
@@ -40,6 +45,15 @@ pub struct ReportArgs {
     /// Extra SLO lines from a standalone SLO file: slogate TOML, or a `fail_on_breach` YAML as is.
     #[arg(long)]
     pub slo: Option<PathBuf>,
+    /// Acknowledged regressions (TOML `[[accept]]` entries: benchmark, metric, max, reason,
+    /// expires): a flagged regression within its entry's bound passes the gate, shown with its
+    /// reason; a larger one, or one under an expired entry, fails.
+    #[arg(long, value_name = "FILE")]
+    pub accept: Option<PathBuf>,
+    /// A noise file from `slogate calibrate`: per-benchmark thresholds learned from A/A rounds,
+    /// and flaky benchmarks, reported apart, whose measurements never fail the gate by themselves.
+    #[arg(long, value_name = "FILE")]
+    pub noise: Option<PathBuf>,
     /// Bootstrap resamples per estimate.
     #[arg(long, default_value_t = 2000, value_parser = clap::value_parser!(u32).range(1..))]
     pub resamples: u32,
@@ -100,6 +114,10 @@ impl ReportArgs {
                 extra_slos.insert(entry.pattern.clone(), entry.thresholds.clone());
             }
         }
+        let accept = match &self.accept {
+            Some(path) => accept_entries(path, candidate)?,
+            None => Vec::new(),
+        };
         // Files of one `ab` run carry the threshold and confidence of its own analysis.
         let (b, c) = (&baseline.meta, &candidate.meta);
         let one_run = b.pairing.is_some() && b.pairing == c.pairing && b.analysis == c.analysis;
@@ -115,12 +133,36 @@ impl ReportArgs {
             seed: self.bootstrap_seed.unwrap_or(defaults.seed),
             fail_on: self.fail_on,
             not_run: not_run.iter().cloned().collect(),
+            accept,
+            noise: self
+                .noise
+                .as_deref()
+                .map(crate::compare::noise::NoiseFile::load)
+                .transpose()?,
             baseline_file: Some(baseline_file.display().to_string()),
 
             candidate_file: Some(candidate_file.display().to_string()),
             ..defaults
         })
     }
+}
+
+/// The entries of an accept file, their expiry decided against today's date and the candidate's
+/// commit (its results file's, or the working directory's `HEAD` when it records none).
+fn accept_entries(
+    path: &Path,
+    candidate: &ResultsFile,
+) -> anyhow::Result<Vec<crate::compare::accept::AcceptEntry>> {
+    let head = candidate
+        .meta
+        .git
+        .as_ref()
+        .map_or("HEAD".to_string(), |g| g.commit.clone());
+    let here = std::env::current_dir().context("reading the working directory")?;
+    let count =
+        |since: &str| crate::git::commits_between(&here, since, &head).map_err(|e| e.to_string());
+    let today = chrono::Utc::now().date_naive();
+    Ok(crate::compare::accept::load(path, today, &count)?)
 }
 
 /// Compares, writes every requested output, and returns the gate's exit code (0 pass, 1 failed).
@@ -132,6 +174,16 @@ pub fn report_and_gate(
     args: &ReportArgs,
 ) -> anyhow::Result<ExitCode> {
     let comparison = compare(baseline, candidate, opts);
+    let head_sha = args
+        .check_sha
+        .clone()
+        .or(comparison.candidate.commit.clone());
+    if args.format == Format::GithubCheck && head_sha.is_none() {
+        anyhow::bail!(
+            "--format github-check needs the commit the check is for: the candidate's results \
+             file records none; pass --check-sha SHA"
+        );
+    }
     if let Some(path) = &args.json {
         let json = render(&comparison, Format::Json, &RenderOptions::default());
         write_output(path, &json)?;
@@ -154,6 +206,10 @@ pub fn report_and_gate(
         } else {
             usize::MAX
         },
+        head_sha,
+        repo_root: std::env::current_dir()
+            .ok()
+            .and_then(|d| crate::git::toplevel(&d)),
     };
     let report = render(&comparison, args.format, &render_opts);
     match &args.report {

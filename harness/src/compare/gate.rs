@@ -2,8 +2,10 @@
 //! section it lands in) and, under `--fail-on`, whether it fails the gate and why; the headline,
 //! the counts, the sections and the exit code all read that.
 
+use super::accept::AcceptEntry;
 use super::model::{
-    BenchmarkComparison, Cause, ChangeVerdict, Finding, Gate, Presence, Section, SloVerdict,
+    Accepted, BenchmarkComparison, Cause, ChangeVerdict, Finding, Gate, Presence, Section,
+    SloVerdict,
 };
 use crate::results::Status;
 use std::fmt;
@@ -78,36 +80,47 @@ impl fmt::Display for FailOn {
 }
 
 impl FailOn {
-    /// Whether findings of this cause fail the gate.
+    /// Whether findings of this cause fail the gate. A regression beyond its accept entry fails
+    /// like a breach (the entry is a limit the team set) or like a regression.
     pub fn fails(&self, cause: Cause) -> bool {
         match cause {
             Cause::Crashed | Cause::Missing | Cause::Skipped | Cause::NoData => self.missing,
             Cause::Breach => self.breach,
             Cause::Uncertain => self.uncertain,
             Cause::Regression => self.regression,
+            Cause::Unaccepted => self.breach || self.regression,
         }
     }
 }
 
-/// Every finding of `b` that could fail a gate, worst first, marked by whether `fail_on` fails it.
-fn findings(b: &BenchmarkComparison, fail_on: &FailOn) -> Vec<Finding> {
+/// Every finding of `b` that could fail a gate, worst first, marked by whether `fail_on` fails it,
+/// and the regressions an accept entry passes.
+fn findings(
+    b: &BenchmarkComparison,
+    fail_on: &FailOn,
+    accept: &[AcceptEntry],
+) -> (Vec<Finding>, Vec<Accepted>) {
     let mut out = Vec::new();
-    let mut push = |cause, text: String| {
+    let mut accepted = Vec::new();
+    // Findings on a flaky metric do not fail the gate by themselves; a crash still does.
+    let mut push = |metric: Option<&str>, cause: Cause, text: String| {
+        let flaky = cause != Cause::NoData && metric.is_some_and(|m| b.flaky.contains_key(m));
         out.push(Finding {
             cause,
             text,
-            fails: fail_on.fails(cause),
+            fails: fail_on.fails(cause) && !flaky,
         })
     };
     match (b.presence, b.candidate_status) {
-        (Presence::Missing, _) => push(Cause::Missing, "missing from the candidate".into()),
+        (Presence::Missing, _) => push(None, Cause::Missing, "missing from the candidate".into()),
         (_, Some(s @ (Status::Failed | Status::Timeout | Status::Oom))) => {
-            push(Cause::Crashed, s.as_str().into())
+            push(None, Cause::Crashed, s.as_str().into())
         }
-        (_, Some(Status::Skipped)) => push(Cause::Skipped, "skipped".into()),
+        (_, Some(Status::Skipped)) => push(None, Cause::Skipped, "skipped".into()),
         _ => {}
     }
     for check in b.slos.iter().chain(&b.overhead) {
+        let mut push = |cause, text| push(Some(&check.metric), cause, text);
         match check.verdict {
             SloVerdict::NoData => push(Cause::NoData, format!("no data for SLO: {}", check.line)),
             SloVerdict::Breach => push(Cause::Breach, format!("SLO breached: {}", check.line)),
@@ -118,25 +131,57 @@ fn findings(b: &BenchmarkComparison, fail_on: &FailOn) -> Vec<Finding> {
         }
     }
     for m in &b.metrics {
-        if let Some(ch) = m.change.filter(|c| c.verdict == ChangeVerdict::Regression) {
-            push(
+        let Some(ch) = m.change.filter(|c| c.verdict == ChangeVerdict::Regression) else {
+            continue;
+        };
+        let change = crate::units::format_pct(ch.ratio - 1.0);
+        let worse = if m.higher_is_better {
+            1.0 - ch.ratio
+        } else {
+            ch.ratio - 1.0
+        };
+        let mut push = |cause, text| push(Some(&m.metric), cause, text);
+        match accept.iter().find(|e| e.applies(&b.key, &m.metric)) {
+            None => push(
                 Cause::Regression,
+                format!("{} regressed by {change}", m.metric),
+            ),
+            Some(e) if e.expired.is_some() => push(
+                Cause::Unaccepted,
                 format!(
-                    "{} regressed by {}",
+                    "{} regressed by {change}: its accept entry ({}) {}",
                     m.metric,
-                    crate::units::format_pct(ch.ratio - 1.0)
+                    e.origin,
+                    e.expired.as_deref().unwrap_or_default()
                 ),
-            );
+            ),
+            Some(e) if worse <= e.max => accepted.push(Accepted {
+                metric: m.metric.clone(),
+                change: ch.ratio - 1.0,
+                max: e.max,
+                reason: e.reason.clone(),
+                entry: e.origin.clone(),
+            }),
+            Some(e) => push(
+                Cause::Unaccepted,
+                format!(
+                    "{} regressed by {change}, more than the {} its accept entry ({}: {}) allows",
+                    m.metric,
+                    crate::units::format_pct(e.max),
+                    e.origin,
+                    e.reason
+                ),
+            ),
         }
     }
     out.sort_by_key(|r| r.cause);
-    out
+    (out, accepted)
 }
 
 /// Decides one benchmark: its section (its worst finding; an uncertain SLO counts as a breach
 /// only when it fails the gate), the findings that fail the gate, and the unstable flag.
-pub fn decide(b: &mut BenchmarkComparison, fail_on: &FailOn) {
-    let all = findings(b, fail_on);
+pub fn decide(b: &mut BenchmarkComparison, fail_on: &FailOn, accept: &[AcceptEntry]) {
+    let (all, accepted) = findings(b, fail_on, accept);
     let checks = || b.slos.iter().chain(&b.overhead).map(|c| c.verdict);
     let changed = |v: ChangeVerdict| {
         b.metrics
@@ -148,7 +193,12 @@ pub fn decide(b: &mut BenchmarkComparison, fail_on: &FailOn) {
         Some(Cause::Crashed | Cause::Missing | Cause::Skipped | Cause::NoData) => Section::Failed,
         Some(Cause::Breach) => Section::Breach,
         Some(Cause::Uncertain) if fail_on.uncertain => Section::Breach,
-        _ if all.iter().any(|r| r.cause == Cause::Regression) => Section::Regression,
+        _ if all
+            .iter()
+            .any(|r| matches!(r.cause, Cause::Regression | Cause::Unaccepted)) =>
+        {
+            Section::Regression
+        }
         _ if worst == Some(Cause::Uncertain) || checks().any(|v| v == SloVerdict::Near) => {
             Section::Near
         }
@@ -157,6 +207,7 @@ pub fn decide(b: &mut BenchmarkComparison, fail_on: &FailOn) {
     };
     b.unstable = changed(ChangeVerdict::Unstable);
     b.findings = all;
+    b.accepted = accepted;
 }
 
 /// The verdict of the whole comparison, once every benchmark is decided.

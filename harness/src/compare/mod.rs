@@ -6,9 +6,11 @@
 //! Benjamini-Hochberg across every change in the report, then decides verdicts, sections,
 //! systematic shifts, warnings and counts.
 
+pub mod accept;
 mod gate;
 mod metric;
 pub mod model;
+pub mod noise;
 mod slos;
 
 pub use gate::{reasons as gate_reasons, FailOn, UnknownCondition};
@@ -43,6 +45,10 @@ pub struct CompareOptions {
     /// Benchmarks the candidate run left out on purpose (`--filter`, `--changed-since`,
     /// `--shard`): absent from the candidate, they are not compared, rather than missing.
     pub not_run: BTreeSet<String>,
+    /// Acknowledged regressions, from an accept file.
+    pub accept: Vec<accept::AcceptEntry>,
+    /// Calibrated noise: per-benchmark thresholds, and flaky benchmarks kept out of the gate.
+    pub noise: Option<noise::NoiseFile>,
 }
 
 impl Default for CompareOptions {
@@ -60,6 +66,8 @@ impl Default for CompareOptions {
             candidate_file: None,
             extra_slos: BTreeMap::new(),
             not_run: BTreeSet::new(),
+            accept: Vec::new(),
+            noise: None,
         }
     }
 }
@@ -145,10 +153,11 @@ pub fn compare(
     }
     for b in pending {
         let mut bench = b.bench;
-        gate::decide(&mut bench, &opts.fail_on);
+        gate::decide(&mut bench, &opts.fail_on, &opts.accept);
         benchmarks.push(bench);
     }
     warnings.extend(data_warnings(&benchmarks));
+    warnings.extend(accept_warnings(&benchmarks, &opts.accept));
     if left_out > 0 {
         warnings.push(format!(
             "{left_out} benchmark(s) of the baseline were left out of this run (--filter, \
@@ -275,6 +284,12 @@ impl Context<'_> {
             let c = self.side(ok(cand), key, name, Side::Candidate, scratch, &mut buf);
             let pc = match (&b, &c) {
                 (Some((bs, bm)), Some((cs, cm))) => {
+                    let threshold = self
+                        .opts
+                        .noise
+                        .as_ref()
+                        .and_then(|n| n.threshold(key, name))
+                        .unwrap_or(threshold);
                     metric::change(bs, bm, cs, cm, self.paired, threshold, self.stat, &mut buf)
                 }
                 _ => None,
@@ -349,6 +364,12 @@ impl Context<'_> {
                 section: Section::Pass,
                 unstable: false,
                 findings: Vec::new(),
+                accepted: Vec::new(),
+                flaky: self
+                    .opts
+                    .noise
+                    .as_ref()
+                    .map_or_else(BTreeMap::new, |n| n.flaky(key)),
             },
             changes,
             warnings,
@@ -405,6 +426,12 @@ fn side_info(
             .iter()
             .filter(|(k, v)| other.meta.vars.get(*k) != Some(*v))
             .map(|(k, v)| (k.clone(), v.clone()))
+            .collect(),
+        suite_files: f
+            .meta
+            .suites
+            .iter()
+            .map(|s| (s.name.clone(), s.path.display().to_string()))
             .collect(),
     }
 }
@@ -501,6 +528,33 @@ fn data_warnings(benchmarks: &[BenchmarkComparison]) -> Vec<String> {
                 String::new()
             }
         ));
+    }
+    w
+}
+
+/// Accept entries that match no metric of any compared benchmark (a typo, or a benchmark since
+/// renamed), and expired ones, so that neither lingers unseen.
+fn accept_warnings(
+    benchmarks: &[BenchmarkComparison],
+    accept: &[accept::AcceptEntry],
+) -> Vec<String> {
+    let mut w = Vec::new();
+    for e in accept {
+        let matched = benchmarks
+            .iter()
+            .any(|b| b.metrics.iter().any(|m| e.applies(&b.key, &m.metric)));
+        if !matched {
+            w.push(format!(
+                "accept entry {} (`{}`, {}) matches no benchmark of this comparison",
+                e.origin, e.pattern, e.metric
+            ));
+        }
+        if let Some(why) = &e.expired {
+            w.push(format!(
+                "accept entry {} (`{}`, {}) {why}: renew it or remove it",
+                e.origin, e.pattern, e.metric
+            ));
+        }
     }
     w
 }

@@ -52,6 +52,8 @@ pub enum Cause {
     NoData,
     Breach,
     Uncertain,
+    /// A regression larger than its accept entry allows, or matched by an expired entry.
+    Unaccepted,
     Regression,
 }
 
@@ -65,6 +67,7 @@ impl Cause {
             Cause::NoData => ("SLO without data", "SLOs without data"),
             Cause::Breach => ("SLO breach", "SLO breaches"),
             Cause::Uncertain => ("uncertain SLO", "uncertain SLOs"),
+            Cause::Unaccepted => ("unaccepted change", "unaccepted changes"),
             Cause::Regression => ("regression", "regressions"),
         };
         format!("{n} {}", if n == 1 { one } else { many })
@@ -99,6 +102,9 @@ pub struct SideInfo {
     /// are two releases), so the header says what was compared.
     #[serde(default)]
     pub vars: BTreeMap<String, String>,
+    /// The suite files the run read, by suite name, as the results file records them.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub suite_files: BTreeMap<String, String>,
 }
 
 /// The knobs the verdicts were computed with, echoed so a report explains itself.
@@ -189,6 +195,26 @@ pub struct BenchmarkComparison {
     /// `--fail-on` makes it fail.
     #[serde(default)]
     pub findings: Vec<Finding>,
+    /// Regressions an accept file acknowledges, within their bound: they do not fail the gate.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub accepted: Vec<Accepted>,
+    /// The metrics the noise file calls flaky, each with the A/A rounds that showed it. Their
+    /// changes and SLO verdicts never fail the gate by themselves.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub flaky: BTreeMap<String, Vec<String>>,
+}
+
+/// A regression passed by an entry of the accept file.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Accepted {
+    pub metric: String,
+    /// The change, candidate / baseline - 1 (0.08 = +8%).
+    pub change: f64,
+    /// The largest worsening the entry accepts (0.10 = 10%).
+    pub max: f64,
+    pub reason: String,
+    /// Where the entry is: `accept.toml:3`.
+    pub entry: String,
 }
 
 impl BenchmarkComparison {

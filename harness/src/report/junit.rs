@@ -154,7 +154,14 @@ fn cases(c: &Comparison, b: &BenchmarkComparison) -> Vec<Case> {
     for m in &b.metrics {
         let text = change_text(m, b.presence, &ASCII);
         let outcome = match (m.change.map(|ch| ch.verdict), b.presence) {
-            (Some(ChangeVerdict::Regression), _) if gated(&[Cause::Regression]) => {
+            (Some(ChangeVerdict::Regression), _)
+                if b.accepted.iter().any(|a| a.metric == m.metric) =>
+            {
+                Outcome::Passed
+            }
+            (Some(ChangeVerdict::Regression), _)
+                if gated(&[Cause::Regression, Cause::Unaccepted]) =>
+            {
                 fail("regression", text)
             }
             (Some(ChangeVerdict::Regression), _) => not_gated(text),

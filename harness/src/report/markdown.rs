@@ -5,9 +5,9 @@
 
 use super::escape::{code_block, markdown_text as esc};
 use super::{
-    at_a_glance, by_suite, candidate_value, change_text, display_name, headline, in_section,
-    metric_names, reason_text, shift_text, side_text, slo_text, status_text, undecided_note,
-    RenderOptions, Renderer, EMOJI, SECTIONS,
+    accepted_changes, at_a_glance, by_suite, candidate_value, change_text, display_name,
+    flaky_benchmarks, headline, in_section, metric_names, reason_text, shift_text, side_text,
+    slo_text, status_text, undecided_note, RenderOptions, Renderer, EMOJI, SECTIONS,
 };
 use crate::compare::{BenchmarkComparison, Comparison, Presence, Section, SloVerdict};
 use crate::results::Status;
@@ -264,6 +264,40 @@ fn head(c: &Comparison) -> String {
             );
         }
         s.push('\n');
+    }
+    let accepted = accepted_changes(c);
+    if !accepted.is_empty() {
+        s.push_str(
+            "**Accepted changes** (the accept file acknowledges them; they pass the gate):\n\n",
+        );
+        for (what, why) in accepted {
+            let _ = writeln!(s, "- ✔️ {}: {}", esc(&what), esc(&why));
+        }
+        s.push('\n');
+    }
+    let flaky = flaky_benchmarks(c);
+    if !flaky.is_empty() {
+        let _ = writeln!(
+            s,
+            "<details><summary>🎲 Flaky: {}, quarantined by the noise file (never fail the gate by themselves)</summary>\n",
+            count_noun(flaky.len(), "benchmark")
+        );
+        for (name, findings, evidence) in flaky {
+            let found = if findings.is_empty() {
+                "nothing found".to_string()
+            } else {
+                findings
+                    .iter()
+                    .map(|f| esc(f))
+                    .collect::<Vec<_>>()
+                    .join("; ")
+            };
+            let _ = writeln!(s, "- **{}**: {found}", esc(&name));
+            for e in evidence {
+                let _ = writeln!(s, "  - A/A {}", esc(&e));
+            }
+        }
+        s.push_str("\n</details>\n\n");
     }
     s
 }

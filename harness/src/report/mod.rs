@@ -3,6 +3,7 @@
 //! marks (✅ ❌ 🟡 📉 📈), benchmark names, and the order of sections.
 
 pub mod escape;
+mod github_check;
 mod json;
 mod junit;
 mod markdown;
@@ -38,11 +39,14 @@ pub enum Format {
     Json,
     /// JUnit XML for CI test tabs.
     Junit,
+    /// The payload of GitHub's "create a check run" call.
+    #[value(name = "github-check")]
+    GithubCheck,
 }
 
 /// A format name that is none of `md`, `markdown`, `term`, `terminal`, `json`, `junit`.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
-#[error("unknown report format `{0}` (expected md, terminal, json or junit)")]
+#[error("unknown report format `{0}` (expected md, terminal, json, junit or github-check)")]
 pub struct UnknownFormat(pub String);
 
 impl FromStr for Format {
@@ -62,6 +66,10 @@ pub struct RenderOptions {
     pub full_report: Option<String>,
     /// Most characters the markdown may take (GitHub's comment limit).
     pub max_chars: usize,
+    /// The commit a check run is for (`github-check`); the candidate's commit when None.
+    pub head_sha: Option<String>,
+    /// The repository's top directory: annotation paths under it are made relative to it.
+    pub repo_root: Option<std::path::PathBuf>,
 }
 
 impl Default for RenderOptions {
@@ -70,6 +78,8 @@ impl Default for RenderOptions {
             color: false,
             full_report: None,
             max_chars: 65_536,
+            head_sha: None,
+            repo_root: None,
         }
     }
 }
@@ -86,6 +96,7 @@ pub fn render(c: &Comparison, format: Format, opts: &RenderOptions) -> String {
         Format::Terminal => &TerminalRenderer,
         Format::Json => &JsonRenderer,
         Format::Junit => &JunitRenderer,
+        Format::GithubCheck => &github_check::GithubCheckRenderer,
     };
     renderer.render(c, opts)
 }
@@ -282,11 +293,76 @@ fn undecided_note(c: &Comparison) -> Option<String> {
              instead of separate runs, would settle {them}"
         )
     };
+    // Thresholds of a suite, a scenario or a noise file may differ from the report's default.
+    let own = c
+        .benchmarks
+        .iter()
+        .flat_map(|b| &b.metrics)
+        .filter_map(|m| m.change)
+        .filter(|ch| ch.verdict == ChangeVerdict::Unstable)
+        .any(|ch| (ch.threshold - c.settings.noise_threshold).abs() > 1e-12);
+    let threshold = if own {
+        if n == 1 {
+            "its own noise threshold"
+        } else {
+            "their own noise thresholds"
+        }
+        .to_string()
+    } else {
+        format!(
+            "the {} noise threshold",
+            format_pct(c.settings.noise_threshold).trim_start_matches('+')
+        )
+    };
     Some(format!(
-        "Undecided ({who}): the interval is too wide to tell the change from the {} noise \
-         threshold; {settle}.",
-        format_pct(c.settings.noise_threshold).trim_start_matches('+'),
+        "Undecided ({who}): the interval is too wide to tell the change from {threshold}; \
+         {settle}."
     ))
+}
+
+/// Every regression an accept entry passes, in benchmark order, each as `(benchmark, text)`:
+/// `+8.0% accepted (up to +10.0%, accept.toml:1): the reason`. Plain text, to be escaped.
+fn accepted_changes(c: &Comparison) -> Vec<(String, String)> {
+    c.benchmarks
+        .iter()
+        .flat_map(|b| {
+            b.accepted.iter().map(move |a| {
+                (
+                    format!("{}/{} {}", b.suite, display_name(b), a.metric),
+                    format!(
+                        "{} accepted (up to {}, {}): {}",
+                        format_pct(a.change),
+                        format_pct(a.max),
+                        a.entry,
+                        a.reason
+                    ),
+                )
+            })
+        })
+        .collect()
+}
+
+/// The benchmarks the noise file calls flaky, each as `(benchmark, findings, evidence)`: what
+/// this comparison found on it (none of which fails the gate) and the A/A rounds that showed it
+/// flaky. Plain text, to be escaped.
+fn flaky_benchmarks(c: &Comparison) -> Vec<(String, Vec<&str>, Vec<String>)> {
+    c.benchmarks
+        .iter()
+        .filter(|b| !b.flaky.is_empty())
+        .map(|b| {
+            let findings = b.findings.iter().map(|f| f.text.as_str()).collect();
+            (
+                format!("{}/{}", b.suite, display_name(b)),
+                findings,
+                b.flaky
+                    .iter()
+                    .flat_map(|(metric, rounds)| {
+                        rounds.iter().map(move |r| format!("{metric}: {r}"))
+                    })
+                    .collect(),
+            )
+        })
+        .collect()
 }
 
 /// The few largest flagged changes, largest first (by the size of the ratio either way).
@@ -448,6 +524,31 @@ fn shift_text(s: &crate::compare::Shift) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_undecided_clause_names_per_benchmark_thresholds_when_they_differ() {
+        let mut c = fixture::fixed();
+        let default = undecided_note(&c).expect("the fixture has undecided changes");
+        assert!(
+            default.contains("from the 5.0% noise threshold"),
+            "{default}"
+        );
+        for ch in c
+            .benchmarks
+            .iter_mut()
+            .flat_map(|b| &mut b.metrics)
+            .filter_map(|m| m.change.as_mut())
+            .filter(|ch| ch.verdict == ChangeVerdict::Unstable)
+        {
+            ch.threshold = 0.021;
+        }
+        let own = undecided_note(&c).unwrap();
+        assert!(
+            own.contains("from their own noise thresholds")
+                || own.contains("from its own noise threshold"),
+            "{own}"
+        );
+    }
 
     #[test]
     fn format_names_parse_case_insensitively() {

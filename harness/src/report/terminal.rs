@@ -4,9 +4,9 @@
 
 use super::escape::terminal_text as clean;
 use super::{
-    at_a_glance, by_suite, candidate_value, change_text, display_name, headline, in_section,
-    reason_text, shift_text, side_text, slo_text, status_text, undecided_note, RenderOptions,
-    Renderer, ASCII, SECTIONS,
+    accepted_changes, at_a_glance, by_suite, candidate_value, change_text, display_name,
+    flaky_benchmarks, headline, in_section, reason_text, shift_text, side_text, slo_text,
+    status_text, undecided_note, RenderOptions, Renderer, ASCII, SECTIONS,
 };
 use crate::compare::{BenchmarkComparison, ChangeVerdict, Comparison, Section, SloVerdict};
 use comfy_table::{presets, Cell, Color, Table, TableComponent};
@@ -169,6 +169,29 @@ fn summary(s: &mut String, c: &Comparison, paint: Paint) {
                 ascii(&clean(&display_name(b))),
                 clean(&m.metric),
                 change_text(m, b.presence, &ASCII)
+            );
+        }
+    }
+    let accepted = accepted_changes(c);
+    if !accepted.is_empty() {
+        let _ = writeln!(s, "Accepted changes (they pass the gate):");
+        for (what, why) in accepted {
+            let _ = writeln!(s, "  {}: {}", ascii(&clean(&what)), clean(&why));
+        }
+    }
+    let flaky = flaky_benchmarks(c);
+    if !flaky.is_empty() {
+        let _ = writeln!(
+            s,
+            "Flaky, quarantined by the noise file (never fail the gate by themselves):"
+        );
+        for (name, findings, evidence) in flaky {
+            let _ = writeln!(
+                s,
+                "  {}: {} ({} A/A rounds of evidence)",
+                ascii(&clean(&name)),
+                clean(&findings.join("; ")),
+                evidence.len()
             );
         }
     }

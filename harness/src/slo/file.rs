@@ -114,7 +114,7 @@ pub fn load_slo_file(path: &Path) -> Result<SloFile, SloFileError> {
 }
 
 /// 1-based (line, column) of a byte offset.
-fn line_col(text: &str, offset: usize) -> (usize, usize) {
+pub fn line_col(text: &str, offset: usize) -> (usize, usize) {
     let before = &text[..offset.min(text.len())];
     let line = before.matches('\n').count() + 1;
     let col = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
@@ -305,15 +305,21 @@ fn find_line(lines: &[&str], from: usize, needle: &str) -> Option<usize> {
 
 impl SloEntry {
     fn matches(&self, key: &str) -> bool {
-        let without_suite = key.split_once('/').map_or(key, |(_, rest)| rest);
-        let bare = match without_suite.rfind('[') {
-            Some(i) if without_suite.ends_with(']') => &without_suite[..i],
-            _ => without_suite,
-        };
-        [key, without_suite, bare]
-            .into_iter()
-            .any(|c| c == self.pattern || self.matcher.as_ref().is_some_and(|m| m.is_match(c)))
+        key_matches(&self.pattern, self.matcher.as_ref(), key)
     }
+}
+
+/// Whether a benchmark name (exact, or as a glob when `matcher` is given) names `key`: the key
+/// itself, the key without its suite, or the bare scenario name.
+pub fn key_matches(pattern: &str, matcher: Option<&GlobMatcher>, key: &str) -> bool {
+    let without_suite = key.split_once('/').map_or(key, |(_, rest)| rest);
+    let bare = match without_suite.rfind('[') {
+        Some(i) if without_suite.ends_with(']') => &without_suite[..i],
+        _ => without_suite,
+    };
+    [key, without_suite, bare]
+        .into_iter()
+        .any(|c| c == pattern || matcher.is_some_and(|m| m.is_match(c)))
 }
 
 /// The threshold lines for each benchmark key, and the patterns that matched no benchmark (so the

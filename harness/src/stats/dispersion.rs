@@ -34,6 +34,20 @@ pub fn cv(xs: &[f64]) -> f64 {
     std_dev(xs) / m.abs()
 }
 
+/// Robust standard deviation: 1.4826 times the median absolute deviation from the median, which
+/// a minority of outliers cannot inflate; 0 for fewer than two values.
+pub fn robust_sd(xs: &[f64]) -> f64 {
+    let mut v = xs.to_vec();
+    let Some(m) = super::median(&mut v) else {
+        return 0.0;
+    };
+    if xs.len() < 2 {
+        return 0.0;
+    }
+    let mut dev: Vec<f64> = xs.iter().map(|x| (x - m).abs()).collect();
+    1.4826 * super::median(&mut dev).unwrap_or(0.0)
+}
+
 /// Means of the non-empty processes.
 pub fn process_means(processes: &[Vec<f64>]) -> Vec<f64> {
     processes
@@ -65,5 +79,9 @@ mod tests {
             vec![2.0, 4.0]
         );
         assert!(too_few(2, 5) && !too_few(2, 6) && !too_few(3, 3));
+        // One outlier of five leaves the robust spread where the others put it.
+        let sd = robust_sd(&[1.0, 1.1, 0.9, 1.0, 50.0]);
+        assert!((sd - 1.4826 * 0.1).abs() < 1e-9, "{sd}");
+        assert_eq!(robust_sd(&[3.0]), 0.0);
     }
 }
