@@ -322,6 +322,7 @@ fn section_text(
             failures(&mut s, bs);
         } else {
             table(&mut s, bs);
+            super::profiles::write(&mut s, bs, &opts.profiles);
         }
         s.push_str("</details>\n\n");
     }

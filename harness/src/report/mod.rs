@@ -6,6 +6,7 @@ pub mod escape;
 mod json;
 mod junit;
 mod markdown;
+mod profiles;
 mod terminal;
 
 #[cfg(test)]
@@ -62,6 +63,8 @@ pub struct RenderOptions {
     pub full_report: Option<String>,
     /// Most characters the markdown may take (GitHub's comment limit).
     pub max_chars: usize,
+    /// Where each profiled benchmark changed (`ab --profile`), shown under it in markdown.
+    pub profiles: Vec<crate::profile::BenchmarkProfile>,
 }
 
 impl Default for RenderOptions {
@@ -70,6 +73,7 @@ impl Default for RenderOptions {
             color: false,
             full_report: None,
             max_chars: 65_536,
+            profiles: Vec::new(),
         }
     }
 }
