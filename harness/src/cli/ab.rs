@@ -219,7 +219,6 @@ fn profile(
     let request = crate::profile::Request {
         specs: [&sides[0].specs, &sides[1].specs],
         keys: crate::profile::chosen(&comparison, scope),
-        runs: crate::profile::RUNS,
         dir: results_dir.join("profiles"),
     };
     for key in &request.keys {

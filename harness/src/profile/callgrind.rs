@@ -38,6 +38,10 @@ impl ProfileSource for Callgrind {
         100
     }
 
+    fn runs(&self) -> u32 {
+        1
+    }
+
     fn read(&self, tmp: &Path) -> Result<Folded, ProfileError> {
         let mut folded = Folded::default();
         let mut files = super::files_in(tmp)?;
@@ -67,19 +71,22 @@ impl ProfileSource for Callgrind {
     }
 }
 
-/// Functions' own costs and their calls' inclusive costs, of the first event (`Ir`).
+/// Functions' own costs and their calls' inclusive costs, of the first event (`Ir`). Functions
+/// are keyed by their id in the file (`(12)`), or their name where the file gives no id: two
+/// functions may share a name (callgrind calls both ends of glibc's start-up `(below main)`).
 #[derive(Debug, Default, PartialEq)]
 pub struct CallGraph {
     pub self_cost: BTreeMap<String, f64>,
     /// Caller to callee to the inclusive cost of its calls.
     pub calls: BTreeMap<String, BTreeMap<String, f64>>,
+    /// Key to name.
+    pub names: BTreeMap<String, String>,
 }
 
 /// Reads callgrind's format (`fn=`, `cfn=`, `calls=` followed by the call's cost line, with
 /// compressed names: `fn=(12) name` defines 12, a later `fn=(12)` means it).
 pub fn parse(text: &str) -> Result<CallGraph, String> {
     let mut graph = CallGraph::default();
-    let mut names: BTreeMap<String, String> = BTreeMap::new();
     let mut positions = 1usize;
     let mut current: Option<String> = None;
     let mut callee: Option<String> = None;
@@ -93,9 +100,9 @@ pub fn parse(text: &str) -> Result<CallGraph, String> {
         if let Some(p) = line.strip_prefix("positions:") {
             positions = p.split_whitespace().count().max(1);
         } else if let Some(name) = line.strip_prefix("fn=") {
-            current = Some(compressed(name, &mut names).map_err(at)?);
+            current = Some(compressed(name, &mut graph.names).map_err(at)?);
         } else if let Some(name) = line.strip_prefix("cfn=") {
-            callee = Some(compressed(name, &mut names).map_err(at)?);
+            callee = Some(compressed(name, &mut graph.names).map_err(at)?);
         } else if line.starts_with("calls=") {
             call_pending = true;
         } else if line.starts_with(|c: char| c.is_ascii_digit() || "+-*".contains(c)) {
@@ -122,25 +129,27 @@ pub fn parse(text: &str) -> Result<CallGraph, String> {
     Ok(graph)
 }
 
-/// `(12) name` defines id 12; `(12)` means it; a bare name is itself.
+/// The key of a function: `(12) name` defines id 12 and is keyed `(12)`; `(12)` means it; a bare
+/// name is its own key.
 fn compressed(text: &str, names: &mut BTreeMap<String, String>) -> Result<String, String> {
     let text = text.trim();
     let Some(rest) = text.strip_prefix('(') else {
+        names.insert(text.to_string(), text.to_string());
         return Ok(text.to_string());
     };
     let (id, name) = rest
         .split_once(')')
         .ok_or_else(|| format!("bad compressed name `{text}`"))?;
+    let key = format!("({id})");
     let name = name.trim();
     if name.is_empty() {
-        names
-            .get(id)
-            .cloned()
-            .ok_or_else(|| format!("name ({id}) used before it is defined"))
+        if !names.contains_key(&key) {
+            return Err(format!("name ({id}) used before it is defined"));
+        }
     } else {
-        names.insert(id.to_string(), name.to_string());
-        Ok(name.to_string())
+        names.insert(key.clone(), name.to_string());
     }
+    Ok(key)
 }
 
 /// The first event's cost on a cost line: the fields after the positions (absent: 0).
@@ -180,7 +189,7 @@ impl CallGraph {
         let roots: Vec<&str> = all.iter().copied().filter(|f| !called.contains(f)).collect();
         if roots.is_empty() {
             for (f, &cost) in &self.self_cost {
-                folded.add(vec![f.clone()], cost);
+                folded.add(vec![self.name(f)], cost);
             }
             return folded;
         }
@@ -193,20 +202,36 @@ impl CallGraph {
         folded
     }
 
-    fn expand(&self, f: &str, budget: f64, path: &mut Vec<String>, smallest: f64, out: &mut Folded) {
+    fn name(&self, key: &str) -> String {
+        self.names.get(key).cloned().unwrap_or_else(|| key.to_string())
+    }
+
+    /// Adds `f`'s stacks under `path` (keys), `budget` being what the calls that led here cost.
+    fn expand(
+        &self,
+        f: &str,
+        budget: f64,
+        path: &mut Vec<String>,
+        smallest: f64,
+        out: &mut Folded,
+    ) {
         let inclusive = self.inclusive(f);
         if inclusive <= 0.0 {
             return;
         }
         let scale = budget / inclusive;
         path.push(f.to_string());
-        out.add(path.clone(), self.self_cost.get(f).copied().unwrap_or(0.0) * scale);
+        let frames = |keys: &[String]| keys.iter().map(|k| self.name(k)).collect::<Vec<_>>();
+        out.add(
+            frames(path),
+            self.self_cost.get(f).copied().unwrap_or(0.0) * scale,
+        );
         for (g, &cost) in self.calls.get(f).into_iter().flatten() {
             let share = cost * scale;
             let recursive = path.iter().any(|p| p == g);
             if recursive || share < smallest || path.len() >= MAX_DEPTH {
-                let mut leaf = path.clone();
-                leaf.push(g.clone());
+                let mut leaf = frames(path);
+                leaf.push(self.name(g));
                 out.add(leaf, share);
             } else {
                 self.expand(g, share, path, smallest, out);
@@ -254,11 +279,12 @@ calls=1 10
     #[test]
     fn reads_costs_calls_and_compressed_names() {
         let g = parse(OUT).unwrap();
-        assert_eq!(g.self_cost["main"], 10.0);
-        assert_eq!(g.self_cost["slow"], 800.0);
-        assert_eq!(g.self_cost["fast"], 300.0);
-        assert_eq!(g.calls["main"]["slow"], 800.0);
-        assert_eq!(g.calls["fast"]["slow"], 90.0);
+        assert_eq!(g.names["(2)"], "slow");
+        assert_eq!(g.self_cost["(1)"], 10.0);
+        assert_eq!(g.self_cost["(2)"], 800.0);
+        assert_eq!(g.self_cost["(3)"], 300.0);
+        assert_eq!(g.calls["(1)"]["(2)"], 800.0);
+        assert_eq!(g.calls["(3)"]["(2)"], 90.0);
     }
 
     #[test]
@@ -278,10 +304,22 @@ calls=1 10
     fn two_positions_and_recursion() {
         let text = "positions: instr line\nevents: Ir Dr\nfn=(1) f\n0x10 3 7 1\ncfn=(1)\ncalls=1 0x10 3\n+2 * 5\n";
         let g = parse(text).unwrap();
-        assert_eq!(g.self_cost["f"], 7.0);
-        assert_eq!(g.calls["f"]["f"], 5.0);
+        assert_eq!(g.self_cost["(1)"], 7.0);
+        assert_eq!(g.calls["(1)"]["(1)"], 5.0);
         // Every function is called: the stacks are flat.
         assert_eq!(g.unfold().total(), 7.0);
+    }
+
+    #[test]
+    fn two_functions_of_one_name_are_two_nodes() {
+        // glibc's start-up as callgrind names it: (below main) → __libc_start_main → (below main).
+        let text = "fn=(1) (below main)\n0 1\ncfn=(2) start\ncalls=1 0\n0 12\n\
+                    fn=(2)\n0 1\ncfn=(3) (below main)\ncalls=1 0\n0 11\n\
+                    fn=(3)\n0 1\ncfn=(4) main\ncalls=1 0\n0 10\nfn=(4)\n0 10\n";
+        let folded = parse(text).unwrap().unfold();
+        let stack = ["(below main)", "start", "(below main)", "main"].map(String::from);
+        assert_eq!(folded.stacks[stack.as_slice()], 10.0);
+        assert_eq!(folded.total(), 13.0);
     }
 
     #[test]

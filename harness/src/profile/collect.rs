@@ -16,8 +16,6 @@ pub struct Request<'a> {
     /// Each side's benchmarks.
     pub specs: [&'a [BenchmarkSpec]; 2],
     pub keys: Vec<String>,
-    /// Profiled processes per side and benchmark.
-    pub runs: u32,
     /// Where each benchmark's differential flame graph is written.
     pub dir: PathBuf,
 }
@@ -47,7 +45,7 @@ fn profile_one(req: &Request, key: &str, interrupt: &AtomicUsize) -> Result<Prof
         .tempdir()
         .map_err(|e| format!("cannot make a directory for profiling runs: {e}"))?;
     let mut sides = [Folded::default(), Folded::default()];
-    for run in 0..req.runs.max(1) {
+    for run in 0..src.runs().max(1) {
         let order = if run % 2 == 0 { [0, 1] } else { [1, 0] };
         for i in order {
             let spec = profiled([baseline, candidate][i], src.wrap(&[baseline, candidate][i].command), src.slowdown());

@@ -47,6 +47,11 @@ pub trait ProfileSource {
     fn wrap(&self, argv: &[String]) -> Vec<String>;
     /// How many times slower a profiled process may be: its timeout grows as much.
     fn slowdown(&self) -> u32;
+    /// Profiled processes per side: a sampling profiler needs several to resolve a function
+    /// that grew by a tenth of the benchmark; exact counts need one.
+    fn runs(&self) -> u32 {
+        3
+    }
     /// The profile one profiled process left in its `{tmp}`.
     fn read(&self, tmp: &Path) -> Result<Folded, ProfileError>;
     /// A clearer reason than the output of a profiled process that failed, when there is one.
@@ -117,10 +122,6 @@ pub struct ProfileSummary {
     /// A caveat about what the frames mean.
     pub note: Option<String>,
 }
-
-/// Profiled processes per side and benchmark: enough for a sampling profiler to resolve a
-/// function that grew by a tenth of the benchmark.
-pub const RUNS: u32 = 3;
 
 /// Rows the report shows.
 pub const TOP_FUNCTIONS: usize = 10;

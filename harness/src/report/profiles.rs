@@ -87,8 +87,11 @@ fn table(s: &mut String, name: &str, p: &ProfileSummary) {
     s.push_str("</details>\n\n");
 }
 
+/// The sign of a change; none for one that shows as zero.
 fn sign(v: f64) -> &'static str {
-    if v < 0.0 {
+    if v.abs() < 0.05 {
+        ""
+    } else if v < 0.0 {
         "-"
     } else {
         "+"
