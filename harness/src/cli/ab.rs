@@ -218,11 +218,11 @@ fn profile(
     let comparison = crate::compare::compare(&outcome.baseline, &outcome.candidate, cmp);
     let request = crate::profile::Request {
         specs: [&sides[0].specs, &sides[1].specs],
-        keys: crate::profile::chosen(&comparison, scope),
+        chosen: crate::profile::chosen(&comparison, scope),
         dir: results_dir.join("profiles"),
     };
-    for key in &request.keys {
-        eprintln!("profiling {key}");
+    for c in &request.chosen {
+        eprintln!("profiling {}", c.key);
     }
     crate::profile::profile_benchmarks(&request, signal)
 }

@@ -38,6 +38,10 @@ impl ProfileSource for Callgrind {
         100
     }
 
+    fn exact(&self) -> bool {
+        true
+    }
+
     fn runs(&self) -> u32 {
         1
     }

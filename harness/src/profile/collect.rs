@@ -2,7 +2,9 @@
 //! (alternating sides, so drift spreads evenly), read, compared and drawn. Nothing here is
 //! measured: the results files are already written.
 
-use super::{differential, source, source_for, BenchmarkProfile, Folded, ProfileSummary};
+use super::{
+    differential, source, source_for, BenchmarkProfile, Chosen, Folded, ProfileSummary,
+};
 use crate::run::{file_name_of_key, Step, Stepper};
 use crate::suite::BenchmarkSpec;
 use std::path::PathBuf;
@@ -15,23 +17,28 @@ const SIDES: [&str; 2] = ["baseline", "candidate"];
 pub struct Request<'a> {
     /// Each side's benchmarks.
     pub specs: [&'a [BenchmarkSpec]; 2],
-    pub keys: Vec<String>,
+    pub chosen: Vec<Chosen>,
     /// Where each benchmark's differential flame graph is written.
     pub dir: PathBuf,
 }
 
 /// One entry per key: its differential, or the one-line reason it has none.
 pub fn profile_benchmarks(req: &Request, interrupt: &AtomicUsize) -> Vec<BenchmarkProfile> {
-    req.keys
+    req.chosen
         .iter()
-        .map(|key| BenchmarkProfile {
-            key: key.clone(),
-            outcome: profile_one(req, key, interrupt),
+        .map(|c| BenchmarkProfile {
+            key: c.key.clone(),
+            outcome: profile_one(req, c, interrupt),
         })
         .collect()
 }
 
-fn profile_one(req: &Request, key: &str, interrupt: &AtomicUsize) -> Result<ProfileSummary, String> {
+fn profile_one(
+    req: &Request,
+    chosen: &Chosen,
+    interrupt: &AtomicUsize,
+) -> Result<ProfileSummary, String> {
+    let key = chosen.key.as_str();
     let specs = req.specs.map(|s| s.iter().find(|b| b.key == key));
     let [Some(baseline), Some(candidate)] = specs else {
         return Err("only one side has this benchmark".to_string());
@@ -71,6 +78,17 @@ fn profile_one(req: &Request, key: &str, interrupt: &AtomicUsize) -> Result<Prof
     if sides.iter().any(|s| s.total() <= 0.0) {
         return Err(format!("{} recorded nothing on one side", src.name()));
     }
+    // Samples of time: a busy machine stretches one side's profiling runs more than the other's,
+    // which would show as a change in every function. The measured rounds, paired and many,
+    // say how the sides' totals compare (when they found a change; else the totals are taken
+    // as equal); the profiles only say where the time went.
+    let measured = chosen.time_ratio.filter(|_| chosen.time_flagged);
+    let scaled_to = (!src.exact()).then(|| measured.unwrap_or(1.0));
+    if let Some(ratio) = scaled_to {
+        let per_run = |f: &Folded| f.total() / f64::from(f.runs.max(1));
+        let factor = per_run(&sides[0]) * ratio / per_run(&sides[1]);
+        sides[1].scale(factor);
+    }
     let d = differential(&sides[0], &sides[1]);
     let unit = sides[1].unit.clone();
     let svg = super::flamegraph::differential_svg(&d, sides[1].runs, key, &unit)
@@ -78,8 +96,10 @@ fn profile_one(req: &Request, key: &str, interrupt: &AtomicUsize) -> Result<Prof
     let path = req.dir.join(format!("{}.svg", file_name_of_key(key)));
     crate::fsutil::write_atomic(&path, &svg)
         .map_err(|e| format!("writing {}: {e}", path.display()))?;
-    let mut summary = ProfileSummary::new(profiler, unit, [&sides[0], &sides[1]], d);
+    let slower = chosen.time_ratio.map(|r| r >= 1.0);
+    let mut summary = ProfileSummary::new(profiler, unit, [&sides[0], &sides[1]], d, slower);
     summary.flame_graph = Some(path.display().to_string());
+    summary.scaled_to = scaled_to;
     Ok(summary)
 }
 

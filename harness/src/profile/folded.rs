@@ -32,6 +32,13 @@ impl Folded {
         }
     }
 
+    /// Multiplies every cost by `factor`.
+    pub fn scale(&mut self, factor: f64) {
+        for cost in self.stacks.values_mut() {
+            *cost *= factor;
+        }
+    }
+
     pub fn total(&self) -> f64 {
         self.stacks.values().sum()
     }

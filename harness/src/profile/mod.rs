@@ -19,6 +19,7 @@ pub use diff::{differential, Differential, FunctionDelta, StackDelta};
 pub use folded::Folded;
 
 use crate::compare::{ChangeVerdict, Comparison};
+use crate::results::metric;
 use crate::suite::{BenchmarkSpec, Profiler};
 use std::path::{Path, PathBuf};
 
@@ -47,6 +48,11 @@ pub trait ProfileSource {
     fn wrap(&self, argv: &[String]) -> Vec<String>;
     /// How many times slower a profiled process may be: its timeout grows as much.
     fn slowdown(&self) -> u32;
+    /// True when costs are exact counts (instructions), false for samples of time, which a busy
+    /// machine stretches unevenly between profiling runs.
+    fn exact(&self) -> bool {
+        false
+    }
     /// Profiled processes per side: a sampling profiler needs several to resolve a function
     /// that grew by a tenth of the benchmark; exact counts need one.
     fn runs(&self) -> u32 {
@@ -78,19 +84,48 @@ pub fn source_for(spec: &BenchmarkSpec) -> Option<Profiler> {
     })
 }
 
-/// The keys `scope` picks from a comparison.
-pub fn chosen(c: &Comparison, scope: Scope) -> Vec<String> {
+/// A benchmark to profile, and the candidate/baseline ratio of its execution time as measured
+/// (None: not measured on both sides).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Chosen {
+    pub key: String,
+    pub time_ratio: Option<f64>,
+    /// Whether that ratio is a flagged change (beyond the noise threshold, significant).
+    pub time_flagged: bool,
+}
+
+/// The benchmarks `scope` picks from a comparison.
+pub fn chosen(c: &Comparison, scope: Scope) -> Vec<Chosen> {
     c.benchmarks
         .iter()
         .filter(|b| {
             scope == Scope::All
                 || b.metrics.iter().any(|m| {
                     m.change.is_some_and(|ch| {
-                        matches!(ch.verdict, ChangeVerdict::Regression | ChangeVerdict::Improvement)
+                        matches!(
+                            ch.verdict,
+                            ChangeVerdict::Regression | ChangeVerdict::Improvement
+                        )
                     })
                 })
         })
-        .map(|b| b.key.clone())
+        .map(|b| {
+            let change = b
+                .metrics
+                .iter()
+                .find(|m| m.metric == metric::EXECUTION_TIME)
+                .and_then(|m| m.change);
+            Chosen {
+                key: b.key.clone(),
+                time_ratio: change.map(|ch| ch.ratio),
+                time_flagged: change.is_some_and(|ch| {
+                    matches!(
+                        ch.verdict,
+                        ChangeVerdict::Regression | ChangeVerdict::Improvement
+                    )
+                }),
+            }
+        })
         .collect()
 }
 
@@ -121,6 +156,9 @@ pub struct ProfileSummary {
     pub flame_graph: Option<String>,
     /// A caveat about what the frames mean.
     pub note: Option<String>,
+    /// Sampled costs: the candidate's were scaled so that its total is the baseline's times
+    /// this ratio (the measured execution-time ratio when it is a flagged change, else 1).
+    pub scaled_to: Option<f64>,
 }
 
 /// Rows the report shows.
@@ -128,7 +166,21 @@ pub const TOP_FUNCTIONS: usize = 10;
 pub const TOP_STACKS: usize = 3;
 
 impl ProfileSummary {
-    pub fn new(source: Profiler, unit: String, sides: [&Folded; 2], d: Differential) -> Self {
+    /// The summary of `d`. `slower`: which way the benchmark's time moved, as measured (None:
+    /// not measured); the functions that moved the same way come first, else the largest
+    /// changes either way.
+    pub fn new(
+        source: Profiler,
+        unit: String,
+        sides: [&Folded; 2],
+        mut d: Differential,
+        slower: Option<bool>,
+    ) -> Self {
+        if let Some(slower) = slower {
+            let way = if slower { 1.0 } else { -1.0 };
+            d.functions
+                .sort_by(|a, b| (way * b.self_change()).total_cmp(&(way * a.self_change())));
+        }
         let note = (source == Profiler::Callgrind
             && sides.iter().any(|f| f.has_frame(&INTERPRETER_FRAMES)))
         .then(|| {
@@ -146,6 +198,7 @@ impl ProfileSummary {
             stacks: d.stacks.into_iter().take(TOP_STACKS).collect(),
             flame_graph: None,
             note,
+            scaled_to: None,
         }
     }
 }

@@ -322,8 +322,8 @@ fn section_text(
             failures(&mut s, bs);
         } else {
             table(&mut s, bs);
-            super::profiles::write(&mut s, bs, &opts.profiles);
         }
+        super::profiles::write(&mut s, bs, &opts.profiles);
         s.push_str("</details>\n\n");
     }
     s

@@ -38,6 +38,14 @@ fn table(s: &mut String, name: &str, p: &ProfileSummary) {
         esc(&p.unit),
         p.runs[1]
     );
+    if let Some(ratio) = p.scaled_to {
+        let _ = writeln!(
+            s,
+            "Sampled time: the candidate's profile is scaled to ×{ratio:.3} the baseline's \
+             total (the measured time ratio when it is a flagged change, else ×1), so that a \
+             busier machine during one side's profiling does not show as a change everywhere.\n"
+        );
+    }
     if let Some(note) = &p.note {
         let _ = writeln!(s, "> [!NOTE]\n> {}\n", esc(note));
     }
@@ -148,6 +156,7 @@ mod tests {
             }],
             flame_graph: Some("out/profiles/s_x.svg".into()),
             note: None,
+            scaled_to: Some(1.1),
         }
     }
 
