@@ -7,13 +7,19 @@ use assert_cmd::Command;
 use std::path::{Path, PathBuf};
 
 fn fixture(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/profile").join(name)
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/profile")
+        .join(name)
 }
 
 /// PATH with `tool`'s directory first, so that slogate finds the tests' own copy.
 fn path_with(tool: &Path) -> String {
     let dir = tool.parent().expect("a tool path has a directory");
-    format!("{}:{}", dir.display(), std::env::var("PATH").unwrap_or_default())
+    format!(
+        "{}:{}",
+        dir.display(),
+        std::env::var("PATH").unwrap_or_default()
+    )
 }
 
 /// Runs `ab` on `suite` with `args`; the exit status and the markdown report.
@@ -42,13 +48,21 @@ fn ab(suite: &Path, out: &Path, path: &str, args: &[&str]) -> (bool, String) {
 
 /// The function names of the "where it changed" table, in order.
 fn table_functions(report: &str) -> Vec<String> {
-    let start = report.find("🔎 Where").unwrap_or_else(|| panic!("no profile in:\n{report}"));
+    let start = report
+        .find("🔎 Where")
+        .unwrap_or_else(|| panic!("no profile in:\n{report}"));
     report[start..]
         .lines()
         .skip_while(|l| !l.starts_with("|:--"))
         .skip(1)
         .take_while(|l| l.starts_with("| "))
-        .map(|l| l.split(" | ").next().unwrap().trim_start_matches("| ").to_string())
+        .map(|l| {
+            l.split(" | ")
+                .next()
+                .unwrap()
+                .trim_start_matches("| ")
+                .to_string()
+        })
         .collect()
 }
 
@@ -67,7 +81,13 @@ fn py_spy_puts_the_slowed_python_function_first() {
         &fixture("python"),
         out.path(),
         &path_with(&py_spy),
-        &["--var", &var, "--candidate-var", "slow=1.3", "--profile=all"],
+        &[
+            "--var",
+            &var,
+            "--candidate-var",
+            "slow=1.3",
+            "--profile=all",
+        ],
     );
     assert!(ok, "{report}");
     let functions = table_functions(&report);
@@ -100,7 +120,13 @@ fn callgrind_puts_the_slowed_native_function_first() {
         &fixture("native"),
         out.path(),
         &path_with(&valgrind),
-        &["--var", &var, "--candidate-var", "slow=1.3", "--profile=all"],
+        &[
+            "--var",
+            &var,
+            "--candidate-var",
+            "slow=1.3",
+            "--profile=all",
+        ],
     );
     assert!(ok, "{report}");
     let functions = table_functions(&report);
@@ -120,9 +146,17 @@ fn callgrind_puts_the_slowed_native_function_first() {
     };
     assert!((ratio("render") - 1.3).abs() < 0.01, "{report}");
     // Every other function's change is under a million instructions (start-up's few).
-    let rows = report.lines().filter(|l| l.starts_with("| ") && !l.starts_with("| Function"));
+    let rows = report
+        .lines()
+        .filter(|l| l.starts_with("| ") && !l.starts_with("| Function"));
     for row in rows.filter(|l| !l.starts_with("| render |") && l.contains("of the baseline")) {
-        let change = row.split(" | ").nth(3).unwrap().split_whitespace().next().unwrap();
+        let change = row
+            .split(" | ")
+            .nth(3)
+            .unwrap()
+            .split_whitespace()
+            .next()
+            .unwrap();
         assert!(!change.ends_with('M') && !change.ends_with('G'), "{row}");
     }
     assert!(report.contains("(callgrind: instructions per process, 1 processes per side)"));
@@ -151,7 +185,15 @@ fn callgrind_on_python_says_the_frames_are_the_interpreters() {
         dir.path(),
         out.path(),
         &path_with(&valgrind),
-        &["--var", &var, "--candidate-var", "slow=1.3", "--profile=all", "--processes", "1"],
+        &[
+            "--var",
+            &var,
+            "--candidate-var",
+            "slow=1.3",
+            "--profile=all",
+            "--processes",
+            "1",
+        ],
     );
     assert!(ok, "{report}");
     assert!(
@@ -164,7 +206,12 @@ fn callgrind_on_python_says_the_frames_are_the_interpreters() {
 fn a_workload_that_cannot_be_profiled_gets_its_verdict_and_one_line() {
     let out = tempfile::tempdir().unwrap();
     let path = std::env::var("PATH").unwrap_or_default();
-    let (ok, report) = ab(&fixture("unprofiled"), out.path(), &path, &["--profile=all"]);
+    let (ok, report) = ab(
+        &fixture("unprofiled"),
+        out.path(),
+        &path,
+        &["--profile=all"],
+    );
     assert!(ok, "{report}");
     assert!(report.contains("| ✅ | shell |"), "{report}");
     let line = report
@@ -196,5 +243,8 @@ fn py_spy_on_a_program_that_is_no_python_is_a_reason_not_a_failure() {
     );
     assert!(ok, "{report}");
     let line = report.lines().find(|l| l.contains("not profiled")).unwrap();
-    assert!(line.starts_with("🔎 **functions**: not profiled: the baseline profiling run failed: "), "{line}");
+    assert!(
+        line.starts_with("🔎 **functions**: not profiled: the baseline profiling run failed: "),
+        "{line}"
+    );
 }

@@ -64,9 +64,8 @@ impl ProfileSource for Callgrind {
                 path: path.clone(),
                 message: e.to_string(),
             })?;
-            let graph = parse(&text).map_err(|e| {
-                ProfileError::Parse(format!("{}: {e}", path.display()))
-            })?;
+            let graph = parse(&text)
+                .map_err(|e| ProfileError::Parse(format!("{}: {e}", path.display())))?;
             folded.merge(graph.unfold());
         }
         folded.runs = 1;
@@ -190,7 +189,11 @@ impl CallGraph {
             .chain(self.calls.keys())
             .map(String::as_str)
             .collect();
-        let roots: Vec<&str> = all.iter().copied().filter(|f| !called.contains(f)).collect();
+        let roots: Vec<&str> = all
+            .iter()
+            .copied()
+            .filter(|f| !called.contains(f))
+            .collect();
         if roots.is_empty() {
             for (f, &cost) in &self.self_cost {
                 folded.add(vec![self.name(f)], cost);
@@ -207,7 +210,10 @@ impl CallGraph {
     }
 
     fn name(&self, key: &str) -> String {
-        self.names.get(key).cloned().unwrap_or_else(|| key.to_string())
+        self.names
+            .get(key)
+            .cloned()
+            .unwrap_or_else(|| key.to_string())
     }
 
     /// Adds `f`'s stacks under `path` (keys), `budget` being what the calls that led here cost.
@@ -300,7 +306,10 @@ calls=1 10
         // `slow` costs 800 on its own but 890 through its two callers: each gets its share.
         let via_main = folded.stacks[&stack(&["main", "slow"])];
         let via_fast = folded.stacks[&stack(&["main", "fast", "slow"])];
-        assert!((via_main + via_fast - 890.0).abs() < 1e-6, "{via_main} {via_fast}");
+        assert!(
+            (via_main + via_fast - 890.0).abs() < 1e-6,
+            "{via_main} {via_fast}"
+        );
         assert!((via_fast / via_main - 90.0 / 800.0).abs() < 1e-9);
     }
 
@@ -328,8 +337,14 @@ calls=1 10
 
     #[test]
     fn errors_name_the_line() {
-        assert!(parse("fn=(3)\n").unwrap_err().starts_with("line 1: name (3)"));
-        assert!(parse("5 10\n").unwrap_err().starts_with("line 1: a cost line"));
-        assert!(parse("fn=f\n5 lots\n").unwrap_err().starts_with("line 2: bad cost"));
+        assert!(parse("fn=(3)\n")
+            .unwrap_err()
+            .starts_with("line 1: name (3)"));
+        assert!(parse("5 10\n")
+            .unwrap_err()
+            .starts_with("line 1: a cost line"));
+        assert!(parse("fn=f\n5 lots\n")
+            .unwrap_err()
+            .starts_with("line 2: bad cost"));
     }
 }

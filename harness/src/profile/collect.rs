@@ -2,9 +2,7 @@
 //! (alternating sides, so drift spreads evenly), read, compared and drawn. Nothing here is
 //! measured: the results files are already written.
 
-use super::{
-    differential, source, source_for, BenchmarkProfile, Chosen, Folded, ProfileSummary,
-};
+use super::{differential, source, source_for, BenchmarkProfile, Chosen, Folded, ProfileSummary};
 use crate::run::{file_name_of_key, Step, Stepper};
 use crate::suite::BenchmarkSpec;
 use std::path::PathBuf;
@@ -55,7 +53,11 @@ fn profile_one(
     for run in 0..src.runs().max(1) {
         let order = if run % 2 == 0 { [0, 1] } else { [1, 0] };
         for i in order {
-            let spec = profiled([baseline, candidate][i], src.wrap(&[baseline, candidate][i].command), src.slowdown());
+            let spec = profiled(
+                [baseline, candidate][i],
+                src.wrap(&[baseline, candidate][i].command),
+                src.slowdown(),
+            );
             let keep = work.path().join(format!("{}-{run}", SIDES[i]));
             let mut stepper = Stepper::new(&spec, Some(&keep)).map_err(|e| e.to_string())?;
             match stepper.step(interrupt) {
@@ -96,7 +98,7 @@ fn profile_one(
     let path = req.dir.join(format!("{}.svg", file_name_of_key(key)));
     crate::fsutil::write_atomic(&path, &svg)
         .map_err(|e| format!("writing {}: {e}", path.display()))?;
-    let slower = chosen.time_ratio.map(|r| r >= 1.0);
+    let slower = measured.map(|r| r >= 1.0);
     let mut summary = ProfileSummary::new(profiler, unit, [&sides[0], &sides[1]], d, slower);
     summary.flame_graph = Some(path.display().to_string());
     summary.scaled_to = scaled_to;

@@ -126,7 +126,10 @@ mod tests {
             short_path("/x/.venv-4.16.0/lib/python3.11/site-packages/ddtrace/a.py"),
             "ddtrace/a.py"
         );
-        assert_eq!(short_path("/usr/lib/python3.11/asyncio/base_events.py"), "asyncio/base_events.py");
+        assert_eq!(
+            short_path("/usr/lib/python3.11/asyncio/base_events.py"),
+            "asyncio/base_events.py"
+        );
         assert_eq!(short_path("/tmp/wt/bench.py"), "bench.py");
         assert_eq!(short_path("bench.py"), "bench.py");
     }

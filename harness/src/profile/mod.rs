@@ -7,12 +7,12 @@
 //! [`Folded`] model; [`diff`] compares the sides; the report shows the top functions.
 
 pub mod callgrind;
+mod collect;
 pub mod diff;
 pub mod flamegraph;
 pub mod folded;
 pub mod pprof;
 pub mod pyspy;
-mod collect;
 
 pub use collect::{profile_benchmarks, Request};
 pub use diff::{differential, Differential, FunctionDelta, StackDelta};
@@ -166,8 +166,8 @@ pub const TOP_FUNCTIONS: usize = 10;
 pub const TOP_STACKS: usize = 3;
 
 impl ProfileSummary {
-    /// The summary of `d`. `slower`: which way the benchmark's time moved, as measured (None:
-    /// not measured); the functions that moved the same way come first, else the largest
+    /// The summary of `d`. `slower`: which way the benchmark's time moved, when the measured
+    /// rounds flagged it; the functions that moved the same way come first, else the largest
     /// changes either way.
     pub fn new(
         source: Profiler,

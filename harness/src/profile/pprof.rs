@@ -46,9 +46,7 @@ impl ProfileSource for Pprof {
                 path: path.clone(),
                 message: e.to_string(),
             })?;
-            let named = path
-                .extension()
-                .is_some_and(|e| e == "pprof" || e == "pb");
+            let named = path.extension().is_some_and(|e| e == "pprof" || e == "pb");
             if !(named || bytes.starts_with(&GZIP_MAGIC) || bytes.starts_with(&ZSTD_MAGIC)) {
                 continue;
             }
@@ -58,11 +56,11 @@ impl ProfileSource for Pprof {
             found += 1;
         }
         if found == 0 {
-            return Err(ProfileError::Missing(format!(
-                "no pprof file in {{tmp}} ({}): point the workload's profiler there \
-                 (ddtrace: DD_PROFILING_OUTPUT_PPROF={{tmp}}/prof)",
-                tmp.display()
-            )));
+            return Err(ProfileError::Missing(
+                "no pprof file in the benchmark's {tmp}: point the workload's profiler there \
+                 (ddtrace: DD_PROFILING_OUTPUT_PPROF={tmp}/prof)"
+                    .to_string(),
+            ));
         }
         folded.runs = 1;
         Ok(folded)
@@ -97,8 +95,17 @@ pub fn fold(p: &Profile) -> Result<Folded, String> {
     let total = |i: usize| -> i64 { p.sample.iter().filter_map(|s| s.value.get(i)).sum() };
     let chosen = PREFERRED
         .iter()
-        .find_map(|want| types.iter().position(|t| t == want).filter(|&i| total(i) > 0))
-        .or_else(|| types.iter().position(|&t| t == string(p.default_sample_type)))
+        .find_map(|want| {
+            types
+                .iter()
+                .position(|t| t == want)
+                .filter(|&i| total(i) > 0)
+        })
+        .or_else(|| {
+            types
+                .iter()
+                .position(|&t| t == string(p.default_sample_type))
+        })
         .or((!types.is_empty()).then_some(0))
         .ok_or("the profile has no sample type")?;
     let functions: std::collections::HashMap<u64, String> = p
@@ -219,28 +226,71 @@ mod tests {
 
     /// main → work (inlined helper inside work's location), cpu-time and wall-time.
     fn profile() -> Profile {
-        let strings = ["", "wall-time", "nanoseconds", "cpu-time", "main", "work", "helper", "/v/lib/python3.11/site-packages/pkg/mod.py"];
+        let strings = [
+            "",
+            "wall-time",
+            "nanoseconds",
+            "cpu-time",
+            "main",
+            "work",
+            "helper",
+            "/v/lib/python3.11/site-packages/pkg/mod.py",
+        ];
         Profile {
             sample_type: vec![
                 ValueType { r#type: 1, unit: 2 },
                 ValueType { r#type: 3, unit: 2 },
             ],
             sample: vec![
-                Sample { location_id: vec![2, 1], value: vec![100, 70] },
-                Sample { location_id: vec![1], value: vec![10, 5] },
+                Sample {
+                    location_id: vec![2, 1],
+                    value: vec![100, 70],
+                },
+                Sample {
+                    location_id: vec![1],
+                    value: vec![10, 5],
+                },
             ],
             location: vec![
-                Location { id: 1, address: 0, line: vec![Line { function_id: 1, line: 3 }] },
+                Location {
+                    id: 1,
+                    address: 0,
+                    line: vec![Line {
+                        function_id: 1,
+                        line: 3,
+                    }],
+                },
                 Location {
                     id: 2,
                     address: 0,
-                    line: vec![Line { function_id: 3, line: 9 }, Line { function_id: 2, line: 5 }],
+                    line: vec![
+                        Line {
+                            function_id: 3,
+                            line: 9,
+                        },
+                        Line {
+                            function_id: 2,
+                            line: 5,
+                        },
+                    ],
                 },
             ],
             function: vec![
-                Function { id: 1, name: 4, filename: 7 },
-                Function { id: 2, name: 5, filename: 7 },
-                Function { id: 3, name: 6, filename: 0 },
+                Function {
+                    id: 1,
+                    name: 4,
+                    filename: 7,
+                },
+                Function {
+                    id: 2,
+                    name: 5,
+                    filename: 7,
+                },
+                Function {
+                    id: 3,
+                    name: 6,
+                    filename: 0,
+                },
             ],
             string_table: strings.iter().map(|s| s.to_string()).collect(),
             default_sample_type: 0,
@@ -254,7 +304,10 @@ mod tests {
     #[test]
     fn folds_cpu_time_root_first_with_inlined_frames() {
         let f = fold(&profile()).unwrap();
-        assert_eq!(f.stacks[&stack(&["main (pkg/mod.py)", "work (pkg/mod.py)", "helper"])], 70.0);
+        assert_eq!(
+            f.stacks[&stack(&["main (pkg/mod.py)", "work (pkg/mod.py)", "helper"])],
+            70.0
+        );
         assert_eq!(f.stacks[&stack(&["main (pkg/mod.py)"])], 5.0);
         assert_eq!(f.unit, "nanoseconds of cpu-time");
     }
@@ -269,7 +322,9 @@ mod tests {
         for bytes in [&raw, &gz, &zst] {
             assert_eq!(decode(bytes).unwrap(), profile());
         }
-        assert!(decode(&ZSTD_MAGIC).unwrap_err().starts_with("bad zstd data"));
+        assert!(decode(&ZSTD_MAGIC)
+            .unwrap_err()
+            .starts_with("bad zstd data"));
     }
 
     #[test]

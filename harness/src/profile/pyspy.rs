@@ -52,8 +52,8 @@ impl ProfileSource for PySpy {
             path: path.clone(),
             message: e.to_string(),
         })?;
-        let mut folded =
-            Folded::parse(&text, &path.display().to_string(), frame).map_err(ProfileError::Parse)?;
+        let mut folded = Folded::parse(&text, &path.display().to_string(), frame)
+            .map_err(ProfileError::Parse)?;
         folded.unit = "samples".to_string();
         Ok(folded)
     }

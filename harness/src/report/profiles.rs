@@ -11,7 +11,11 @@ use crate::units::{format_auto, format_pct, Unit};
 use std::fmt::Write;
 
 /// Appends the profile of each of `benchmarks` that has one.
-pub(super) fn write(s: &mut String, benchmarks: &[&BenchmarkComparison], profiles: &[BenchmarkProfile]) {
+pub(super) fn write(
+    s: &mut String,
+    benchmarks: &[&BenchmarkComparison],
+    profiles: &[BenchmarkProfile],
+) {
     for b in benchmarks {
         let Some(p) = profiles.iter().find(|p| p.key == b.key) else {
             continue;
@@ -19,7 +23,11 @@ pub(super) fn write(s: &mut String, benchmarks: &[&BenchmarkComparison], profile
         let name = esc(&display_name(b));
         match &p.outcome {
             Err(reason) => {
-                let _ = writeln!(s, "🔎 **{name}**: not profiled: {}\n", esc(first_line(reason)));
+                let _ = writeln!(
+                    s,
+                    "🔎 **{name}**: not profiled: {}\n",
+                    esc(first_line(reason))
+                );
             }
             Ok(summary) => table(s, &name, summary),
         }
@@ -186,6 +194,9 @@ mod tests {
     fn costs_read_in_their_unit() {
         assert_eq!(cost_text("samples", 12.34), "12.3");
         assert_eq!(cost_text("instructions", 12_345_678.0), "12.35M");
-        assert_eq!(cost_text("nanoseconds of cpu-time", 2_500_000.0), format_auto(Unit::Nanoseconds, 2_500_000.0));
+        assert_eq!(
+            cost_text("nanoseconds of cpu-time", 2_500_000.0),
+            format_auto(Unit::Nanoseconds, 2_500_000.0)
+        );
     }
 }
