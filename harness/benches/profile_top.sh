@@ -3,6 +3,8 @@
 # changed" table: TRIES runs (default 10) of each source on the test fixtures, py-spy sampling a
 # Python workload and callgrind counting a C one. Prints each try's head row and the count.
 # Needs py-spy (PATH), valgrind and cc; PYTHON (default python3) runs the Python workload.
+# AB_ARGS adds options to `ab` (`--processes 8`: enough rounds for the change to be flagged, so
+# that the profile is scaled to the measured ratio; without, the suite's 2 rounds flag nothing).
 # Run from the repository root: harness/benches/profile_top.sh
 set -euo pipefail
 # shellcheck source=harness/benches/lib.sh
@@ -31,7 +33,7 @@ for source in python native; do
         out=$work/$source-$i
         start=$(date +%s)
         (cd "$fixtures/$source" && "$slogate" ab --var "$var" --candidate-var slow=1.3 \
-            --profile=all --results-dir "$out" --report "$out/report.md" . 2>/dev/null) || true
+            ${AB_ARGS:-} --profile=all --results-dir "$out" --report "$out/report.md" . 2>/dev/null) || true
         first=$(head_function "$out/report.md")
         case "$first" in render*) hits=$((hits + 1)) ;; esac
         echo "$source try $i: head of the table: $first ($(( $(date +%s) - start ))s)"

@@ -92,7 +92,7 @@ fn py_spy_puts_the_slowed_python_function_first() {
     assert!(ok, "{report}");
     let functions = table_functions(&report);
     assert_eq!(functions[0], "render (three\\_functions.py)", "{report}");
-    assert!(report.contains("(py-spy: samples per process, 3 processes per side)"));
+    assert!(report.contains("(py-spy: samples per process, 5 processes per side)"));
     let svg = std::fs::read_to_string(out.path().join("profiles/three_functions.svg")).unwrap();
     assert!(svg.starts_with("<?xml") && svg.contains("render (three_functions.py)"));
 }

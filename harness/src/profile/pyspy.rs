@@ -8,7 +8,9 @@ use crate::suite::spec::TMP_PLACEHOLDER;
 use std::path::Path;
 
 /// Samples per second: enough to resolve a 100 ms function within a few percent over a few
-/// processes, few enough that py-spy keeps up on a loaded 2-core machine.
+/// processes, few enough that py-spy keeps up on a loaded 2-core machine. Without pausing the
+/// workload at each sample (`--nonblocking`): a sampler starved of CPU would otherwise hold the
+/// workload stopped, and time its pauses with the machine's load rather than the workload.
 const RATE: u32 = 250;
 
 const OUTPUT: &str = "slogate-py-spy.txt";
@@ -30,6 +32,7 @@ impl ProfileSource for PySpy {
             "raw",
             "--function",
             "--subprocesses",
+            "--nonblocking",
             "--rate",
             &rate,
             "--output",
@@ -44,6 +47,10 @@ impl ProfileSource for PySpy {
 
     fn slowdown(&self) -> u32 {
         2
+    }
+
+    fn runs(&self) -> u32 {
+        5
     }
 
     fn read(&self, tmp: &Path) -> Result<Folded, ProfileError> {
