@@ -188,6 +188,8 @@ fn callgrind_on_python_says_the_frames_are_the_interpreters() {
         &[
             "--var",
             &var,
+            "--var",
+            "work=2000",
             "--candidate-var",
             "slow=1.3",
             "--profile=all",
