@@ -75,26 +75,35 @@ fn py_spy_puts_the_slowed_python_function_first() {
     let Some(py_spy) = support::require(test, "py-spy", "pip install py-spy") else {
         return;
     };
-    let out = tempfile::tempdir().unwrap();
+    // Wall-clock samples on a machine busier than its cores charge each wait for a CPU to the
+    // function that was running: a few tries, bounded (harness/benches/profile_top.sh counts).
+    const TRIES: usize = 3;
     let var = format!("python={}", python.display());
-    let (ok, report) = ab(
-        &fixture("python"),
-        out.path(),
-        &path_with(&py_spy),
-        &[
-            "--var",
-            &var,
-            "--candidate-var",
-            "slow=1.3",
-            "--profile=all",
-        ],
-    );
-    assert!(ok, "{report}");
-    let functions = table_functions(&report);
-    assert_eq!(functions[0], "render (three\\_functions.py)", "{report}");
-    assert!(report.contains("(py-spy: samples per process, 5 processes per side)"));
-    let svg = std::fs::read_to_string(out.path().join("profiles/three_functions.svg")).unwrap();
-    assert!(svg.starts_with("<?xml") && svg.contains("render (three_functions.py)"));
+    let mut heads = Vec::new();
+    for _ in 0..TRIES {
+        let out = tempfile::tempdir().unwrap();
+        let (ok, report) = ab(
+            &fixture("python"),
+            out.path(),
+            &path_with(&py_spy),
+            &[
+                "--var",
+                &var,
+                "--candidate-var",
+                "slow=1.3",
+                "--profile=all",
+            ],
+        );
+        assert!(ok, "{report}");
+        assert!(report.contains("(py-spy: samples per process, 5 processes per side)"));
+        let svg = std::fs::read_to_string(out.path().join("profiles/three_functions.svg")).unwrap();
+        assert!(svg.starts_with("<?xml") && svg.contains("render (three_functions.py)"));
+        heads.push(table_functions(&report).remove(0));
+        if heads.last().unwrap() == "render (three\\_functions.py)" {
+            return;
+        }
+    }
+    panic!("the slowed function headed none of {TRIES} tables: {heads:?}");
 }
 
 #[test]
