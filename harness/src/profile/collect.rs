@@ -67,9 +67,18 @@ fn profile_one(
                     let r = stepper.result();
                     let reason = r.reason.clone().unwrap_or_default();
                     let output = format!("{reason}\n{}", r.stderr_tail.as_deref().unwrap_or(""));
-                    let why = src
-                        .explain(&output)
-                        .unwrap_or_else(|| reason.lines().next().unwrap_or("failed").to_string());
+                    // The profiler's own error line (else its last line) says more than the
+                    // exit status; a backtrace may follow the error.
+                    let tail = r.stderr_tail.as_deref().unwrap_or_default();
+                    let last = tail
+                        .lines()
+                        .find(|l| l.to_ascii_lowercase().contains("error"))
+                        .or_else(|| tail.lines().rev().find(|l| !l.trim().is_empty()));
+                    let first = reason.lines().next().unwrap_or("failed");
+                    let why = src.explain(&output).unwrap_or_else(|| match last {
+                        Some(last) => format!("{first}: {}", last.trim()),
+                        None => first.to_string(),
+                    });
                     return Err(format!("the {} profiling run failed: {why}", SIDES[i]));
                 }
             }
