@@ -4,7 +4,8 @@
 //! `suite` (what to run) → `run` (processes, samples) → `results` (the file) → `stats` + `compare`
 //! (verdicts) → `report` (markdown, terminal, JSON, JUnit) and the gate; `ab` interleaves two sides on
 //! one machine; `import` turns other tools' output into results; `history` + `trend` keep nightly runs
-//! and draw them. `cli` is the thin layer the binary calls.
+//! and draw them; `profile` tells where a flagged benchmark's time went.
+//! `cli` is the thin layer the binary calls.
 
 pub mod ab;
 pub mod baseline;
@@ -15,6 +16,7 @@ pub mod fsutil;
 pub mod git;
 pub mod history;
 pub mod import;
+pub mod profile;
 pub mod report;
 pub mod results;
 pub mod run;

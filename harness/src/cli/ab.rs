@@ -82,6 +82,12 @@ pub struct AbArgs {
     /// repository (a suite that declares no `paths` always runs).
     #[arg(long, value_name = "REF")]
     pub changed_since: Option<String>,
+    /// After the comparison, profile each flagged benchmark on both sides (extra processes, never
+    /// measured) with its suite's `profile` source and show where it changed; `--profile=all`:
+    /// every benchmark.
+    #[arg(long, value_enum, value_name = "all", num_args = 0..=1, require_equals = true,
+          default_missing_value = "flagged")]
+    pub profile: Option<crate::profile::Scope>,
     #[command(flatten)]
     pub report: ReportArgs,
 }
@@ -174,7 +180,6 @@ pub fn exec(args: Args) -> anyhow::Result<ExitCode> {
         confidence: defaults.confidence,
     };
     let outcome = ab::run_ab(&sides, &opts, &signal)?;
-    drop(worktrees);
 
     let paths = [
         args.results_dir.join("baseline.json"),
@@ -199,7 +204,33 @@ pub fn exec(args: Args) -> anyhow::Result<ExitCode> {
     )?;
     // The threshold and confidence come from the files' `meta.analysis`, as for `compare`.
     cmp.seed = opts.seed;
+    if let Some(scope) = args.profile {
+        args.report.profiles = profile(&sides, &outcome, &cmp, scope, &args.results_dir, &signal);
+    }
+    drop(worktrees);
     report_and_gate(&outcome.baseline, &outcome.candidate, &cmp, &args.report)
+}
+
+/// Profiles of the benchmarks `scope` picks from the comparison, both sides' checkouts still
+/// there; flame graphs under `results_dir/profiles/`.
+fn profile(
+    sides: &[Side; 2],
+    outcome: &Outcome,
+    cmp: &crate::compare::CompareOptions,
+    scope: crate::profile::Scope,
+    results_dir: &Path,
+    signal: &std::sync::atomic::AtomicUsize,
+) -> Vec<crate::profile::BenchmarkProfile> {
+    let comparison = crate::compare::compare(&outcome.baseline, &outcome.candidate, cmp);
+    let request = crate::profile::Request {
+        specs: [&sides[0].specs, &sides[1].specs],
+        chosen: crate::profile::chosen(&comparison, scope),
+        dir: results_dir.join("profiles"),
+    };
+    for c in &request.chosen {
+        eprintln!("profiling {}", c.key);
+    }
+    crate::profile::profile_benchmarks(&request, signal)
 }
 
 /// One line per benchmark on stderr: rounds done and why they stopped.

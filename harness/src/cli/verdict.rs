@@ -57,6 +57,9 @@ pub struct ReportArgs {
     /// Bootstrap resamples per estimate.
     #[arg(long, default_value_t = 2000, value_parser = clap::value_parser!(u32).range(1..))]
     pub resamples: u32,
+    /// Profiles to show under their benchmarks (`ab --profile`), not a flag.
+    #[arg(skip)]
+    pub profiles: Vec<crate::profile::BenchmarkProfile>,
 }
 
 /// `5%` → 0.05; `0.05` → 0.05.
@@ -191,6 +194,7 @@ pub fn report_and_gate(
     if let Some(path) = &args.full_report {
         let full = RenderOptions {
             max_chars: usize::MAX,
+            profiles: args.profiles.clone(),
             ..RenderOptions::default()
         };
         write_output(path, &render(&comparison, Format::Markdown, &full))?;
@@ -210,6 +214,7 @@ pub fn report_and_gate(
         repo_root: std::env::current_dir()
             .ok()
             .and_then(|d| crate::git::toplevel(&d)),
+        profiles: args.profiles.clone(),
     };
     let report = render(&comparison, args.format, &render_opts);
     match &args.report {

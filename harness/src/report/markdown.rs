@@ -401,6 +401,7 @@ fn section_text(
         } else {
             table(&mut s, bs);
         }
+        super::profiles::write(&mut s, bs, &opts.profiles);
         s.push_str("</details>\n\n");
     }
     s

@@ -7,6 +7,7 @@ mod github_check;
 mod json;
 mod junit;
 mod markdown;
+mod profiles;
 mod terminal;
 
 #[cfg(test)]
@@ -70,6 +71,8 @@ pub struct RenderOptions {
     pub head_sha: Option<String>,
     /// The repository's top directory: annotation paths under it are made relative to it.
     pub repo_root: Option<std::path::PathBuf>,
+    /// Where each profiled benchmark changed (`ab --profile`), shown under it in markdown.
+    pub profiles: Vec<crate::profile::BenchmarkProfile>,
 }
 
 impl Default for RenderOptions {
@@ -80,6 +83,7 @@ impl Default for RenderOptions {
             max_chars: 65_536,
             head_sha: None,
             repo_root: None,
+            profiles: Vec::new(),
         }
     }
 }

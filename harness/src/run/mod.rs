@@ -569,6 +569,7 @@ mod tests {
             thresholds: vec![],
             overhead: vec![],
             noise_threshold: None,
+            profile: None,
         }
     }
 

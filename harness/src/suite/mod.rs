@@ -6,6 +6,7 @@
 //! description = "asyncio task trees under the stack profiler"
 //! paths = ["ddtrace/profiling/**"]      # globs: the suite runs only when matching files change
 //! setup = ["python3 -m venv .venv-{ddtrace}", ".venv-{ddtrace}/bin/pip install ddtrace=={ddtrace}"]
+//! profile = "pprof"                     # for `ab --profile`: py-spy | callgrind | pprof
 //!
 //! [vars]                                # defaults; `--var NAME=VALUE` overrides them
 //! ddtrace = "4.16.0"
@@ -42,7 +43,7 @@ mod setup;
 pub mod spec;
 
 pub use setup::{run_setup, SetupOutcome};
-pub use spec::{BenchmarkSpec, Protocol};
+pub use spec::{BenchmarkSpec, Profiler, Protocol};
 
 use crate::results::SuiteInfo;
 use sha2::{Digest, Sha256};

@@ -5,7 +5,7 @@
 //! suggestion.
 
 use super::{did_you_mean, SuiteError};
-use crate::suite::spec::Protocol;
+use crate::suite::spec::{Profiler, Protocol};
 use serde::Deserialize;
 use std::collections::BTreeMap;
 use std::ops::Range;
@@ -34,6 +34,8 @@ pub(super) struct RawSuite {
     pub paths: Vec<Spanned<String>>,
     #[serde(default)]
     pub setup: Vec<Spanned<String>>,
+    /// Where `ab --profile` gets this suite's profiles.
+    pub profile: Option<Profiler>,
 }
 
 /// Measurement settings: `[defaults]`, and the same keys on a scenario.

@@ -133,6 +133,7 @@ pub(super) fn resolve(
         vars: &vars,
         declared_vars: &raw.vars,
         defaults,
+        profile: raw.suite.profile,
     };
     let mut benchmarks = Vec::new();
     let mut scenario_names: Vec<&str> = Vec::new();
@@ -178,6 +179,7 @@ struct Context<'a> {
     vars: &'a BTreeMap<String, String>,
     declared_vars: &'a BTreeMap<Spanned<String>, String>,
     defaults: Settings,
+    profile: Option<super::spec::Profiler>,
 }
 
 /// A scenario's matrix: dimensions in name order, values in the order written.
@@ -298,6 +300,7 @@ impl Context<'_> {
                 thresholds: thresholds.clone(),
                 overhead: overhead.clone(),
                 noise_threshold: settings.noise_threshold,
+                profile: self.profile,
             });
         }
         Ok(out)

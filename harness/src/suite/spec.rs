@@ -17,6 +17,18 @@ pub enum Protocol {
     Pyperf,
 }
 
+/// Where a suite's profiles come from, for `ab --profile` (see [`crate::profile`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Profiler {
+    /// py-spy samples the Python workload (and its subprocesses).
+    PySpy,
+    /// valgrind's callgrind counts the instructions of every function.
+    Callgrind,
+    /// The pprof files the workload's own profiler writes into `{tmp}`.
+    Pprof,
+}
+
 /// One scenario-variant, ready to run.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct BenchmarkSpec {
@@ -49,6 +61,9 @@ pub struct BenchmarkSpec {
     pub overhead: Vec<String>,
     /// Relative noise threshold for this benchmark (None: the comparison's default).
     pub noise_threshold: Option<f64>,
+    /// The suite's profile source (None: chosen from the command, or none).
+    #[serde(default)]
+    pub profile: Option<Profiler>,
 }
 
 /// The placeholder the runner replaces with the benchmark's own temporary directory.

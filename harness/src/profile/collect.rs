@@ -1,0 +1,128 @@
+//! Profiling runs: for each chosen benchmark, extra processes of both sides with the profiler on
+//! (alternating sides, so drift spreads evenly), read, compared and drawn. Nothing here is
+//! measured: the results files are already written.
+
+use super::{differential, source, source_for, BenchmarkProfile, Chosen, Folded, ProfileSummary};
+use crate::run::{file_name_of_key, Step, Stepper};
+use crate::suite::BenchmarkSpec;
+use std::path::PathBuf;
+use std::sync::atomic::AtomicUsize;
+
+const SIDES: [&str; 2] = ["baseline", "candidate"];
+
+/// What to profile, and where the flame graphs go.
+#[derive(Debug, Clone)]
+pub struct Request<'a> {
+    /// Each side's benchmarks.
+    pub specs: [&'a [BenchmarkSpec]; 2],
+    pub chosen: Vec<Chosen>,
+    /// Where each benchmark's differential flame graph is written.
+    pub dir: PathBuf,
+}
+
+/// One entry per key: its differential, or the one-line reason it has none.
+pub fn profile_benchmarks(req: &Request, interrupt: &AtomicUsize) -> Vec<BenchmarkProfile> {
+    req.chosen
+        .iter()
+        .map(|c| BenchmarkProfile {
+            key: c.key.clone(),
+            outcome: profile_one(req, c, interrupt),
+        })
+        .collect()
+}
+
+fn profile_one(
+    req: &Request,
+    chosen: &Chosen,
+    interrupt: &AtomicUsize,
+) -> Result<ProfileSummary, String> {
+    let key = chosen.key.as_str();
+    let specs = req.specs.map(|s| s.iter().find(|b| b.key == key));
+    let [Some(baseline), Some(candidate)] = specs else {
+        return Err("only one side has this benchmark".to_string());
+    };
+    let profiler = source_for(candidate).or_else(|| source_for(baseline)).ok_or(
+        "no profile source: set `profile = \"py-spy\"`, `\"callgrind\"` or `\"pprof\"` in its suite",
+    )?;
+    let src = source(profiler);
+    let work = tempfile::Builder::new()
+        .prefix("slogate-profile-")
+        .tempdir()
+        .map_err(|e| format!("cannot make a directory for profiling runs: {e}"))?;
+    let mut sides = [Folded::default(), Folded::default()];
+    for run in 0..src.runs().max(1) {
+        let order = if run % 2 == 0 { [0, 1] } else { [1, 0] };
+        for i in order {
+            let spec = profiled(
+                [baseline, candidate][i],
+                src.wrap(&[baseline, candidate][i].command),
+                src.slowdown(),
+            );
+            let keep = work.path().join(format!("{}-{run}", SIDES[i]));
+            let mut stepper = Stepper::new(&spec, Some(&keep)).map_err(|e| e.to_string())?;
+            match stepper.step(interrupt) {
+                Step::Measured => {}
+                Step::Interrupted => return Err("interrupted".to_string()),
+                Step::Stopped => {
+                    let r = stepper.result();
+                    let reason = r.reason.clone().unwrap_or_default();
+                    let output = format!("{reason}\n{}", r.stderr_tail.as_deref().unwrap_or(""));
+                    // The profiler's own error line (else its last line) says more than the
+                    // exit status; a backtrace may follow the error.
+                    let tail = r.stderr_tail.as_deref().unwrap_or_default();
+                    let last = tail
+                        .lines()
+                        .find(|l| l.to_ascii_lowercase().contains("error"))
+                        .or_else(|| tail.lines().rev().find(|l| !l.trim().is_empty()));
+                    let first = reason.lines().next().unwrap_or("failed");
+                    let why = src.explain(&output).unwrap_or_else(|| match last {
+                        Some(last) => format!("{first}: {}", last.trim()),
+                        None => first.to_string(),
+                    });
+                    return Err(format!("the {} profiling run failed: {why}", SIDES[i]));
+                }
+            }
+            let tmp = keep.join(file_name_of_key(key));
+            sides[i].merge(src.read(&tmp).map_err(|e| e.to_string())?);
+        }
+    }
+    if sides.iter().any(|s| s.total() <= 0.0) {
+        return Err(format!("{} recorded nothing on one side", src.name()));
+    }
+    // Samples of time: a busy machine stretches one side's profiling runs more than the other's,
+    // which would show as a change in every function. The measured rounds, paired and many,
+    // say how the sides' totals compare (when they found a change; else the totals are taken
+    // as equal); the profiles only say where the time went.
+    let measured = chosen.time_ratio.filter(|_| chosen.time_flagged);
+    let scaled_to = (!src.exact()).then(|| measured.unwrap_or(1.0));
+    if let Some(ratio) = scaled_to {
+        let per_run = |f: &Folded| f.total() / f64::from(f.runs.max(1));
+        let factor = per_run(&sides[0]) * ratio / per_run(&sides[1]);
+        sides[1].scale(factor);
+    }
+    let d = differential(&sides[0], &sides[1]);
+    let unit = sides[1].unit.clone();
+    let svg = super::flamegraph::differential_svg(&d, sides[1].runs, key, &unit)
+        .map_err(|e| format!("drawing the flame graph: {e}"))?;
+    let path = req.dir.join(format!("{}.svg", file_name_of_key(key)));
+    crate::fsutil::write_atomic(&path, &svg)
+        .map_err(|e| format!("writing {}: {e}", path.display()))?;
+    let slower = measured.map(|r| r >= 1.0);
+    let mut summary = ProfileSummary::new(profiler, unit, [&sides[0], &sides[1]], d, slower);
+    summary.flame_graph = Some(path.display().to_string());
+    summary.scaled_to = scaled_to;
+    Ok(summary)
+}
+
+/// One profiled process of `spec` running `argv`: no warmups, no memory cap (a profiler's memory
+/// is not the workload's), a timeout as much longer as the profiler is slower.
+fn profiled(spec: &BenchmarkSpec, argv: Vec<String>, slowdown: u32) -> BenchmarkSpec {
+    BenchmarkSpec {
+        command: argv,
+        processes: 1,
+        warmups: 0,
+        timeout: spec.timeout * slowdown.max(1),
+        memory_limit: None,
+        ..spec.clone()
+    }
+}
