@@ -335,6 +335,7 @@ mod tests {
             thresholds: vec![],
             overhead: vec![],
             noise_threshold: None,
+            simulate: false,
         }
     }
 

@@ -34,6 +34,7 @@ fn spec(key: &str, argv: &[&str]) -> BenchmarkSpec {
         thresholds: vec![],
         overhead: vec![],
         noise_threshold: None,
+        simulate: false,
     }
 }
 

@@ -259,7 +259,18 @@ impl Context<'_> {
             let c = self.side(ok(cand), key, name, Side::Candidate, scratch, &mut buf);
             let pc = match (&b, &c) {
                 (Some((bs, bm)), Some((cs, cm))) => {
-                    metric::change(bs, bm, cs, cm, self.paired, threshold, self.stat, &mut buf)
+                    let counted = crate::results::metric::is_simulated(name);
+                    metric::change(
+                        bs,
+                        bm,
+                        cs,
+                        cm,
+                        self.paired,
+                        threshold,
+                        self.stat,
+                        counted,
+                        &mut buf,
+                    )
                 }
                 _ => None,
             };

@@ -49,6 +49,9 @@ pub struct BenchmarkSpec {
     pub overhead: Vec<String>,
     /// Relative noise threshold for this benchmark (None: the comparison's default).
     pub noise_threshold: Option<f64>,
+    /// Run every process under the simulator (valgrind), see [`crate::run::simulate`].
+    #[serde(default)]
+    pub simulate: bool,
 }
 
 /// The placeholder the runner replaces with the benchmark's own temporary directory.
