@@ -176,7 +176,8 @@ fn an_a_a_run_under_the_simulator_flags_nothing() {
     let slos = cmp["benchmarks"][0]["slos"].as_array().unwrap();
     assert_eq!(slos.len(), 2, "{slos:?}");
     for s in slos {
-        assert_eq!(s["verdict"], "pass", "{s}");
+        let v = s["verdict"].as_str().unwrap();
+        assert!(v == "pass" || v == "comfortable", "{s}");
     }
 }
 
@@ -271,7 +272,7 @@ fn a_runaway_under_the_simulator_is_stopped_at_its_cap() {
         .arg(&out)
         .timeout(Duration::from_secs(600))
         .assert()
-        .success();
+        .code(1);
     let r = read_json(&out);
     let b = &r["benchmarks"][0];
     assert_eq!(b["status"], "oom", "{b}");

@@ -30,11 +30,6 @@ use std::sync::atomic::AtomicUsize;
 use std::sync::{Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
-/// How much longer a process takes under the simulator than without, at most, as far as timeouts
-/// go: a suite's `timeout` is multiplied by this for each simulated run. A pure-Python loop took
-/// about 35 times as long under cachegrind and about 50 times under DHAT here.
-pub const SLOWDOWN: u32 = 50;
-
 /// A fixed cache geometry (a common x86 core: 32 KiB 8-way L1s, an 8 MiB 16-way last level), so
 /// that the simulated misses, and `estimated_cycles`, do not follow the host's caches.
 const CACHES: [&str; 3] = ["--I1=32768,8,64", "--D1=32768,8,64", "--LL=8388608,16,64"];
@@ -66,9 +61,11 @@ impl std::fmt::Display for Simulator {
         write!(
             f,
             "simulating with {} (cachegrind, then DHAT, per process); its own start-up takes {} \
-             a process, in the wall time, not in the counts; timeouts x{SLOWDOWN}",
+             a process, in the wall time, not in the counts; timeouts x{} (cachegrind), x{} (DHAT)",
             self.version,
-            crate::units::format_auto(Unit::Nanoseconds, self.startup.as_nanos() as f64)
+            crate::units::format_auto(Unit::Nanoseconds, self.startup.as_nanos() as f64),
+            Tool::Cachegrind.slowdown(),
+            Tool::Dhat.slowdown()
         )
     }
 }
@@ -121,6 +118,17 @@ impl Tool {
         }
     }
 
+    /// What a suite's `timeout` is multiplied by under this tool: about twice the slowdown
+    /// measured on quickstart's `cpu` loop (a Python int allocated per operation) on a busy
+    /// machine, 55 times under cachegrind and 170-220 times under DHAT, whose cost grows with the
+    /// allocations.
+    fn slowdown(self) -> u32 {
+        match self {
+            Tool::Cachegrind => 100,
+            Tool::Dhat => 400,
+        }
+    }
+
     /// valgrind's options for this tool, its out files going to `dir` (one per process of the
     /// tree: pyperf's workers are children of its runner).
     fn argv(self, dir: &Path) -> Vec<String> {
@@ -141,6 +149,9 @@ impl Tool {
             }
             Tool::Dhat => {
                 argv.push("--tool=dhat".into());
+                // Totals need no stacks; one frame per allocation point cut DHAT's time by a
+                // quarter on an allocation-heavy Python loop.
+                argv.push("--num-callers=1".into());
                 argv.push(format!(
                     "--dhat-out-file={}",
                     dir.join("dhat.%p.json").display()
@@ -160,7 +171,6 @@ pub fn measure(job: &Job, interrupt: &AtomicUsize) -> Attempt {
         return stopped(Status::Failed, missing.clone());
     }
     let mut spec = job.spec.clone();
-    spec.timeout = job.spec.timeout.saturating_mul(SLOWDOWN);
     let mut env = job.env.clone();
     for (name, value) in PYTHON_DEFAULTS {
         env.entry(name.to_string()).or_insert_with(|| value.into());
@@ -288,8 +298,10 @@ impl Sim<'_> {
         })?;
         let mut argv = tool.argv(&dir);
         argv.extend(self.argv.iter().cloned());
+        let mut spec = self.spec.clone();
+        spec.timeout = spec.timeout.saturating_mul(tool.slowdown());
         let job = Job {
-            spec: self.spec,
+            spec: &spec,
             argv: &argv,
             env: self.env,
             scratch: self.job.scratch,
