@@ -3,6 +3,7 @@
 mod support;
 
 use assert_cmd::Command;
+use predicates::prelude::PredicateBooleanExt;
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -297,6 +298,25 @@ fn a_missing_valgrind_names_the_package() {
         .assert()
         .code(2)
         .stderr(predicates::str::contains("apt-get install valgrind"));
+    // The same when a suite asks for it; a benchmark the filter leaves out does not.
+    let asked = suite(dir.path(), "simulate = true");
+    slogate()
+        .current_dir(dir.path())
+        .env("PATH", &empty)
+        .arg("run")
+        .arg(&asked)
+        .args(["-o", "r.json"])
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains("apt-get install valgrind"));
+    slogate()
+        .current_dir(dir.path())
+        .env("PATH", &empty)
+        .arg("run")
+        .arg(&asked)
+        .args(["--filter", "nothing-here", "-o", "r.json"])
+        .assert()
+        .stderr(predicates::str::contains("valgrind").not());
 }
 
 #[test]

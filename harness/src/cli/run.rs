@@ -126,12 +126,13 @@ pub fn exec(args: Args) -> anyhow::Result<ExitCode> {
             return Ok(ExitCode::SUCCESS);
         }
     }
-    let simulator = if args.simulate
-        || suites
-            .iter()
-            .flat_map(|s| &s.benchmarks)
-            .any(|b| b.simulate)
-    {
+    // valgrind is looked for before any setup runs, for the benchmarks the filter keeps.
+    let simulated = suites
+        .iter()
+        .flat_map(|s| &s.benchmarks)
+        .filter(|b| args.filter.as_ref().is_none_or(|f| f.is_match(&b.key)))
+        .any(|b| b.simulate);
+    let simulator = if args.simulate || simulated {
         Some(run::simulate::require()?)
     } else {
         None
