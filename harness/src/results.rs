@@ -20,6 +20,37 @@ pub mod metric {
     pub const USER_TIME: &str = "user_time";
     /// System CPU time of the process, ns (`process` protocol).
     pub const SYS_TIME: &str = "sys_time";
+    /// Instructions the simulator counted in the whole process tree (cachegrind's `Ir`), count.
+    pub const INSTRUCTIONS: &str = "instructions";
+    /// `instructions + 10 * L1 misses + 100 * last-level misses` of cachegrind's cache
+    /// simulation, count.
+    pub const ESTIMATED_CYCLES: &str = "estimated_cycles";
+    /// Instructions of one iteration of the measured code, start-up excluded, count.
+    pub const INSTRUCTIONS_PER_ITERATION: &str = "instructions_per_iteration";
+    /// Estimated cycles of one iteration of the measured code, start-up excluded, count.
+    pub const ESTIMATED_CYCLES_PER_ITERATION: &str = "estimated_cycles_per_iteration";
+    /// Largest heap in use at one moment (DHAT's "t-gmax"), bytes.
+    pub const HEAP_PEAK: &str = "heap_peak";
+    /// Heap bytes allocated over the whole process, bytes.
+    pub const HEAP_ALLOCATED: &str = "heap_allocated";
+    /// Heap blocks allocated over the whole process, count.
+    pub const ALLOCATIONS: &str = "allocations";
+
+    /// The metrics a simulated run records, all counts of a simulator.
+    pub const SIMULATED: [&str; 7] = [
+        INSTRUCTIONS,
+        ESTIMATED_CYCLES,
+        INSTRUCTIONS_PER_ITERATION,
+        ESTIMATED_CYCLES_PER_ITERATION,
+        HEAP_PEAK,
+        HEAP_ALLOCATED,
+        ALLOCATIONS,
+    ];
+
+    /// Whether `name` is a simulator's count (see [`SIMULATED`]).
+    pub fn is_simulated(name: &str) -> bool {
+        SIMULATED.contains(&name)
+    }
 }
 
 /// A whole results file.

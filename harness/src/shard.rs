@@ -336,6 +336,7 @@ mod tests {
             overhead: vec![],
             noise_threshold: None,
             profile: None,
+            simulate: false,
         }
     }
 

@@ -134,6 +134,7 @@ pub fn findings() -> Vec<String> {
         },
     );
     out.push(swap_finding());
+    out.push(counters_finding());
     out.push(match online_cpus() {
         Some(online) => format!(
             "{cores} cores, {} online; this process may run on {}",
@@ -293,6 +294,63 @@ fn swap_finding() -> String {
         ),
         _ => "swap: unknown (/proc/meminfo unreadable)".into(),
     }
+}
+
+/// Whether this process may count its own user-space instructions with a hardware counter
+/// (`perf_event_open` of `instructions:u`), the fast alternative to the simulator.
+fn counters_finding() -> String {
+    /// The first fields of `struct perf_event_attr` (`PERF_ATTR_SIZE_VER1`, 72 bytes).
+    #[repr(C)]
+    struct Attr {
+        kind: u32,
+        size: u32,
+        config: u64,
+        sample_period: u64,
+        sample_type: u64,
+        read_format: u64,
+        /// Bit 0 `disabled`, bit 5 `exclude_kernel`, bit 6 `exclude_hv`.
+        flags: u64,
+        wakeup_events: u32,
+        bp_type: u32,
+        bp_addr: u64,
+        bp_len: u64,
+    }
+    const PERF_TYPE_HARDWARE: u32 = 0;
+    const PERF_COUNT_HW_INSTRUCTIONS: u64 = 1;
+    let attr = Attr {
+        kind: PERF_TYPE_HARDWARE,
+        size: std::mem::size_of::<Attr>() as u32,
+        config: PERF_COUNT_HW_INSTRUCTIONS,
+        sample_period: 0,
+        sample_type: 0,
+        read_format: 0,
+        flags: 1 | 1 << 5 | 1 << 6,
+        wakeup_events: 0,
+        bp_type: 0,
+        bp_addr: 0,
+        bp_len: 0,
+    };
+    // SAFETY: a valid attr of the size it declares; this process (pid 0) on any CPU (-1), no
+    // group (-1), no flags; a descriptor returned is closed at once.
+    let fd = unsafe {
+        libc::syscall(
+            libc::SYS_perf_event_open,
+            &attr as *const Attr,
+            0,
+            -1,
+            -1,
+            0,
+        )
+    };
+    if fd >= 0 {
+        unsafe { libc::close(fd as i32) };
+        return "hardware counters: instructions:u can be counted here (perf_event_open)".into();
+    }
+    let err = std::io::Error::last_os_error();
+    format!(
+        "hardware counters: none for this process (perf_event_open of instructions:u: {err}); \
+         `--simulate` counts instructions under valgrind instead"
+    )
 }
 
 /// The machine's default cap on a workload's memory: half of its memory, or all but 2 GB when
@@ -547,6 +605,7 @@ mod tests {
             "boost",
             "randomisation",
             "swap",
+            "hardware counters",
             "cores",
         ] {
             assert!(

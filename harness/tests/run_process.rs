@@ -35,6 +35,7 @@ fn spec(key: &str, argv: &[&str]) -> BenchmarkSpec {
         overhead: vec![],
         noise_threshold: None,
         profile: None,
+        simulate: false,
     }
 }
 

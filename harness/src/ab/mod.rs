@@ -76,6 +76,8 @@ pub struct Plan {
     pub processes: Option<u32>,
     /// One value per process, no warmups, [`QUICK_ROUNDS`] rounds unless `processes` says.
     pub quick: bool,
+    /// Every process under the simulator (`--simulate`), whatever the suites say.
+    pub simulate: bool,
 }
 
 /// Rounds of a `--quick` run: the fewest pairs compare can pair.
@@ -120,6 +122,7 @@ impl Side {
                 if let Some(p) = plan.processes {
                     s.processes = p;
                 }
+                s.simulate |= plan.simulate;
                 if plan.quick {
                     s.values = 1;
                     s.warmups = 0;

@@ -61,6 +61,10 @@ pub struct AbArgs {
     /// One value per process, no warmups, 3 rounds (unless --processes): checks that all runs.
     #[arg(long)]
     pub quick: bool,
+    /// Run every process under the simulator (valgrind): deterministic instruction and heap
+    /// counts beside the wall time.
+    #[arg(long)]
+    pub simulate: bool,
     /// Rounds per benchmark (one process per side each), overriding the suites; with --budget,
     /// the most rounds (default 512).
     #[arg(long, value_parser = clap::value_parser!(u32).range(1..))]
@@ -152,6 +156,7 @@ pub fn exec(args: Args) -> anyhow::Result<ExitCode> {
         filter: args.filter.clone(),
         processes: args.processes,
         quick: args.quick,
+        simulate: args.simulate,
     };
     let side_vars = [&args.baseline_vars, &args.candidate_vars];
     let mut sides = Vec::with_capacity(2);

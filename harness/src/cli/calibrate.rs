@@ -45,7 +45,7 @@ pub fn exec(args: Args) -> anyhow::Result<ExitCode> {
         suites: args.suites.clone(),
         filter: args.filter.clone(),
         processes: Some(args.processes),
-        quick: false,
+        ..Plan::default()
     };
     let vars: BTreeMap<String, String> = args.vars.iter().cloned().collect();
     // The same checkout on both sides: whatever differs between them is noise.

@@ -84,6 +84,10 @@ pub struct RunArgs {
     /// Pin every workload process to these CPUs (`1`, `0,1`, `0-1`).
     #[arg(long, value_name = "LIST", value_parser = parse_cpus_arg)]
     pub cpus: Option<CpuList>,
+    /// Run every process under the simulator (valgrind): deterministic `instructions`,
+    /// `estimated_cycles`, `heap_peak`, `heap_allocated`, `allocations` beside the wall time.
+    #[arg(long)]
+    pub simulate: bool,
     /// Also run a short A/A noise probe (about 2 s) before the run and record its figure.
     #[arg(long)]
     pub noise_probe: bool,
@@ -131,6 +135,17 @@ pub fn exec(args: Args) -> anyhow::Result<ExitCode> {
             return Ok(ExitCode::SUCCESS);
         }
     }
+    // valgrind is looked for before any setup runs, for the benchmarks the filter keeps.
+    let simulated = suites
+        .iter()
+        .flat_map(|s| &s.benchmarks)
+        .filter(|b| args.filter.as_ref().is_none_or(|f| f.is_match(&b.key)))
+        .any(|b| b.simulate);
+    let simulator = if args.simulate || simulated {
+        Some(run::simulate::require()?)
+    } else {
+        None
+    };
     let overrides = Overrides {
         quick: args.quick,
         processes: args.processes,
@@ -155,6 +170,7 @@ pub fn exec(args: Args) -> anyhow::Result<ExitCode> {
         all_vars.extend(suite.vars.clone());
         specs.extend(chosen.into_iter().map(|mut s| {
             overrides.apply(&mut s);
+            s.simulate |= args.simulate;
             s
         }));
     }
@@ -197,6 +213,10 @@ pub fn exec(args: Args) -> anyhow::Result<ExitCode> {
     if args.noise_probe {
         let p = crate::system::probe(std::time::Duration::from_secs(2))?;
         findings.push(p.to_string());
+    }
+    if let Some(sim) = &simulator {
+        eprintln!("{sim}");
+        findings.push(sim.to_string());
     }
     if let Some(CpuList(cpus)) = &args.cpus {
         findings.push(format!(

@@ -162,6 +162,12 @@ pub struct PendingChange {
 /// number of processes; otherwise unpaired (ratio of independent bootstrap replicates, Mann-Whitney
 /// on process means). Summary-only data use a t interval on the log ratio and Welch's test.
 /// `None` when the baseline estimate is zero (no ratio).
+///
+/// `counted`: the values are a simulator's counts (`crate::results::metric::is_simulated`), whose
+/// noise has no busy-neighbour tail. With too few processes for the rank tests to reach the
+/// confidence (fewer than 6 pairs at 95%, fewer than 5 processes a side unpaired) they get Student's
+/// t (paired on the log ratios, or Welch's): its interval is as wide as the measured spread, so 3
+/// processes a side decide a count that agrees to the last digits and leave a spread one unstable.
 #[allow(clippy::too_many_arguments)]
 pub fn change(
     base: &SideStats,
@@ -171,6 +177,7 @@ pub fn change(
     paired: bool,
     threshold: f64,
     opts: StatOptions,
+    counted: bool,
     buf: &mut Vec<f64>,
 ) -> Option<PendingChange> {
     if base.estimate.point <= 0.0 {
@@ -197,9 +204,28 @@ pub fn change(
         let ratios: Vec<f64> = logs.iter().map(|l| l.exp()).collect();
         spread = dispersion::cv(&ratios);
         let shift = hodges_lehmann::paired_shift(&logs, opts.confidence)?;
-        uncovered = !shift.covered;
-        let p = wilcoxon::signed_rank(&logs).p_value;
-        (shift.estimate.exp(), shift.low.exp(), shift.high.exp(), p)
+        match summary::paired_t(&logs, opts.confidence).filter(|_| counted && !shift.covered) {
+            Some((estimate, low, high, p)) => (estimate.exp(), low.exp(), high.exp(), p),
+            None => {
+                uncovered = !shift.covered;
+                let p = wilcoxon::signed_rank(&logs).p_value;
+                (shift.estimate.exp(), shift.low.exp(), shift.high.exp(), p)
+            }
+        }
+    } else if raw && counted && base.means.len().min(cand.means.len()) < mannwhitney::MIN_PROCESSES
+    {
+        spread = base.estimate.cv.max(cand.estimate.cv);
+        let welch = summary::log_ratio_interval(
+            cand.summary(cand_samples),
+            base.summary(base_samples),
+            opts.confidence,
+        );
+        welch.unwrap_or((
+            cand.estimate.point / base.estimate.point,
+            0.0,
+            f64::MAX,
+            1.0,
+        ))
     } else if raw {
         spread = base.estimate.cv.max(cand.estimate.cv);
         buf.clear();
@@ -336,14 +362,14 @@ mod tests {
         let (bm, cm) = (samples(base), samples(cand));
         let (b, c) = (stats(&bm, 1), stats(&cm, 2));
         let mut buf = vec![];
-        let p = change(&b, &bm, &c, &cm, true, 0.05, OPTS, &mut buf).unwrap();
+        let p = change(&b, &bm, &c, &cm, true, 0.05, OPTS, false, &mut buf).unwrap();
         assert!((p.change.ratio - 1.1).abs() < 1e-9);
         assert!(
             (p.change.ratio_low - 1.1).abs() < 1e-9 && (p.change.ratio_high - 1.1).abs() < 1e-9
         );
         assert!(p.change.p_value < 0.01, "{}", p.change.p_value);
         // Unpaired, the drift makes the same data inconclusive.
-        let u = change(&b, &bm, &c, &cm, false, 0.05, OPTS, &mut buf).unwrap();
+        let u = change(&b, &bm, &c, &cm, false, 0.05, OPTS, false, &mut buf).unwrap();
         assert!(u.change.ratio_low < 1.05 && u.change.ratio_high > 1.15);
     }
 
@@ -362,12 +388,40 @@ mod tests {
         let (b, c) = (stats(&bm, 1), stats(&cm, 2));
         assert!(b.estimate.cv > MAX_CV && c.estimate.cv > MAX_CV);
         let mut buf = vec![];
-        let mut paired = change(&b, &bm, &c, &cm, true, 0.05, OPTS, &mut buf).unwrap();
+        let mut paired = change(&b, &bm, &c, &cm, true, 0.05, OPTS, false, &mut buf).unwrap();
         assert!(!paired.noisy);
         paired.change.q_value = paired.change.p_value;
         assert_eq!(verdict(&paired, false, 0.05), ChangeVerdict::Regression);
-        let unpaired = change(&b, &bm, &c, &cm, false, 0.05, OPTS, &mut buf).unwrap();
+        let unpaired = change(&b, &bm, &c, &cm, false, 0.05, OPTS, false, &mut buf).unwrap();
         assert!(unpaired.noisy);
+    }
+
+    #[test]
+    fn three_processes_decide_a_count_that_agrees_not_one_that_spreads() {
+        // A simulator's counts: +0.3% in every process, to the last digits.
+        let base: Vec<Vec<f64>> = (0..3).map(|i| vec![2.4e8 + i as f64]).collect();
+        let cand: Vec<Vec<f64>> = base.iter().map(|p| vec![(p[0] * 1.003).round()]).collect();
+        let (bm, cm) = (samples(base), samples(cand));
+        let (b, c) = (stats(&bm, 1), stats(&cm, 2));
+        let mut buf = vec![];
+        for paired in [true, false] {
+            let mut counted =
+                change(&b, &bm, &c, &cm, paired, 0.001, OPTS, true, &mut buf).unwrap();
+            counted.change.q_value = counted.change.p_value;
+            assert!(counted.change.p_value < 1e-6, "{}", counted.change.p_value);
+            assert_eq!(verdict(&counted, false, 0.05), ChangeVerdict::Regression);
+            // Not counts: the rank tests cannot reach 95% with 3 processes.
+            let mut timed = change(&b, &bm, &c, &cm, paired, 0.001, OPTS, false, &mut buf).unwrap();
+            timed.change.q_value = timed.change.p_value;
+            assert_eq!(verdict(&timed, false, 0.05), ChangeVerdict::Unstable);
+        }
+        // Counts that spread (a time-driven thread): the t interval is wide, no verdict.
+        let base = samples(vec![vec![100.0], vec![160.0], vec![90.0]]);
+        let cand = samples(vec![vec![150.0], vec![95.0], vec![120.0]]);
+        let (b, c) = (stats(&base, 1), stats(&cand, 2));
+        let mut spread = change(&b, &base, &c, &cand, true, 0.001, OPTS, true, &mut buf).unwrap();
+        spread.change.q_value = spread.change.p_value;
+        assert_eq!(verdict(&spread, false, 0.05), ChangeVerdict::Unstable);
     }
 
     #[test]

@@ -290,7 +290,18 @@ impl Context<'_> {
                         .as_ref()
                         .and_then(|n| n.threshold(key, name))
                         .unwrap_or(threshold);
-                    metric::change(bs, bm, cs, cm, self.paired, threshold, self.stat, &mut buf)
+                    let counted = crate::results::metric::is_simulated(name);
+                    metric::change(
+                        bs,
+                        bm,
+                        cs,
+                        cm,
+                        self.paired,
+                        threshold,
+                        self.stat,
+                        counted,
+                        &mut buf,
+                    )
                 }
                 _ => None,
             };

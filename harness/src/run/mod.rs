@@ -7,6 +7,7 @@
 
 pub mod process;
 pub mod protocol;
+pub mod simulate;
 
 use crate::results::{
     metric, BenchmarkResult, GitInfo, Metadata, MetricSamples, ResultsFile, Status, SuiteInfo,
@@ -179,11 +180,7 @@ pub fn run(
         .iter()
         .filter(|b| b.active)
         .map(|b| {
-            let warm = if b.spec.protocol == Protocol::Process {
-                b.spec.warmups
-            } else {
-                0
-            };
+            let warm = if warms_up(&b.spec) { b.spec.warmups } else { 0 };
             u64::from(b.result.planned_processes - b.done() + warm)
         })
         .sum();
@@ -243,7 +240,7 @@ pub enum Step {
 /// One process of `b` (after its warmup processes, the first time): its values appended to the
 /// result, or the benchmark stopped.
 fn step(b: &mut Bench, interrupt: &AtomicUsize, progress: &dyn Progress) -> Step {
-    if !b.warmed && b.spec.protocol == Protocol::Process {
+    if !b.warmed && warms_up(&b.spec) {
         b.warmed = true;
         for w in 0..b.spec.warmups {
             match attempt(b, u32::MAX - w, interrupt) {
@@ -362,7 +359,17 @@ fn attempt(b: &Bench, index: u32, interrupt: &AtomicUsize) -> Attempt {
         scratch: scratch.path(),
         index,
     };
-    protocol::measure(&job, interrupt)
+    if b.spec.simulate {
+        simulate::measure(&job, interrupt)
+    } else {
+        protocol::measure(&job, interrupt)
+    }
+}
+
+/// Whether whole warmup processes precede the measured ones: for the `process` protocol, unless
+/// simulated (the simulator's counts need no warm machine).
+fn warms_up(spec: &BenchmarkSpec) -> bool {
+    spec.protocol == Protocol::Process && !spec.simulate
 }
 
 /// Creates the benchmark's `{tmp}` and scratch directories and fills `{tmp}` into its command.
@@ -570,6 +577,7 @@ mod tests {
             overhead: vec![],
             noise_threshold: None,
             profile: None,
+            simulate: false,
         }
     }
 

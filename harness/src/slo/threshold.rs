@@ -98,9 +98,14 @@ pub fn known_metric_unit(metric: &str) -> Option<Unit> {
         "execution_time" | "user_time" | "sys_time" | "cpu_time" | "wall_time" => {
             Some(Unit::Nanoseconds)
         }
-        "max_rss_usage" | "bytes_per_op" => Some(Unit::Bytes),
+        "max_rss_usage" | "bytes_per_op" | "heap_peak" | "heap_allocated" => Some(Unit::Bytes),
         "throughput" => Some(Unit::PerSecond),
-        "allocs_per_op" => Some(Unit::Count),
+        "allocs_per_op"
+        | "instructions"
+        | "estimated_cycles"
+        | "instructions_per_iteration"
+        | "estimated_cycles_per_iteration"
+        | "allocations" => Some(Unit::Count),
         _ => None,
     }
 }

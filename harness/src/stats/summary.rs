@@ -54,6 +54,27 @@ pub fn log_ratio_interval(
     Some((ratio, ratio * (-q * se).exp(), ratio * (q * se).exp(), p))
 }
 
+/// The mean of paired differences with its Student t interval at `confidence` and the two-sided
+/// p-value of the mean being zero: `(estimate, low, high, p)`. Differences without spread give a
+/// point interval (and p 0, or 1 when they are all zero). `None` with fewer than two differences.
+pub fn paired_t(differences: &[f64], confidence: f64) -> Option<(f64, f64, f64, f64)> {
+    let n = differences.len() as f64;
+    if n < 2.0 {
+        return None;
+    }
+    let mean = differences.iter().sum::<f64>() / n;
+    let sd = crate::stats::dispersion::std_dev(differences);
+    if sd == 0.0 {
+        let p = if mean == 0.0 { 1.0 } else { 0.0 };
+        return Some((mean, mean, mean, p));
+    }
+    let (low, high) = t_interval(Summary { n, mean, sd }, confidence)?;
+    let dist = StudentsT::new(0.0, 1.0, n - 1.0).expect("positive degrees of freedom");
+    let t = mean / (sd / n.sqrt());
+    let p = (2.0 * (1.0 - dist.cdf(t.abs()))).min(1.0);
+    Some((mean, low, high, p))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -101,5 +122,18 @@ mod tests {
         assert!(p < 1e-6);
         let (_, lo, hi, p) = log_ratio_interval(b, b, 0.95).unwrap();
         assert!(lo < 1.0 && hi > 1.0 && (p - 1.0).abs() < 1e-12);
+    }
+
+    #[test]
+    fn paired_t_known_value() {
+        // Differences 1, 2, 3: mean 2, sd 1, t = 2 / (1 / sqrt 3) = 3.4641 on 2 df:
+        // two-sided p 0.07418, 95% half width t(0.975, 2) 4.302653 / sqrt 3 = 2.484138.
+        let (m, lo, hi, p) = paired_t(&[1.0, 2.0, 3.0], 0.95).unwrap();
+        assert_eq!(m, 2.0);
+        assert!((hi - 2.0 - 2.484_138).abs() < 1e-5 && (2.0 - lo - 2.484_138).abs() < 1e-5);
+        assert!((p - 0.074_180).abs() < 1e-5, "{p}");
+        assert_eq!(paired_t(&[0.25; 3], 0.95), Some((0.25, 0.25, 0.25, 0.0)));
+        assert_eq!(paired_t(&[0.0; 3], 0.95), Some((0.0, 0.0, 0.0, 1.0)));
+        assert_eq!(paired_t(&[1.0], 0.95), None);
     }
 }

@@ -49,6 +49,7 @@ pub(super) struct RawSettings {
     pub timeout: Option<Spanned<String>>,
     pub memory_limit: Option<Spanned<String>>,
     pub noise_threshold: Option<Spanned<toml::Value>>,
+    pub simulate: Option<Spanned<bool>>,
 }
 
 /// A `[[scenario]]`. The settings keys repeat those of [`RawSettings`] because serde cannot refuse
@@ -77,6 +78,7 @@ pub(super) struct RawScenario {
     pub timeout: Option<Spanned<String>>,
     pub memory_limit: Option<Spanned<String>>,
     pub noise_threshold: Option<Spanned<toml::Value>>,
+    pub simulate: Option<Spanned<bool>>,
 }
 
 /// One key of a scenario's `env`: a string is a variable for every variant; a table maps the values
@@ -124,6 +126,7 @@ impl RawScenario {
             timeout: self.timeout.take(),
             memory_limit: self.memory_limit.take(),
             noise_threshold: self.noise_threshold.take(),
+            simulate: self.simulate.take(),
         }
     }
 }

@@ -23,6 +23,7 @@ struct Settings {
     timeout: Duration,
     memory_limit: Option<u64>,
     noise_threshold: Option<f64>,
+    simulate: bool,
 }
 
 /// What a suite gets when it sets nothing: enough processes for a bootstrap over processes, a
@@ -36,6 +37,7 @@ const BUILT_IN: Settings = Settings {
     timeout: Duration::from_secs(60),
     memory_limit: None,
     noise_threshold: None,
+    simulate: false,
 };
 
 /// [`BUILT_IN`] with the machine's default memory cap
@@ -58,6 +60,7 @@ struct Partial {
     /// `Some(None)`: `memory_limit = "none"`, which lifts a default limit.
     memory_limit: Option<Option<u64>>,
     noise_threshold: Option<f64>,
+    simulate: Option<bool>,
 }
 
 impl Partial {
@@ -70,6 +73,7 @@ impl Partial {
             timeout: self.timeout.unwrap_or(base.timeout),
             memory_limit: self.memory_limit.unwrap_or(base.memory_limit),
             noise_threshold: self.noise_threshold.or(base.noise_threshold),
+            simulate: self.simulate.unwrap_or(base.simulate),
         }
     }
 }
@@ -301,6 +305,7 @@ impl Context<'_> {
                 overhead: overhead.clone(),
                 noise_threshold: settings.noise_threshold,
                 profile: self.profile,
+                simulate: settings.simulate,
             });
         }
         Ok(out)
@@ -567,6 +572,7 @@ fn partial(src: &Source, raw: RawSettings) -> Result<Partial, SuiteError> {
         timeout,
         memory_limit,
         noise_threshold,
+        simulate: raw.simulate.map(Spanned::into_inner),
     })
 }
 

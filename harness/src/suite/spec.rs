@@ -64,6 +64,9 @@ pub struct BenchmarkSpec {
     /// The suite's profile source (None: chosen from the command, or none).
     #[serde(default)]
     pub profile: Option<Profiler>,
+    /// Run every process under the simulator (valgrind), see [`crate::run::simulate`].
+    #[serde(default)]
+    pub simulate: bool,
 }
 
 /// The placeholder the runner replaces with the benchmark's own temporary directory.

@@ -163,7 +163,23 @@ fn scenario_settings_override_defaults_which_override_built_ins() {
     );
     assert!(b.memory_limit.is_some(), "a cap by default");
     assert_eq!(b.noise_threshold, None);
+    assert!(!b.simulate, "native unless asked");
     assert_eq!(b.key, "s/x", "no matrix: one benchmark without a variant");
+}
+
+#[test]
+fn simulate_is_a_default_a_scenario_may_override() {
+    let text = format!(
+        "{HEAD}[defaults]\nsimulate = true\n[[scenario]]\nname = \"a\"\ncommand = [\"true\"]\n\
+         [[scenario]]\nname = \"b\"\ncommand = [\"true\"]\nsimulate = false\n"
+    );
+    let suite = load_text(&text, &[]).unwrap();
+    let simulated: Vec<bool> = suite.benchmarks.iter().map(|b| b.simulate).collect();
+    assert_eq!(simulated, [true, false]);
+    let bad = format!(
+        "{HEAD}[defaults]\nsimulate = \"yes\"\n[[scenario]]\nname = \"a\"\ncommand = [\"true\"]\n"
+    );
+    assert!(error_of(&bad).starts_with("4:12:"), "{}", error_of(&bad));
 }
 
 #[test]
