@@ -231,6 +231,58 @@ fn pyperf_protocol_with_real_pyperf() {
     );
 }
 
+/// pyperf's output is read by its importer: each benchmark's unit is kept (bytes of
+/// `--track-memory` are memory, not seconds), and a script writing several benchmarks fails
+/// naming them instead of pooling their values into one execution time.
+#[test]
+fn pyperf_protocol_keeps_units_and_refuses_several_benchmarks() {
+    let py = python();
+    let dir = tempfile::tempdir().unwrap();
+    let one = dir.path().join("one.py");
+    std::fs::write(
+        &one,
+        "import pyperf\nr = pyperf.Runner()\nr.bench_func('f', lambda: bytearray(1 << 20))\n",
+    )
+    .unwrap();
+    let two = dir.path().join("two.py");
+    std::fs::write(
+        &two,
+        "import pyperf\nr = pyperf.Runner()\nr.bench_func('first', lambda: sum(range(50)))\nr.bench_func('second', lambda: sum(range(500)))\n",
+    )
+    .unwrap();
+    let pyperf = |key: &str, argv: &[&str]| {
+        let mut s = spec(key, argv);
+        s.protocol = Protocol::Pyperf;
+        s.values = 2;
+        s.timeout = Duration::from_secs(30);
+        s
+    };
+    let r = go(&[
+        pyperf("mem", &[&py, one.to_str().unwrap(), "--track-memory"]),
+        pyperf("two", &[&py, two.to_str().unwrap()]),
+    ]);
+    let mem = r.benchmark("mem").unwrap();
+    assert_eq!(mem.status, Status::Ok, "{mem:?}");
+    assert!(
+        !mem.metrics.contains_key(metric::EXECUTION_TIME),
+        "bytes are not times: {mem:?}"
+    );
+    // A Python process that allocates 1 MiB peaks between 1 MB and 1 GB.
+    let rss = values(&r, "mem", metric::MAX_RSS_USAGE);
+    assert!(rss.iter().flatten().all(|&b| b > 1e6 && b < 1e9), "{rss:?}");
+    let two = r.benchmark("two").unwrap();
+    assert_eq!(two.status, Status::Failed, "{two:?}");
+    let reason = two.reason.as_deref().unwrap();
+    assert!(
+        reason.contains("2 benchmarks") && reason.contains("first") && reason.contains("second"),
+        "{reason}"
+    );
+    assert!(two
+        .metrics
+        .get(metric::EXECUTION_TIME)
+        .is_none_or(|m| m.processes.is_empty()));
+}
+
 #[test]
 fn tmp_is_fresh_per_benchmark_and_kept_on_request() {
     let out = tempfile::tempdir().unwrap();

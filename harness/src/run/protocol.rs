@@ -99,22 +99,13 @@ pub fn measure(job: &Job, interrupt: &AtomicUsize) -> Attempt {
                 Ok(run) => run,
                 Err(a) => return a,
             };
-            let text = match std::fs::read_to_string(&file) {
-                Ok(t) => t,
-                Err(e) => {
-                    return failed(
-                        format!("pyperf wrote no results to {}: {e}", file.display()),
-                        Some(run.output_tail),
-                    )
-                }
-            };
+            let read = read_pyperf(&file);
             let _ = std::fs::remove_file(&file);
-            match parse_pyperf(&text) {
-                Ok((ns, rss)) => {
-                    let mut values = ProcessValues::new();
-                    values.insert(metric::EXECUTION_TIME.into(), (Unit::Nanoseconds, ns));
-                    let rss = rss.unwrap_or(run.max_rss);
-                    values.insert(rss_key(), (Unit::Bytes, vec![rss as f64]));
+            match read {
+                Ok(mut values) => {
+                    if !values.contains_key(metric::MAX_RSS_USAGE) {
+                        values.insert(rss_key(), (Unit::Bytes, vec![run.max_rss as f64]));
+                    }
                     Attempt::Measured(values)
                 }
                 Err(reason) => failed(reason, Some(run.output_tail)),
@@ -264,53 +255,43 @@ pub fn parse_samples(text: &str) -> Result<Vec<f64>, String> {
     Ok(values)
 }
 
-/// Reads pyperf's JSON: values (seconds per loop, turned into ns) of the runs that measured
-/// (calibration and warmup-only runs have none), and the largest `mem_max_rss` of those runs.
-pub fn parse_pyperf(text: &str) -> Result<(Vec<f64>, Option<u64>), String> {
-    let doc: serde_json::Value =
-        serde_json::from_str(text).map_err(|e| format!("pyperf output is not JSON: {e}"))?;
-    let top_rss = doc
-        .pointer("/metadata/mem_max_rss")
-        .and_then(|v| v.as_u64());
-    let benchmarks = doc
-        .get("benchmarks")
-        .and_then(|b| b.as_array())
-        .ok_or("pyperf output has no `benchmarks`")?;
-    let mut values = Vec::new();
-    let mut rss: Option<u64> = None;
-    for b in benchmarks {
-        let bench_rss = b.pointer("/metadata/mem_max_rss").and_then(|v| v.as_u64());
-        for run in b
-            .get("runs")
-            .and_then(|r| r.as_array())
-            .into_iter()
-            .flatten()
-        {
-            let Some(vs) = run.get("values").and_then(|v| v.as_array()) else {
-                continue;
-            };
-            if vs.is_empty() {
-                continue;
-            }
-            for v in vs {
-                let s = v
-                    .as_f64()
-                    .filter(|s| s.is_finite() && *s >= 0.0)
-                    .ok_or_else(|| format!("pyperf value `{v}` is not a non-negative number"))?;
-                values.push(s * 1e9);
-            }
-            let run_rss = run
-                .pointer("/metadata/mem_max_rss")
-                .and_then(|v| v.as_u64())
-                .or(bench_rss)
-                .or(top_rss);
-            rss = rss.max(run_rss);
+/// Reads the pyperf JSON a worker wrote, with the pyperf importer (the one reader of the format):
+/// each metric of its benchmark as one process's values, in the benchmark's own unit (seconds
+/// become ns; bytes of `--track-memory` become `max_rss_usage`), and the largest `mem_max_rss`
+/// of the runs as `max_rss_usage`. A file holding several benchmarks is an error naming them:
+/// their values are never pooled into one metric.
+pub fn read_pyperf(file: &Path) -> Result<ProcessValues, String> {
+    if !file.exists() {
+        return Err(format!("pyperf wrote no results to {}", file.display()));
+    }
+    let opts = crate::import::ImportOptions::default();
+    let results =
+        crate::import::import(crate::import::Format::Pyperf, &[file.to_path_buf()], &opts)
+            .map_err(|e| e.to_string())?;
+    let bench = match results.benchmarks.as_slice() {
+        [one] => one,
+        many => {
+            let names: Vec<&str> = many.iter().map(|b| b.scenario.as_str()).collect();
+            return Err(format!(
+                "{}: pyperf output holds {} benchmarks ({}); a pyperf benchmark of a suite must \
+                 run one (select it with the script's own arguments)",
+                file.display(),
+                many.len(),
+                names.join(", ")
+            ));
         }
+    };
+    let mut values = ProcessValues::new();
+    for (name, m) in &bench.metrics {
+        let mut all: Vec<f64> = m.values().collect();
+        // Beside times, `max_rss_usage` holds pyperf's per-run peaks: the process's peak is the
+        // largest. Without times (`--track-memory`) the bytes are the benchmark's own values.
+        if name == metric::MAX_RSS_USAGE && bench.metrics.contains_key(metric::EXECUTION_TIME) {
+            all = vec![all.iter().copied().fold(0.0, f64::max)];
+        }
+        values.insert(name.clone(), (m.unit, all));
     }
-    if values.is_empty() {
-        return Err("pyperf output holds no measured values".into());
-    }
-    Ok((values, rss))
+    Ok(values)
 }
 
 #[cfg(test)]
@@ -332,15 +313,23 @@ mod tests {
 
     #[test]
     fn pyperf_skips_calibration_and_converts_to_ns() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("out.json");
         let text = r#"{"version":"1.0","metadata":{"name":"x"},"benchmarks":[{"runs":[
             {"metadata":{"calibrate_loops":8,"mem_max_rss":100},"warmups":[[1,0.5]]},
             {"metadata":{"mem_max_rss":2000},"warmups":[[8,1e-6]],"values":[1e-6,2e-6]},
             {"metadata":{"mem_max_rss":3000},"values":[3e-6]}]}]}"#;
-        let (ns, rss) = parse_pyperf(text).unwrap();
+        std::fs::write(&file, text).unwrap();
+        let values = read_pyperf(&file).unwrap();
+        let (unit, ns) = &values[metric::EXECUTION_TIME];
+        assert_eq!(*unit, Unit::Nanoseconds);
         assert_eq!(ns.len(), 3);
         assert!((ns[0] - 1000.0).abs() < 1e-6 && (ns[2] - 3000.0).abs() < 1e-6);
-        assert_eq!(rss, Some(3000));
-        assert!(parse_pyperf(r#"{"benchmarks":[{"runs":[{"warmups":[[1,1.0]]}]}]}"#).is_err());
+        assert_eq!(values[metric::MAX_RSS_USAGE].1, vec![3000.0]);
+        std::fs::write(&file, r#"{"version":"1.0","benchmarks":[{"metadata":{"name":"x"},"runs":[{"warmups":[[1,1.0]]}]}]}"#).unwrap();
+        assert!(read_pyperf(&file).is_err());
+        let missing = dir.path().join("none.json");
+        assert!(read_pyperf(&missing).unwrap_err().contains("none.json"));
     }
 
     #[test]
