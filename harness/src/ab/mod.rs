@@ -288,8 +288,16 @@ pub fn run_ab(
                 .iter()
                 .all(|e| e.why.is_some() || e.rounds >= schedule.first());
         if pool {
-            let Some(idx) = neediest(&entries, &schedule, opts.budget_total, start.elapsed())
-            else {
+            // A benchmark with one side has nothing to decide and gets no pool time.
+            let needs: Vec<(usize, Need)> = (0..entries.len())
+                .filter(|&i| entries[i].why.is_none() && entries[i].paired())
+                .filter(|&i| schedule.next_look(entries[i].rounds).is_some())
+                .map(|i| (i, Need::of(&entries[i])))
+                .collect();
+            let left = opts
+                .budget_total
+                .map_or(f64::INFINITY, |t| t.saturating_sub(start.elapsed()).as_secs_f64());
+            let Some(idx) = neediest(&needs, left) else {
                 // Only benchmarks with nothing to decide are left (one side).
                 for e in entries.iter_mut().filter(|e| e.why.is_none()) {
                     e.why = Some(Why::Budget);
@@ -398,37 +406,47 @@ fn pair(e: &mut Entry, flip: bool, interrupt: &AtomicUsize) -> bool {
     true
 }
 
-/// The undecided benchmark the pool's time goes to next: the one whose interval is widest
-/// against its threshold among those predicted to decide in the time left, else the widest of
-/// all; None when nothing is left to run. A benchmark with one side has nothing to decide and
-/// gets no pool time.
-fn neediest(
-    entries: &[Entry],
-    schedule: &Schedule,
-    total: Option<Duration>,
-    elapsed: Duration,
-) -> Option<usize> {
-    let left = total.map_or(f64::INFINITY, |t| t.saturating_sub(elapsed).as_secs_f64());
-    let width = |e: &Entry| {
-        e.last.map_or(f64::INFINITY, |l| {
-            (l.high.ln() - l.low.ln()) / 2.0 / e.threshold.max(1e-9)
-        })
-    };
-    let affordable = |e: &Entry| {
+/// Where an undecided benchmark stands, for the pool.
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct Need {
+    /// Half-width of its interval (in logs) over its threshold: how far from deciding it is.
+    width: f64,
+    /// Seconds its predicted rounds would still take (infinite: none predicted).
+    cost: f64,
+}
+
+impl Need {
+    fn of(e: &Entry) -> Need {
         let per_round = e.spent.as_secs_f64() / f64::from(e.rounds.max(1));
-        e.last
-            .and_then(|l| l.predicted_rounds(e.threshold))
-            .is_some_and(|n| f64::from(n.saturating_sub(e.rounds)) * per_round <= left)
+        let Some(l) = e.last else {
+            return Need {
+                width: f64::INFINITY,
+                cost: f64::INFINITY,
+            };
+        };
+        Need {
+            width: (l.high.ln() - l.low.ln()) / 2.0 / e.threshold.max(1e-9),
+            cost: l
+                .predicted_rounds(e.threshold)
+                .map_or(f64::INFINITY, |n| {
+                    f64::from(n.saturating_sub(e.rounds)) * per_round
+                }),
+        }
+    }
+}
+
+/// Which of `needs` (index, need) the pool's time goes to next, with `left` seconds left: the
+/// widest interval against its threshold among those predicted to decide in the time left, else
+/// the widest of all (it may still decide); None when `needs` is empty.
+fn neediest(needs: &[(usize, Need)], left: f64) -> Option<usize> {
+    let widest = |affordable_only: bool| {
+        needs
+            .iter()
+            .filter(|(_, n)| !affordable_only || n.cost <= left)
+            .max_by(|a, b| a.1.width.total_cmp(&b.1.width))
+            .map(|(i, _)| *i)
     };
-    let open: Vec<usize> = (0..entries.len())
-        .filter(|&i| entries[i].why.is_none() && entries[i].paired())
-        .filter(|&i| schedule.next_look(entries[i].rounds).is_some())
-        .collect();
-    let widest = |among: &mut dyn Iterator<Item = usize>| {
-        among.max_by(|&a, &b| width(&entries[a]).total_cmp(&width(&entries[b])))
-    };
-    widest(&mut open.iter().copied().filter(|&i| affordable(&entries[i])))
-        .or_else(|| widest(&mut open.iter().copied()))
+    widest(true).or_else(|| widest(false))
 }
 
 /// One entry per benchmark key of either side, baseline order first.
@@ -582,4 +600,35 @@ fn processes(s: &Stepper) -> usize {
         .metrics
         .get(metric::EXECUTION_TIME)
         .map_or(0, |m| m.processes.len())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_pool_goes_to_the_widest_interval_that_can_still_decide() {
+        let need = |width, cost| Need { width, cost };
+        let needs = [
+            (0, need(3.0, 20.0)),
+            (1, need(9.0, 500.0)),
+            (2, need(5.0, 40.0)),
+        ];
+        // 60 s left: the third is the widest that its noise predicts to decide in time.
+        assert_eq!(neediest(&needs, 60.0), Some(2));
+        assert_eq!(neediest(&needs, 30.0), Some(0));
+        // Nothing predicted to decide in time: the widest still gets the time.
+        assert_eq!(neediest(&needs, 10.0), Some(1));
+        assert_eq!(neediest(&needs, f64::INFINITY), Some(1));
+        assert_eq!(neediest(&[], 60.0), None);
+    }
+
+    #[test]
+    fn coins_are_seeded_per_round_and_benchmark() {
+        let flips: Vec<bool> = (0..64).map(|r| coin(7, r, 3)).collect();
+        assert_eq!(flips, (0..64).map(|r| coin(7, r, 3)).collect::<Vec<_>>());
+        let heads = flips.iter().filter(|f| **f).count();
+        assert!((16..=48).contains(&heads), "{heads} of 64");
+        assert_ne!(flips, (0..64).map(|r| coin(8, r, 3)).collect::<Vec<_>>());
+    }
 }
