@@ -231,6 +231,57 @@ fn pyperf_protocol_with_real_pyperf() {
     );
 }
 
+/// pyperf calibrates its loops once per benchmark: the first process runs pyperf's calibration
+/// worker, every later one (and a stepper given those loops, as `ab` gives the other side) passes
+/// `--loops` and starts only its values worker. Each Python start of the script logs a line.
+#[test]
+fn pyperf_loops_are_calibrated_once() {
+    let py = python();
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("starts.log");
+    let script = dir.path().join("bench.py");
+    std::fs::write(
+        &script,
+        format!(
+            "import sys, pyperf\nopen({:?}, 'a').write(' '.join(sys.argv[1:]) + '\\n')\nr = pyperf.Runner()\nr.bench_func('f', lambda: sum(range(50)))\n",
+            log.display().to_string()
+        ),
+    )
+    .unwrap();
+    let mut s = spec("pp", &[&py, script.to_str().unwrap()]);
+    s.protocol = Protocol::Pyperf;
+    s.processes = 3;
+    s.values = 2;
+    s.timeout = Duration::from_secs(30);
+    let starts = || {
+        std::fs::read_to_string(&log)
+            .unwrap_or_default()
+            .lines()
+            .count()
+    };
+    let r = go(&[s.clone()]);
+    assert_eq!(r.benchmark("pp").unwrap().status, Status::Ok);
+    assert_eq!(values(&r, "pp", metric::EXECUTION_TIME).len(), 3);
+    // Master and calibration worker and values worker, then master and values worker twice.
+    assert_eq!(
+        starts(),
+        3 + 2 + 2,
+        "{}",
+        std::fs::read_to_string(&log).unwrap()
+    );
+    std::fs::remove_file(&log).unwrap();
+
+    let interrupt = AtomicUsize::new(0);
+    let mut first = slogate::run::Stepper::new(&s, None).unwrap();
+    first.step(&interrupt);
+    let loops = first.pyperf_loops().expect("the first process calibrated");
+    let mut other = slogate::run::Stepper::new(&s, None).unwrap();
+    other.share_pyperf_loops(loops);
+    other.step(&interrupt);
+    assert_eq!(starts(), 3 + 2);
+    assert_eq!(other.pyperf_loops(), Some(loops));
+}
+
 /// pyperf's output is read by its importer: each benchmark's unit is kept (bytes of
 /// `--track-memory` are memory, not seconds), and a script writing several benchmarks fails
 /// naming them instead of pooling their values into one execution time.

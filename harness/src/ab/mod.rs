@@ -294,9 +294,9 @@ pub fn run_ab(
                 .filter(|&i| schedule.next_look(entries[i].rounds).is_some())
                 .map(|i| (i, Need::of(&entries[i])))
                 .collect();
-            let left = opts
-                .budget_total
-                .map_or(f64::INFINITY, |t| t.saturating_sub(start.elapsed()).as_secs_f64());
+            let left = opts.budget_total.map_or(f64::INFINITY, |t| {
+                t.saturating_sub(start.elapsed()).as_secs_f64()
+            });
             let Some(idx) = neediest(&needs, left) else {
                 // Only benchmarks with nothing to decide are left (one side).
                 for e in entries.iter_mut().filter(|e| e.why.is_none()) {
@@ -398,6 +398,13 @@ fn pair(e: &mut Entry, flip: bool, interrupt: &AtomicUsize) -> bool {
             }
             Step::Interrupted => return false,
         }
+        // pyperf calibrates its loops once per benchmark: the first process's loops serve both
+        // sides, so neither recalibrates and both measure the same loop.
+        if let Some(loops) = e.sides[s].as_ref().and_then(Stepper::pyperf_loops) {
+            if let Some(other) = e.sides[1 - s].as_mut() {
+                other.share_pyperf_loops(loops);
+            }
+        }
     }
     e.spent += t0.elapsed();
     if e.why.is_none() {
@@ -426,11 +433,9 @@ impl Need {
         };
         Need {
             width: (l.high.ln() - l.low.ln()) / 2.0 / e.threshold.max(1e-9),
-            cost: l
-                .predicted_rounds(e.threshold)
-                .map_or(f64::INFINITY, |n| {
-                    f64::from(n.saturating_sub(e.rounds)) * per_round
-                }),
+            cost: l.predicted_rounds(e.threshold).map_or(f64::INFINITY, |n| {
+                f64::from(n.saturating_sub(e.rounds)) * per_round
+            }),
         }
     }
 }

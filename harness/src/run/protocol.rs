@@ -10,6 +10,7 @@ use super::process::{run_process, Ending, ProcessRun, ProcessSpec};
 use crate::results::{metric, OomInfo, Status};
 use crate::suite::{BenchmarkSpec, Protocol};
 use crate::units::{format_auto, Unit};
+use std::cell::Cell;
 use std::collections::BTreeMap;
 use std::path::Path;
 use std::sync::atomic::AtomicUsize;
@@ -45,6 +46,9 @@ pub struct Job<'a> {
     pub scratch: &'a Path,
     /// Index of the process within the benchmark, for unique file names.
     pub index: u32,
+    /// pyperf's loops per value: set by the first process that calibrates them, passed as
+    /// `--loops` to every later one (unless the command fixes its own).
+    pub pyperf_loops: &'a Cell<Option<u32>>,
 }
 
 /// Runs one process under the benchmark's protocol.
@@ -94,7 +98,15 @@ pub fn measure(job: &Job, interrupt: &AtomicUsize) -> Attempt {
         Protocol::Pyperf => {
             let file = job.scratch.join(format!("pyperf-{}.json", job.index));
             let _ = std::fs::remove_file(&file);
-            let argv = pyperf_argv(job.argv, job.env, &file, job.spec.values, job.spec.warmups);
+            let loops = job.pyperf_loops.get();
+            let argv = pyperf_argv(
+                job.argv,
+                job.env,
+                &file,
+                job.spec.values,
+                job.spec.warmups,
+                loops,
+            );
             let run = match launch(job, &argv, job.env, interrupt) {
                 Ok(run) => run,
                 Err(a) => return a,
@@ -102,7 +114,10 @@ pub fn measure(job: &Job, interrupt: &AtomicUsize) -> Attempt {
             let read = read_pyperf(&file);
             let _ = std::fs::remove_file(&file);
             match read {
-                Ok(mut values) => {
+                Ok((mut values, calibrated)) => {
+                    if loops.is_none() && !fixes_loops(job.argv) {
+                        job.pyperf_loops.set(calibrated);
+                    }
                     if !values.contains_key(metric::MAX_RSS_USAGE) {
                         values.insert(rss_key(), (Unit::Bytes, vec![run.max_rss as f64]));
                     }
@@ -202,14 +217,21 @@ fn signal_name(sig: i32) -> &'static str {
 
 /// The pyperf command line: the script's argv plus one worker process per harness process.
 /// pyperf starts workers with a clean environment; `--inherit-environ` passes the spec's own.
+/// With `loops` (calibrated by an earlier process) the worker skips pyperf's calibration worker,
+/// which otherwise costs every process a second Python start and a calibration as long as the
+/// values; a command that fixes `--loops` itself keeps its own.
 pub fn pyperf_argv(
     argv: &[String],
     env: &BTreeMap<String, String>,
     output: &Path,
     values: u32,
     warmups: u32,
+    loops: Option<u32>,
 ) -> Vec<String> {
     let mut out = argv.to_vec();
+    if let Some(n) = loops.filter(|_| !fixes_loops(argv)) {
+        out.extend(["--loops".to_string(), n.to_string()]);
+    }
     out.extend([
         "--output".to_string(),
         output.display().to_string(),
@@ -255,12 +277,19 @@ pub fn parse_samples(text: &str) -> Result<Vec<f64>, String> {
     Ok(values)
 }
 
+/// Whether a pyperf command sets its own `--loops`.
+fn fixes_loops(argv: &[String]) -> bool {
+    argv.iter()
+        .any(|a| a == "--loops" || a.starts_with("--loops=") || a == "-l")
+}
+
 /// Reads the pyperf JSON a worker wrote, with the pyperf importer (the one reader of the format):
 /// each metric of its benchmark as one process's values, in the benchmark's own unit (seconds
 /// become ns; bytes of `--track-memory` become `max_rss_usage`), and the largest `mem_max_rss`
 /// of the runs as `max_rss_usage`. A file holding several benchmarks is an error naming them:
-/// their values are never pooled into one metric.
-pub fn read_pyperf(file: &Path) -> Result<ProcessValues, String> {
+/// their values are never pooled into one metric. Also returns the loops per value pyperf used
+/// (its `loops` metadata).
+pub fn read_pyperf(file: &Path) -> Result<(ProcessValues, Option<u32>), String> {
     if !file.exists() {
         return Err(format!("pyperf wrote no results to {}", file.display()));
     }
@@ -291,7 +320,15 @@ pub fn read_pyperf(file: &Path) -> Result<ProcessValues, String> {
         }
         values.insert(name.clone(), (m.unit, all));
     }
-    Ok(values)
+    let metadata = results.meta.import.as_ref().map(|i| &i.metadata);
+    let loops = metadata
+        .and_then(|m| {
+            m.get("loops")
+                .or_else(|| m.get(&format!("{}.loops", bench.scenario)))
+        })
+        .and_then(|l| l.parse().ok())
+        .filter(|l| *l > 0);
+    Ok((values, loops))
 }
 
 #[cfg(test)]
@@ -320,7 +357,8 @@ mod tests {
             {"metadata":{"mem_max_rss":2000},"warmups":[[8,1e-6]],"values":[1e-6,2e-6]},
             {"metadata":{"mem_max_rss":3000},"values":[3e-6]}]}]}"#;
         std::fs::write(&file, text).unwrap();
-        let values = read_pyperf(&file).unwrap();
+        let (values, loops) = read_pyperf(&file).unwrap();
+        assert_eq!(loops, None);
         let (unit, ns) = &values[metric::EXECUTION_TIME];
         assert_eq!(*unit, Unit::Nanoseconds);
         assert_eq!(ns.len(), 3);
@@ -343,9 +381,18 @@ mod tests {
             Path::new("/o.json"),
             3,
             1,
+            Some(64),
         );
         assert_eq!(argv[2..4], ["--output".to_string(), "/o.json".to_string()]);
         assert_eq!(argv.last().unwrap(), "--inherit-environ=DD_A,DD_B");
         assert!(argv.windows(2).any(|w| w == ["--values", "3"]));
+        assert!(argv.windows(2).any(|w| w == ["--loops", "64"]));
+        // A command with its own loops keeps them.
+        let own: Vec<String> = ["python3", "b.py", "--loops", "20"]
+            .map(String::from)
+            .into();
+        let argv = pyperf_argv(&own, &env, Path::new("/o.json"), 3, 1, Some(64));
+        assert_eq!(argv.iter().filter(|a| *a == "--loops").count(), 1);
+        assert!(argv.windows(2).any(|w| w == ["--loops", "20"]));
     }
 }
