@@ -362,6 +362,15 @@ pub fn run_ab(
             if !matches!(e.why, Some(Why::Decided(_))) {
                 e.last = e.look(confidence).or(e.last);
             }
+            // A budget ending between two looks is analysed where it stands, in place of the
+            // next look: when that analysis is decisive, the benchmark is decided.
+            if let (Some(Why::Budget | Why::TotalBudget | Why::MaxRounds), Some(l)) =
+                (e.why, e.last)
+            {
+                if l.pairs == e.rounds && l.decisive(e.threshold, confidence) {
+                    e.why = Some(Why::Decided(l));
+                }
+            }
         }
     }
     let analysis = Analysis {
