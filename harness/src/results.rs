@@ -64,13 +64,39 @@ pub struct ResultsFile {
 }
 
 /// How an `ab` run analysed its two files (see [`Metadata::analysis`]).
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Analysis {
     /// Relative noise threshold, 0.01 = 1%.
     pub noise_threshold: f64,
     /// Confidence of the intervals, 0.95 = 95%.
     pub confidence: f64,
+    /// Set by a sequential `ab` (under a budget): how the rounds of each benchmark ended.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub rounds: Vec<BenchmarkRounds>,
+}
+
+/// How the rounds of one benchmark of a sequential `ab` ended, and what its noise allows.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BenchmarkRounds {
+    pub key: String,
+    /// Pairs of processes run.
+    pub rounds: u32,
+    /// Machine time both sides' processes took, seconds.
+    pub seconds: f64,
+    /// Why no more rounds: `decided`, `budget`, `total-budget`, `max-rounds`, `failed`,
+    /// `interrupted`.
+    pub stopped: String,
+    /// Rounds the paired interval is predicted to need to be decisive about the noise threshold,
+    /// from the pair spread seen (None: the estimate sits on the threshold, or no interval).
+    #[serde(default)]
+    pub predicted_rounds: Option<u32>,
+    /// The smallest change this run resolves (relative, 0.02 = 2%): its paired execution-time
+    /// interval rules out every larger change, so a noise threshold this large would have been
+    /// decisive. None without an interval (too few pairs).
+    #[serde(default)]
+    pub resolvable_change: Option<f64>,
 }
 
 /// Where and how the results were produced.

@@ -264,12 +264,91 @@ fn a_budget_stops_the_run_and_the_rounds_are_recorded() {
         took.as_secs_f64() < (5.0f64).max(8.0 * per_round) + 2.0 * per_round + 3.0,
         "{took:?} for {rounds} rounds"
     );
-    // The comparison's confidence accounts for the planned looks (7 of them: 1 - 0.05/7).
+    // The comparison's confidence accounts for the planned looks (6 of them: 1 - 0.05/6).
     let confidence = read_json(&json)["settings"]["confidence"].as_f64().unwrap();
     assert!(
-        (confidence - (1.0 - 0.05 / 7.0)).abs() < 1e-9,
+        (confidence - (1.0 - 0.05 / 6.0)).abs() < 1e-9,
         "{confidence}"
     );
+    // Undecided is never silent: the files record how the rounds ended, the rounds the noise
+    // would need and the smallest change the run resolves.
+    let analysis = &base["meta"]["analysis"];
+    assert_eq!(analysis, &cand["meta"]["analysis"]);
+    let record = &analysis["rounds"][0];
+    assert_eq!(record["key"], CPU_KEY);
+    assert_eq!(record["stopped"], "budget");
+    assert_eq!(record["rounds"].as_u64(), Some(rounds as u64));
+    let resolvable = record["resolvable_change"].as_f64().unwrap();
+    assert!(resolvable > 0.0 && resolvable.is_finite(), "{record}");
+    assert!(stderr.contains("resolves changes beyond"), "{stderr}");
+}
+
+/// A suite of 6 processes x 10 values whose workload does `scale` times the work of quickstart's
+/// CPU iteration, committed to a new repository; a second commit sets `second_scale`.
+fn cpu_repo(scale: &str, second_scale: &str) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let suite = dir.path().join("suites/cpu");
+    std::fs::create_dir_all(&suite).unwrap();
+    std::fs::copy(quickstart().join("workload.py"), suite.join("workload.py")).unwrap();
+    let toml = |scale: &str| {
+        format!(
+            "[suite]\nname = \"cpu\"\n\n[defaults]\nprotocol = \"samples\"\nprocesses = 6\n\
+             values = 10\nwarmups = 1\ntimeout = \"30s\"\n\n[[scenario]]\nname = \"loop\"\n\
+             command = [\"python3\", \"{{suite_dir}}/workload.py\", \"cpu\"]\n\
+             env.QS_WORK_SCALE = \"{scale}\"\n"
+        )
+    };
+    std::fs::write(suite.join("suite.toml"), toml(scale)).unwrap();
+    let git = "git -c user.name=t -c user.email=t@t";
+    sh(
+        dir.path(),
+        &format!("git init -q -b main && git add -A && {git} commit -q -m first"),
+    );
+    std::fs::write(suite.join("suite.toml"), toml(second_scale)).unwrap();
+    sh(
+        dir.path(),
+        &format!("echo '# second' >> suites/cpu/workload.py && {git} commit -q -am second"),
+    );
+    dir
+}
+
+/// `ab` between two commits with no budget flag samples until decisive (60 s per benchmark at
+/// most): a candidate doing 15% more work is flagged and fails `--fail-on regression`, where 6
+/// fixed rounds once called it unstable; the same work on both sides passes with nothing flagged.
+#[test]
+fn without_a_budget_flag_a_fifteen_percent_slowdown_fails_and_a_a_passes() {
+    let run = |second_scale: &str| {
+        let repo = cpu_repo("1.0", second_scale);
+        let json = repo.path().join("cmp.json");
+        let assert = slogate()
+            .current_dir(repo.path())
+            .args(["ab", "--baseline-ref", "HEAD~1", "--candidate-ref", "HEAD"])
+            .args(["suites/cpu", "--fail-on", "regression", "--json"])
+            .arg(&json)
+            .timeout(Duration::from_secs(240))
+            .assert();
+        let code = assert.get_output().status.code();
+        let stderr = String::from_utf8_lossy(&assert.get_output().stderr).into_owned();
+        (code, read_json(&json), stderr)
+    };
+    let time = |cmp: &Value| {
+        time_verdicts(cmp)
+            .into_iter()
+            .find(|(k, _)| k == "\"cpu/loop\" \"execution_time\"")
+            .map(|(_, v)| v)
+    };
+    let (code, cmp, stderr) = run("1.15");
+    assert_eq!(time(&cmp).as_deref(), Some("regression"), "{stderr}");
+    assert_eq!(code, Some(1), "{stderr}");
+    assert_eq!(cmp["settings"]["noise_threshold"], 0.01);
+    let (code, cmp, stderr) = run("1.0");
+    for (key, v) in time_verdicts(&cmp) {
+        assert!(
+            v != "regression" && v != "improvement",
+            "{key}: {v}\n{stderr}"
+        );
+    }
+    assert_eq!(code, Some(0), "{stderr}");
 }
 
 #[test]

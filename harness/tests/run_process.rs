@@ -233,6 +233,109 @@ fn pyperf_protocol_with_real_pyperf() {
     );
 }
 
+/// pyperf calibrates its loops once per benchmark: the first process runs pyperf's calibration
+/// worker, every later one (and a stepper given those loops, as `ab` gives the other side) passes
+/// `--loops` and starts only its values worker. Each Python start of the script logs a line.
+#[test]
+fn pyperf_loops_are_calibrated_once() {
+    let py = python();
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("starts.log");
+    let script = dir.path().join("bench.py");
+    std::fs::write(
+        &script,
+        format!(
+            "import sys, pyperf\nopen({:?}, 'a').write(' '.join(sys.argv[1:]) + '\\n')\nr = pyperf.Runner()\nr.bench_func('f', lambda: sum(range(50)))\n",
+            log.display().to_string()
+        ),
+    )
+    .unwrap();
+    let mut s = spec("pp", &[&py, script.to_str().unwrap()]);
+    s.protocol = Protocol::Pyperf;
+    s.processes = 3;
+    s.values = 2;
+    s.timeout = Duration::from_secs(30);
+    let starts = || {
+        std::fs::read_to_string(&log)
+            .unwrap_or_default()
+            .lines()
+            .count()
+    };
+    let r = go(&[s.clone()]);
+    assert_eq!(r.benchmark("pp").unwrap().status, Status::Ok);
+    assert_eq!(values(&r, "pp", metric::EXECUTION_TIME).len(), 3);
+    // Master and calibration worker and values worker, then master and values worker twice.
+    assert_eq!(
+        starts(),
+        3 + 2 + 2,
+        "{}",
+        std::fs::read_to_string(&log).unwrap()
+    );
+    std::fs::remove_file(&log).unwrap();
+
+    let interrupt = AtomicUsize::new(0);
+    let mut first = slogate::run::Stepper::new(&s, None).unwrap();
+    first.step(&interrupt);
+    let loops = first.pyperf_loops().expect("the first process calibrated");
+    let mut other = slogate::run::Stepper::new(&s, None).unwrap();
+    other.share_pyperf_loops(loops);
+    other.step(&interrupt);
+    assert_eq!(starts(), 3 + 2);
+    assert_eq!(other.pyperf_loops(), Some(loops));
+}
+
+/// pyperf's output is read by its importer: each benchmark's unit is kept (bytes of
+/// `--track-memory` are memory, not seconds), and a script writing several benchmarks fails
+/// naming them instead of pooling their values into one execution time.
+#[test]
+fn pyperf_protocol_keeps_units_and_refuses_several_benchmarks() {
+    let py = python();
+    let dir = tempfile::tempdir().unwrap();
+    let one = dir.path().join("one.py");
+    std::fs::write(
+        &one,
+        "import pyperf\nr = pyperf.Runner()\nr.bench_func('f', lambda: bytearray(1 << 20))\n",
+    )
+    .unwrap();
+    let two = dir.path().join("two.py");
+    std::fs::write(
+        &two,
+        "import pyperf\nr = pyperf.Runner()\nr.bench_func('first', lambda: sum(range(50)))\nr.bench_func('second', lambda: sum(range(500)))\n",
+    )
+    .unwrap();
+    let pyperf = |key: &str, argv: &[&str]| {
+        let mut s = spec(key, argv);
+        s.protocol = Protocol::Pyperf;
+        s.values = 2;
+        s.timeout = Duration::from_secs(30);
+        s
+    };
+    let r = go(&[
+        pyperf("mem", &[&py, one.to_str().unwrap(), "--track-memory"]),
+        pyperf("two", &[&py, two.to_str().unwrap()]),
+    ]);
+    let mem = r.benchmark("mem").unwrap();
+    assert_eq!(mem.status, Status::Ok, "{mem:?}");
+    assert!(
+        !mem.metrics.contains_key(metric::EXECUTION_TIME),
+        "bytes are not times: {mem:?}"
+    );
+    // A Python process that allocates 1 MiB peaks between 1 MB and 1 GB.
+    let rss = values(&r, "mem", metric::MAX_RSS_USAGE);
+    assert!(rss.iter().flatten().all(|&b| b > 1e6 && b < 1e9), "{rss:?}");
+    let two = r.benchmark("two").unwrap();
+    assert_eq!(two.status, Status::Failed, "{two:?}");
+    let reason = two.reason.as_deref().unwrap();
+    assert!(
+        reason.contains("2 benchmarks") && reason.contains("first") && reason.contains("second"),
+        "{reason}"
+    );
+    assert!(two
+        .metrics
+        .get(metric::EXECUTION_TIME)
+        .is_none_or(|m| m.processes.is_empty()));
+}
+
 #[test]
 fn tmp_is_fresh_per_benchmark_and_kept_on_request() {
     let out = tempfile::tempdir().unwrap();

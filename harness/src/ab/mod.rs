@@ -10,20 +10,22 @@
 //! benchmark on both sides (the failure is recorded on the failing side), and on an interrupt the
 //! two sides are cut to the same number of processes, so the pairs stay aligned.
 //!
-//! Without a budget every benchmark runs a fixed number of rounds. With one, rounds go on until the
-//! sequential rule of [`sequential`] finds the paired ratio decisive, or the budget is spent.
+//! Without a budget every benchmark runs a fixed number of rounds. With one (per benchmark, or a
+//! pool for the whole run), rounds go on until the sequential rule of [`sequential`] finds the
+//! paired ratio decisive, or the budget is spent; each benchmark's end, with the rounds its noise
+//! would need and the smallest change it resolves, is recorded in `meta.analysis.rounds`.
 
 pub mod sequential;
 mod worktree;
 
 pub use worktree::Worktree;
 
-use crate::results::{metric, Analysis, GitInfo, ResultsFile, SuiteInfo, SCHEMA};
+use crate::results::{metric, Analysis, BenchmarkRounds, GitInfo, ResultsFile, SuiteInfo, SCHEMA};
 use crate::run::{self, RunError, RunOptions, Step, Stepper};
 use crate::suite::{BenchmarkSpec, SuiteError};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
-use sequential::{Look, Schedule, MIN_ROUNDS};
+use sequential::{Look, Schedule};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -139,9 +141,11 @@ impl Side {
 #[derive(Debug, Clone, Default)]
 pub struct AbOptions {
     pub seed: u64,
-    /// Time per benchmark (both sides' processes); None: each benchmark's planned rounds.
+    /// Time per benchmark (both sides' processes); with neither budget, each benchmark's planned
+    /// rounds.
     pub budget: Option<Duration>,
-    /// Time for the whole run, checked before every pair.
+    /// Time for the whole run, a pool: once every benchmark had its first look, the time left goes
+    /// to the undecided benchmarks, the one whose interval is widest against its threshold first.
     pub budget_total: Option<Duration>,
     /// Most rounds of a benchmark under a budget (default [`sequential::DEFAULT_MAX_ROUNDS`]).
     pub max_rounds: Option<u32>,
@@ -150,6 +154,13 @@ pub struct AbOptions {
     /// Nominal confidence (0.95); under a budget every look and the final comparison use
     /// [`Schedule::confidence`] of it.
     pub confidence: f64,
+}
+
+impl AbOptions {
+    /// Rounds go on until decisive (or out of time) rather than to a planned count.
+    pub fn sequential(&self) -> bool {
+        self.budget.is_some() || self.budget_total.is_some()
+    }
 }
 
 /// Why a benchmark got no more rounds.
@@ -170,6 +181,21 @@ pub enum Why {
     Interrupted,
 }
 
+impl Why {
+    /// The word recorded in [`BenchmarkRounds::stopped`].
+    pub fn word(&self) -> &'static str {
+        match self {
+            Why::Planned => "planned",
+            Why::Decided(_) => "decided",
+            Why::Budget => "budget",
+            Why::TotalBudget => "total-budget",
+            Why::MaxRounds => "max-rounds",
+            Why::Failed(_) => "failed",
+            Why::Interrupted => "interrupted",
+        }
+    }
+}
+
 /// What one benchmark did.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Rounds {
@@ -177,6 +203,11 @@ pub struct Rounds {
     pub rounds: u32,
     pub spent: Duration,
     pub why: Why,
+    /// The paired execution-time ratio where the benchmark stopped (sequential runs with both
+    /// sides and enough pairs for an interval).
+    pub last: Option<Look>,
+    /// Rounds predicted to be decisive about its threshold, from the pair spread seen.
+    pub predicted: Option<u32>,
 }
 
 /// Both results files (each carrying in `meta.analysis` the threshold and confidence the
@@ -190,10 +221,11 @@ pub struct Outcome {
 
 impl Outcome {
     /// The analysis both files record.
-    pub fn analysis(&self) -> Analysis {
+    pub fn analysis(&self) -> &Analysis {
         self.baseline
             .meta
             .analysis
+            .as_ref()
             .expect("ab records its analysis in both files")
     }
 }
@@ -207,6 +239,29 @@ struct Entry {
     rounds: u32,
     spent: Duration,
     why: Option<Why>,
+    /// The latest look at the paired ratio.
+    last: Option<Look>,
+}
+
+impl Entry {
+    fn paired(&self) -> bool {
+        self.sides.iter().all(Option::is_some)
+    }
+
+    /// The paired execution-time ratio of the rounds so far at `confidence`.
+    fn look(&self, confidence: f64) -> Option<Look> {
+        let [Some(b), Some(c)] = &self.sides else {
+            return None;
+        };
+        let times = |s: &Stepper| {
+            s.result()
+                .metrics
+                .get(metric::EXECUTION_TIME)
+                .map(|m| m.processes.clone())
+                .unwrap_or_default()
+        };
+        sequential::paired_ratio(&times(b), &times(c), confidence)
+    }
 }
 
 /// Runs both sides interleaved. `interrupt` holds the number of a signal received (0: none): the
@@ -224,64 +279,191 @@ pub fn run_ab(
         .max_rounds
         .unwrap_or(sequential::DEFAULT_MAX_ROUNDS)
         .max(1);
-    let schedule = Schedule::new(max_rounds);
+    let schedule = Schedule::new(max_rounds, opts.confidence);
     let start = Instant::now();
+    let out_of_time = || opts.budget_total.is_some_and(|t| start.elapsed() >= t);
     let mut round = 0u32;
     'rounds: while entries.iter().any(|e| e.why.is_none()) {
-        let mut coins = ChaCha8Rng::seed_from_u64(opts.seed ^ 0xc01f_11b5);
-        coins.set_stream(u64::from(round));
-        let flips: Vec<bool> = (0..entries.len()).map(|_| coins.gen()).collect();
+        // The pool: once every undecided benchmark had its first look, the rest of the time goes
+        // to one benchmark at a time, up to its next look.
+        let pool = opts.budget_total.is_some()
+            && entries
+                .iter()
+                .all(|e| e.why.is_some() || e.rounds >= schedule.first());
+        if pool {
+            // A benchmark with one side has nothing to decide and gets no pool time.
+            let needs: Vec<(usize, Need)> = (0..entries.len())
+                .filter(|&i| entries[i].why.is_none() && entries[i].paired())
+                .filter(|&i| schedule.next_look(entries[i].rounds).is_some())
+                .map(|i| (i, Need::of(&entries[i])))
+                .collect();
+            let left = opts.budget_total.map_or(f64::INFINITY, |t| {
+                t.saturating_sub(start.elapsed()).as_secs_f64()
+            });
+            let Some(idx) = neediest(&needs, left) else {
+                // Only benchmarks with nothing to decide are left (one side).
+                for e in entries.iter_mut().filter(|e| e.why.is_none()) {
+                    e.why = Some(Why::Budget);
+                }
+                break;
+            };
+            let e = &mut entries[idx];
+            let until = schedule.next_look(e.rounds).unwrap_or(max_rounds);
+            while e.why.is_none() && e.rounds < until {
+                if interrupt.load(Ordering::SeqCst) != 0 {
+                    break 'rounds;
+                }
+                if out_of_time() {
+                    e.why = Some(Why::TotalBudget);
+                    break;
+                }
+                let flip = coin(opts.seed, e.rounds, idx);
+                if !pair(e, flip, interrupt) {
+                    break 'rounds;
+                }
+                e.why = e.why.or_else(|| decide(e, opts, &schedule, max_rounds));
+            }
+            continue;
+        }
         for idx in run::round_order(entries.len(), opts.seed, round) {
             let e = &mut entries[idx];
-            if e.why.is_some() {
+            if e.why.is_some() || (opts.budget_total.is_some() && e.rounds >= schedule.first()) {
                 continue;
             }
             if interrupt.load(Ordering::SeqCst) != 0 {
                 break 'rounds;
             }
-            if opts.budget_total.is_some_and(|t| start.elapsed() >= t) {
+            if out_of_time() {
                 e.why = Some(Why::TotalBudget);
                 continue;
             }
-            let t0 = Instant::now();
-            let order = if flips[idx] { [1, 0] } else { [0, 1] };
-            for s in order {
-                let Some(stepper) = e.sides[s].as_mut() else {
-                    continue;
-                };
-                match stepper.step(interrupt) {
-                    Step::Measured => {}
-                    Step::Stopped => {
-                        e.why = Some(Why::Failed(LABELS[s]));
-                        break;
-                    }
-                    Step::Interrupted => break 'rounds,
-                }
+            if !pair(e, coin(opts.seed, round, idx), interrupt) {
+                break 'rounds;
             }
-            e.spent += t0.elapsed();
-            if e.why.is_none() {
-                e.rounds += 1;
-                e.why = decide(e, opts, &schedule, max_rounds);
-            }
+            e.why = e.why.or_else(|| decide(e, opts, &schedule, max_rounds));
         }
         round += 1;
     }
     let interrupted = interrupt.load(Ordering::SeqCst) != 0;
     for e in &mut entries {
         if e.why.is_none() {
-            e.why = Some(Why::Interrupted);
+            e.why = Some(if out_of_time() {
+                Why::TotalBudget
+            } else {
+                Why::Interrupted
+            });
         }
     }
-    let confidence = if opts.budget.is_some() {
-        schedule.confidence(opts.confidence)
+    let confidence = if opts.sequential() {
+        schedule.confidence()
     } else {
         opts.confidence
     };
+    if opts.sequential() {
+        // Where each benchmark stands: its last look may lie behind its last rounds.
+        for e in &mut entries {
+            if !matches!(e.why, Some(Why::Decided(_))) {
+                e.last = e.look(confidence).or(e.last);
+            }
+            // A budget ending between two looks is analysed where it stands, in place of the
+            // next look: when that analysis is decisive, the benchmark is decided.
+            if let (Some(Why::Budget | Why::TotalBudget | Why::MaxRounds), Some(l)) =
+                (e.why, e.last)
+            {
+                if l.pairs == e.rounds && l.decisive(e.threshold, confidence) {
+                    e.why = Some(Why::Decided(l));
+                }
+            }
+        }
+    }
     let analysis = Analysis {
         noise_threshold: opts.noise_threshold,
         confidence,
+        rounds: Vec::new(),
     };
-    Ok(finish(sides, entries, opts.seed, interrupted, analysis))
+    Ok(finish(sides, entries, opts, interrupted, analysis))
+}
+
+/// The side that goes first in round `round` of the benchmark at `idx`: a seeded coin.
+fn coin(seed: u64, round: u32, idx: usize) -> bool {
+    let mut coins = ChaCha8Rng::seed_from_u64(seed ^ 0xc01f_11b5);
+    coins.set_stream(u64::from(round));
+    (0..=idx)
+        .map(|_| coins.gen::<bool>())
+        .last()
+        .unwrap_or(false)
+}
+
+/// Runs one pair of `e` (candidate first when `flip`); false when interrupted.
+fn pair(e: &mut Entry, flip: bool, interrupt: &AtomicUsize) -> bool {
+    let t0 = Instant::now();
+    let order = if flip { [1, 0] } else { [0, 1] };
+    for s in order {
+        let Some(stepper) = e.sides[s].as_mut() else {
+            continue;
+        };
+        match stepper.step(interrupt) {
+            Step::Measured => {}
+            Step::Stopped => {
+                e.why = Some(Why::Failed(LABELS[s]));
+                break;
+            }
+            Step::Interrupted => return false,
+        }
+        // pyperf calibrates its loops once per benchmark: the first process's loops serve both
+        // sides, so neither recalibrates and both measure the same loop.
+        if let Some(loops) = e.sides[s].as_ref().and_then(Stepper::pyperf_loops) {
+            if let Some(other) = e.sides[1 - s].as_mut() {
+                other.share_pyperf_loops(loops);
+            }
+        }
+    }
+    e.spent += t0.elapsed();
+    if e.why.is_none() {
+        e.rounds += 1;
+    }
+    true
+}
+
+/// Where an undecided benchmark stands, for the pool.
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct Need {
+    /// Half-width of its interval (in logs) over its threshold: how far from deciding it is.
+    width: f64,
+    /// Seconds its predicted rounds would still take (infinite: none predicted).
+    cost: f64,
+}
+
+impl Need {
+    fn of(e: &Entry) -> Need {
+        let per_round = e.spent.as_secs_f64() / f64::from(e.rounds.max(1));
+        let Some(l) = e.last else {
+            return Need {
+                width: f64::INFINITY,
+                cost: f64::INFINITY,
+            };
+        };
+        Need {
+            width: (l.high.ln() - l.low.ln()) / 2.0 / e.threshold.max(1e-9),
+            cost: l.predicted_rounds(e.threshold).map_or(f64::INFINITY, |n| {
+                f64::from(n.saturating_sub(e.rounds)) * per_round
+            }),
+        }
+    }
+}
+
+/// Which of `needs` (index, need) the pool's time goes to next, with `left` seconds left: the
+/// widest interval against its threshold among those predicted to decide in the time left, else
+/// the widest of all (it may still decide); None when `needs` is empty.
+fn neediest(needs: &[(usize, Need)], left: f64) -> Option<usize> {
+    let widest = |affordable_only: bool| {
+        needs
+            .iter()
+            .filter(|(_, n)| !affordable_only || n.cost <= left)
+            .max_by(|a, b| a.1.width.total_cmp(&b.1.width))
+            .map(|(i, _)| *i)
+    };
+    widest(true).or_else(|| widest(false))
 }
 
 /// One entry per benchmark key of either side, baseline order first.
@@ -314,36 +496,35 @@ fn entries(sides: &[Side; 2], opts: &AbOptions) -> Result<Vec<Entry>, AbError> {
             rounds: 0,
             spent: Duration::ZERO,
             why: None,
+            last: None,
         });
     }
     Ok(entries)
 }
 
-/// After a round of `e`: whether it is done, and why.
-fn decide(e: &Entry, opts: &AbOptions, schedule: &Schedule, max_rounds: u32) -> Option<Why> {
-    let Some(budget) = opts.budget else {
+/// After a round of `e`: whether it is done, and why. Records the look it took, if any.
+fn decide(e: &mut Entry, opts: &AbOptions, schedule: &Schedule, max_rounds: u32) -> Option<Why> {
+    if !opts.sequential() {
         return (e.rounds >= e.planned).then_some(Why::Planned);
-    };
-    if let [Some(b), Some(c)] = &e.sides {
-        if schedule.is_look(e.rounds) {
-            let times = |s: &Stepper| {
-                s.result()
-                    .metrics
-                    .get(metric::EXECUTION_TIME)
-                    .map(|m| m.processes.clone())
-                    .unwrap_or_default()
-            };
-            let confidence = schedule.confidence(opts.confidence);
-            let look = sequential::paired_ratio(&times(b), &times(c), confidence);
-            if let Some(look) = look.filter(|l| l.decisive(e.threshold, confidence)) {
-                return Some(Why::Decided(look));
-            }
+    }
+    if schedule.is_look(e.rounds) {
+        let confidence = schedule.confidence();
+        e.last = e.look(confidence).or(e.last);
+        if let Some(look) = e
+            .last
+            .filter(|l| l.pairs == e.rounds && l.decisive(e.threshold, confidence))
+        {
+            return Some(Why::Decided(look));
         }
     }
+    let first = schedule.first().min(max_rounds);
     if e.rounds >= max_rounds {
         Some(Why::MaxRounds)
-    } else if e.rounds >= MIN_ROUNDS.min(max_rounds) && e.spent >= budget {
+    } else if e.rounds >= first && opts.budget.is_some_and(|b| e.spent >= b) {
         Some(Why::Budget)
+    } else if e.rounds >= first && !e.paired() && opts.budget.is_none() {
+        // One side only: nothing to decide, and no budget of its own to spend.
+        Some(Why::TotalBudget)
     } else {
         None
     }
@@ -353,9 +534,9 @@ fn decide(e: &Entry, opts: &AbOptions, schedule: &Schedule, max_rounds: u32) -> 
 fn finish(
     sides: &[Side; 2],
     entries: Vec<Entry>,
-    seed: u64,
+    opts: &AbOptions,
     interrupted: bool,
-    analysis: Analysis,
+    mut analysis: Analysis,
 ) -> Outcome {
     let now = chrono::Utc::now();
     let pairing = format!(
@@ -366,7 +547,7 @@ fn finish(
     let mut files = [0, 1].map(|i| {
         let side = &sides[i];
         let mut meta = run::new_metadata(&RunOptions {
-            seed: Some(seed),
+            seed: Some(opts.seed),
             keep_tmp: None,
             side: Some(side.label.to_string()),
             suites: side.suites.clone(),
@@ -376,7 +557,6 @@ fn finish(
         meta.pairing = Some(pairing.clone());
         meta.ended_at = Some(now);
         meta.interrupted = interrupted;
-        meta.analysis = Some(analysis);
         ResultsFile {
             schema: SCHEMA.into(),
             meta,
@@ -398,12 +578,31 @@ fn finish(
                 file.benchmarks.push(s.finish());
             }
         }
+        let predicted = e.last.and_then(|l| l.predicted_rounds(e.threshold));
         rounds.push(Rounds {
             key: e.key,
             rounds: pairs.map_or(e.rounds, |n| n as u32),
             spent: e.spent,
             why: e.why.expect("every benchmark ends with a reason"),
+            last: e.last,
+            predicted,
         });
+    }
+    if opts.sequential() {
+        analysis.rounds = rounds
+            .iter()
+            .map(|r| BenchmarkRounds {
+                key: r.key.clone(),
+                rounds: r.rounds,
+                seconds: r.spent.as_secs_f64(),
+                stopped: r.why.word().to_string(),
+                predicted_rounds: r.predicted,
+                resolvable_change: r.last.map(|l| l.resolvable_change()),
+            })
+            .collect();
+    }
+    for file in &mut files {
+        file.meta.analysis = Some(analysis.clone());
     }
     let [baseline, candidate] = files;
     Outcome {
@@ -418,4 +617,35 @@ fn processes(s: &Stepper) -> usize {
         .metrics
         .get(metric::EXECUTION_TIME)
         .map_or(0, |m| m.processes.len())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_pool_goes_to_the_widest_interval_that_can_still_decide() {
+        let need = |width, cost| Need { width, cost };
+        let needs = [
+            (0, need(3.0, 20.0)),
+            (1, need(9.0, 500.0)),
+            (2, need(5.0, 40.0)),
+        ];
+        // 60 s left: the third is the widest that its noise predicts to decide in time.
+        assert_eq!(neediest(&needs, 60.0), Some(2));
+        assert_eq!(neediest(&needs, 30.0), Some(0));
+        // Nothing predicted to decide in time: the widest still gets the time.
+        assert_eq!(neediest(&needs, 10.0), Some(1));
+        assert_eq!(neediest(&needs, f64::INFINITY), Some(1));
+        assert_eq!(neediest(&[], 60.0), None);
+    }
+
+    #[test]
+    fn coins_are_seeded_per_round_and_benchmark() {
+        let flips: Vec<bool> = (0..64).map(|r| coin(7, r, 3)).collect();
+        assert_eq!(flips, (0..64).map(|r| coin(7, r, 3)).collect::<Vec<_>>());
+        let heads = flips.iter().filter(|f| **f).count();
+        assert!((16..=48).contains(&heads), "{heads} of 64");
+        assert_ne!(flips, (0..64).map(|r| coin(8, r, 3)).collect::<Vec<_>>());
+    }
 }

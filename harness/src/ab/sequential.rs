@@ -2,54 +2,86 @@
 //! data give.
 //!
 //! The rule: the paired ratio of a benchmark is looked at only after a planned schedule of round
-//! counts, `MIN_ROUNDS · 2^k` (8, 16, 32, 64, ...) up to the largest number of rounds allowed, and
+//! counts, `first · 2^k` (8, 16, 32, 64, ...) up to the largest number of rounds allowed, and
 //! once more at that largest number when it is off the doubling schedule: `K` looks in all, fixed
 //! before any data is seen. Each look computes the interval of the paired ratio (Hodges-Lehmann
-//! estimate of per-round log ratios of process means, as compare does) at confidence `1 - alpha/K`, and
-//! the benchmark stops as soon as that interval is decisive: it lies inside `1 ± threshold` (the
-//! two sides are the same within the noise threshold), or it clears the threshold and the
-//! Wilcoxon signed-rank test of the same pairs (the test compare applies) has `p <= alpha/K` (a
-//! change beyond it that compare can flag: with few pairs the exact test cannot reach that level
-//! however clear the interval, and stopping there would report "same"). By
-//! Bonferroni, the chance that any of the `K` looks has an interval missing the true ratio is at
-//! most `alpha`, whichever look stops the benchmark. A benchmark whose budget runs out between
-//! two looks is analysed where it stands; that analysis takes the place of the next planned look,
-//! which never happens, so there are still at most `K` looks. The final comparison runs at the
-//! same `1 - alpha/K`, so the report never states a narrower interval than the stopping rule used.
+//! estimate of per-round log ratios of process locations, as compare does) at confidence
+//! `1 - alpha/K`, and the benchmark stops as soon as that interval is decisive: it lies inside
+//! `1 ± threshold` (the two sides are the same within the noise threshold), or it clears the
+//! threshold and the Wilcoxon signed-rank test of the same pairs (the test compare applies) has
+//! `p <= alpha/K` (a change beyond it that compare can flag). By Bonferroni, the chance that any
+//! of the `K` looks has an interval missing the true ratio is at most `alpha`, whichever look stops
+//! the benchmark, however the looks depend on each other. A benchmark whose budget runs out
+//! between two looks is analysed where it stands; that analysis takes the place of the next
+//! planned look, which never happens, so there are still at most `K` looks. The final comparison
+//! runs at the same `1 - alpha/K`, so the report never states a narrower interval than the
+//! stopping rule used.
+//!
+//! Every look can decide: the first look is the earliest count whose exact signed-rank test can
+//! reach `alpha/K` (its smallest two-sided p-value, with `n` pairs all one way, is `2/2^n`). The
+//! default cap of [`DEFAULT_MAX_ROUNDS`] makes `K = 6`, so 8 pairs all within (or all beyond) the
+//! threshold already decide at 99.17%; the earlier cap of 512 made `K = 7`, and 8 pairs could
+//! never reach `0.05/7`. A larger cap moves the first look to 16. Stopping for time is valid too:
+//! under an A/A comparison the two sides of a pair are exchangeable, so how long a pair took says
+//! nothing about which side was faster, and the signed-rank test stays exact whenever time stops
+//! it. The simulation in the tests measures the resulting false-alarm rate (README, "Sequential
+//! stopping").
 
-use crate::stats::{dispersion, hodges_lehmann, wilcoxon};
+use crate::stats::{hodges_lehmann, location, wilcoxon};
 
-/// Rounds done before the first look (and before a budget can stop a benchmark): with 8 pairs the
-/// exact signed-rank test reaches p = 1/128, which survives compare's Benjamini-Hochberg at 5%
-/// over a few metrics (with 6 pairs, p >= 1/32 does not survive it over two: nothing could be
-/// flagged).
-pub const MIN_ROUNDS: u32 = 8;
-/// Largest number of rounds under a budget when `--processes` does not set one: 7 looks.
-pub const DEFAULT_MAX_ROUNDS: u32 = 512;
+/// The earliest look, when the cap allows it to decide (see [`Schedule::new`]).
+pub const FIRST_LOOK: u32 = 8;
+/// Largest number of rounds under a budget when `--processes` does not set one: 6 looks.
+pub const DEFAULT_MAX_ROUNDS: u32 = 256;
 
 /// The planned looks of one benchmark.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Schedule {
     looks: Vec<u32>,
+    /// The confidence of every look: `1 - alpha/K`.
+    confidence: f64,
 }
 
 impl Schedule {
-    /// Looks at `MIN_ROUNDS · 2^k` below `max_rounds`, and at `max_rounds`.
-    pub fn new(max_rounds: u32) -> Schedule {
+    /// Looks at `first · 2^k` below `max_rounds`, and at `max_rounds`, for a nominal confidence
+    /// `1 - alpha`. `first` is [`FIRST_LOOK`], doubled while its exact test could not reach
+    /// `alpha/K` (every doubling drops a look, so this ends).
+    pub fn new(max_rounds: u32, nominal: f64) -> Schedule {
         let max = max_rounds.max(1);
-        let mut looks = Vec::new();
-        let mut n = MIN_ROUNDS;
-        while n < max {
-            looks.push(n);
-            n = n.saturating_mul(2);
+        let alpha = 1.0 - nominal;
+        let mut first = FIRST_LOOK;
+        loop {
+            let mut looks = Vec::new();
+            let mut n = first;
+            while n < max {
+                looks.push(n);
+                n = n.saturating_mul(2);
+            }
+            looks.push(max);
+            let level = alpha / looks.len() as f64;
+            if looks[0] >= max || smallest_p(looks[0]) <= level {
+                return Schedule {
+                    looks,
+                    confidence: 1.0 - level,
+                };
+            }
+            first = first.saturating_mul(2);
         }
-        looks.push(max);
-        Schedule { looks }
     }
 
     /// Whether the rule looks after `rounds` rounds.
     pub fn is_look(&self, rounds: u32) -> bool {
         self.looks.contains(&rounds)
+    }
+
+    /// The first look: no benchmark stops for time before it.
+    pub fn first(&self) -> u32 {
+        self.looks[0]
+    }
+
+    /// The next look after `rounds` rounds, if any.
+    pub fn next_look(&self, rounds: u32) -> Option<u32> {
+        self.looks.iter().copied().find(|&n| n > rounds)
     }
 
     /// K, the number of planned looks.
@@ -58,9 +90,14 @@ impl Schedule {
     }
 
     /// The confidence of every look, and of the final comparison: `1 - alpha/K`.
-    pub fn confidence(&self, nominal: f64) -> f64 {
-        1.0 - (1.0 - nominal) / self.looks.len() as f64
+    pub fn confidence(&self) -> f64 {
+        self.confidence
     }
+}
+
+/// The smallest two-sided p-value of the exact signed-rank test of `n` pairs: `2/2^n`.
+fn smallest_p(n: u32) -> f64 {
+    2f64.powi(1 - n.min(1000) as i32)
 }
 
 /// What a look found.
@@ -71,6 +108,8 @@ pub struct Look {
     pub high: f64,
     /// Two-sided p-value of the signed-rank test of the log ratios.
     pub p_value: f64,
+    /// Pairs it saw.
+    pub pairs: u32,
 }
 
 impl Look {
@@ -81,18 +120,42 @@ impl Look {
         let beyond = self.low > 1.0 + threshold || self.high < 1.0 - threshold;
         same || (beyond && self.p_value <= 1.0 - confidence)
     }
+
+    /// The smallest noise threshold at which this look is decisive as "same": the data rule out
+    /// every change larger than this (relative, 0.02 = 2%).
+    pub fn resolvable_change(&self) -> f64 {
+        (self.high - 1.0).max(1.0 - self.low).max(0.0)
+    }
+
+    /// Rounds this benchmark needs, at the pair spread seen so far, for an interval decisive about
+    /// `threshold`: the interval's half-width (in logs) shrinks as `1/sqrt(pairs)`, and must come
+    /// under the distance between the estimate and the threshold. None when the estimate sits on
+    /// the threshold (no number of rounds is predicted to tell).
+    pub fn predicted_rounds(&self, threshold: f64) -> Option<u32> {
+        let half = (self.high.ln() - self.low.ln()) / 2.0;
+        let room = (self.ratio.ln().abs() - (1.0 + threshold).ln()).abs();
+        if half <= 0.0 {
+            return Some(self.pairs);
+        }
+        if room < 1e-6 {
+            return None;
+        }
+        let n = f64::from(self.pairs) * (half / room).powi(2);
+        (n < 1e6).then(|| (n.ceil() as u32).max(self.pairs))
+    }
 }
 
-/// The paired ratio candidate/baseline of per-process means (Hodges-Lehmann estimate of the log
-/// ratios, as compare computes it), with its signed-rank interval at `confidence`; None with
-/// fewer than two pairs, a non-positive mean, or too few pairs for an interval at `confidence`.
+/// The paired ratio candidate/baseline of per-process locations (Hodges-Lehmann estimate of the
+/// log ratios, as compare computes it; [`location`] says which location), with its signed-rank
+/// interval at `confidence`; None with fewer than two pairs, a non-positive location, or too few
+/// pairs for an interval at `confidence`.
 pub fn paired_ratio(
     baseline: &[Vec<f64>],
     candidate: &[Vec<f64>],
     confidence: f64,
 ) -> Option<Look> {
-    let b = dispersion::process_means(baseline);
-    let c = dispersion::process_means(candidate);
+    let b = location::process_locations(baseline);
+    let c = location::process_locations(candidate);
     if b.len() != c.len() || b.len() < 2 || b.iter().chain(&c).any(|m| *m <= 0.0) {
         return None;
     }
@@ -103,32 +166,48 @@ pub fn paired_ratio(
         low: shift.low.exp(),
         high: shift.high.exp(),
         p_value: wilcoxon::signed_rank(&logs).p_value,
+        pairs: logs.len() as u32,
     })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::stats::normal_quantile;
+    use rand::{Rng, SeedableRng};
+    use rand_chacha::ChaCha8Rng;
 
     #[test]
-    fn schedule_doubles_and_ends_at_the_cap() {
-        let s = Schedule::new(DEFAULT_MAX_ROUNDS);
-        assert_eq!(s.looks, vec![8, 16, 32, 64, 128, 256, 512]);
-        assert_eq!(s.looks(), 7);
-        assert!((s.confidence(0.95) - (1.0 - 0.05 / 7.0)).abs() < 1e-12);
-        assert_eq!(Schedule::new(30).looks, vec![8, 16, 30]);
-        assert_eq!(Schedule::new(3).looks, vec![3]);
-        assert!(Schedule::new(30).is_look(30) && !Schedule::new(30).is_look(25));
+    fn schedule_doubles_ends_at_the_cap_and_its_first_look_can_decide() {
+        let s = Schedule::new(DEFAULT_MAX_ROUNDS, 0.95);
+        assert_eq!(s.looks, vec![8, 16, 32, 64, 128, 256]);
+        assert_eq!(s.looks(), 6);
+        assert!((s.confidence() - (1.0 - 0.05 / 6.0)).abs() < 1e-12);
+        assert!(smallest_p(8) <= 1.0 - s.confidence());
+        assert_eq!(Schedule::new(30, 0.95).looks, vec![8, 16, 30]);
+        assert_eq!(Schedule::new(3, 0.95).looks, vec![3]);
+        assert!(Schedule::new(30, 0.95).is_look(30) && !Schedule::new(30, 0.95).is_look(25));
+        // Seven looks from 8 would leave the first undecidable (2/256 > 0.05/7): it moves to 16.
+        let s = Schedule::new(512, 0.95);
+        assert_eq!(s.looks, vec![16, 32, 64, 128, 256, 512]);
+        assert_eq!(
+            (s.first(), s.next_look(16), s.next_look(512)),
+            (16, Some(32), None)
+        );
     }
 
-    #[test]
-    fn looks_decide_same_changed_or_not_yet() {
-        let look = |low, high, p_value| Look {
+    fn look(low: f64, high: f64, p_value: f64) -> Look {
+        Look {
             ratio: (low + high) / 2.0,
             low,
             high,
             p_value,
-        };
+            pairs: 16,
+        }
+    }
+
+    #[test]
+    fn looks_decide_same_changed_or_not_yet() {
         assert!(look(0.98, 1.03, 0.5).decisive(0.05, 0.99), "within ±5%");
         assert!(look(1.06, 1.12, 0.001).decisive(0.05, 0.99), "clears +5%");
         assert!(look(0.80, 0.90, 0.001).decisive(0.05, 0.99), "clears -5%");
@@ -141,6 +220,19 @@ mod tests {
             "straddles +5%"
         );
         assert!(!look(0.90, 1.10, 0.5).decisive(0.05, 0.99), "too wide");
+    }
+
+    #[test]
+    fn an_undecided_look_predicts_its_rounds_and_names_what_it_resolves() {
+        // ±4% around 1.0 after 16 pairs: ±1% needs (4/1)^2 = 16 times the pairs.
+        let l = look(0.96, 1.04, 0.5);
+        assert!((l.resolvable_change() - 0.04).abs() < 1e-12);
+        let n = l.predicted_rounds(0.01).unwrap();
+        assert!((250..=262).contains(&n), "{n}");
+        // Already decisive: no more rounds than it has.
+        assert_eq!(look(0.99, 1.01, 0.5).predicted_rounds(0.05), Some(16));
+        // An estimate right on the threshold: no count of rounds is predicted to tell.
+        assert_eq!(look(1.0, 1.1, 0.5).predicted_rounds(0.05), None);
     }
 
     #[test]
@@ -162,7 +254,164 @@ mod tests {
         assert!(look.low > 1.05 && look.decisive(0.05, 0.99), "{look:?}");
         assert_eq!(paired_ratio(&base[..1], &cand[..1], 0.99), None);
         assert_eq!(paired_ratio(&base, &cand[..3], 0.99), None);
-        // Eight pairs cannot give a 99.3% interval (the smallest two-sided p is 2/256).
+        // Eight pairs all one way decide at the first look of the default schedule.
+        let first = Schedule::new(DEFAULT_MAX_ROUNDS, 0.95).confidence();
+        let look = paired_ratio(&base[..8], &cand[..8], first).unwrap();
+        assert!(look.decisive(0.05, first), "{look:?}");
+        // ... but not at 99.3% (seven looks: the smallest two-sided p is 2/256).
         assert_eq!(paired_ratio(&base[..8], &cand[..8], 1.0 - 0.05 / 7.0), None);
+    }
+
+    /// A standard normal draw.
+    fn normal(rng: &mut ChaCha8Rng) -> f64 {
+        normal_quantile(rng.gen_range(1e-12..1.0 - 1e-12))
+    }
+
+    /// One process of an A/A comparison on a shared 2-core machine, `values` values of 0.5 s
+    /// each: log-normal noise of 3% per process (the machine's state while it ran) and 2% per
+    /// value, one process in ten meeting a busy neighbour throughout (+20% to +50%) and one value
+    /// in seven interrupted (+40%): pair ratios with a heavy right tail, as measured here.
+    fn process(rng: &mut ChaCha8Rng, values: usize, scale: f64) -> Vec<f64> {
+        let mut level = (0.03 * normal(rng)).exp();
+        if rng.gen::<f64>() < 0.1 {
+            level *= rng.gen_range(1.2..1.5);
+        }
+        (0..values)
+            .map(|_| {
+                let hit = if rng.gen::<f64>() < 1.0 / 7.0 {
+                    1.4
+                } else {
+                    1.0
+                };
+                0.5 * scale * level * hit * (0.02 * normal(rng)).exp()
+            })
+            .collect()
+    }
+
+    /// What one sequential A/B of `ratio` ended with: the last look (None when no interval could
+    /// be formed) and whether the rule stopped it as decisive.
+    fn sequential(
+        rng: &mut ChaCha8Rng,
+        ratio: f64,
+        values: usize,
+        max_rounds: u32,
+        budget: Option<f64>,
+        threshold: f64,
+    ) -> (Option<Look>, bool) {
+        let schedule = Schedule::new(max_rounds, 0.95);
+        let level = schedule.confidence();
+        let (mut base, mut cand) = (Vec::new(), Vec::new());
+        let mut spent = 0.0;
+        loop {
+            base.push(process(rng, values, 1.0));
+            cand.push(process(rng, values, ratio));
+            spent += base
+                .last()
+                .unwrap()
+                .iter()
+                .chain(cand.last().unwrap())
+                .sum::<f64>();
+            let n = base.len() as u32;
+            let out_of_time = budget.is_some_and(|b| spent >= b) && n >= schedule.first();
+            if schedule.is_look(n) || out_of_time || n >= max_rounds {
+                let look = paired_ratio(&base, &cand, level);
+                if look.is_some_and(|l| l.decisive(threshold, level)) {
+                    return (look, true);
+                }
+                if out_of_time || n >= max_rounds {
+                    return (look, false);
+                }
+            }
+        }
+    }
+
+    /// The false-alarm rate of the sequential rule, A/A on heavy-tailed pairs: how often some look
+    /// rejects "the ratio is 1" (the rule at threshold 0, its strictest use), at caps of 8, 16
+    /// and 32 rounds and under a 30 s budget (about 30 rounds of 1 s). Each must stay within the
+    /// nominal 5%, allowing for the simulation's own error (2,000 runs: ±1% at two standard
+    /// errors); so must the flags at the 1% threshold `ab` uses (an interval wholly beyond ±1%,
+    /// by a separate draw of the same runs). Prints the
+    /// table of the README (`cargo test -p slogate --lib false_alarm -- --nocapture`).
+    #[test]
+    fn false_alarm_rate_stays_within_the_nominal_level() {
+        let runs = 2000;
+        println!("| stopping | runs | rejects ratio = 1 | flagged beyond ±1% |");
+        println!("|---|---|---|---|");
+        for (name, max, budget) in [
+            ("cap 8 rounds", 8, None),
+            ("cap 16 rounds", 16, None),
+            ("cap 32 rounds", 32, None),
+            ("budget 30 s", DEFAULT_MAX_ROUNDS, Some(30.0)),
+        ] {
+            let mut rng = ChaCha8Rng::seed_from_u64(max as u64);
+            let mut rejected = 0;
+            let mut flagged = 0;
+            for _ in 0..runs {
+                let (_, stopped) = sequential(&mut rng, 1.0, 1, max, budget, 0.0);
+                rejected += usize::from(stopped);
+                let (look, stopped) = sequential(&mut rng, 1.0, 1, max, budget, 0.01);
+                let beyond = look.is_some_and(|l| l.low > 1.01 || l.high < 0.99);
+                flagged += usize::from(stopped && beyond);
+            }
+            let rate = rejected as f64 / runs as f64;
+            println!(
+                "| {name} | {runs} | {:.2}% | {:.2}% |",
+                rate * 100.0,
+                flagged as f64 / runs as f64 * 100.0
+            );
+            assert!(rate <= 0.06, "{name}: {rejected} of {runs}");
+            assert!(
+                rate >= 0.005,
+                "{name}: the rule never rejects: {rejected} of {runs}"
+            );
+            assert!(
+                flagged as f64 / runs as f64 <= 0.06,
+                "{name}: {flagged} flagged"
+            );
+        }
+    }
+
+    /// The paired interval of per-process locations against that of per-process means, on the
+    /// same simulated A/A runs (16 rounds, equal machine time): where values within a process are
+    /// interrupted now and then, the location narrows the interval and keeps the false-alarm
+    /// rate. Prints the table of the README.
+    #[test]
+    fn process_locations_narrow_the_paired_interval_without_false_alarms() {
+        use crate::stats::dispersion::process_means;
+        let runs = 1000;
+        println!("| values per process | median 95% half-width, means | locations | A/A rejections, means | locations |");
+        println!("|---|---|---|---|---|");
+        for values in [4, 10] {
+            let mut rng = ChaCha8Rng::seed_from_u64(values as u64);
+            let (mut by_mean, mut by_location) = (Vec::new(), Vec::new());
+            let (mut rejected_mean, mut rejected_location) = (0, 0);
+            for _ in 0..runs {
+                let base: Vec<Vec<f64>> = (0..16).map(|_| process(&mut rng, values, 1.0)).collect();
+                let cand: Vec<Vec<f64>> = (0..16).map(|_| process(&mut rng, values, 1.0)).collect();
+                let (b, c) = (process_means(&base), process_means(&cand));
+                let logs: Vec<f64> = c.iter().zip(&b).map(|(c, b)| (c / b).ln()).collect();
+                let mean = hodges_lehmann::paired_shift(&logs, 0.95).unwrap();
+                let location = paired_ratio(&base, &cand, 0.95).unwrap();
+                by_mean.push((mean.high - mean.low) / 2.0);
+                by_location.push((location.high.ln() - location.low.ln()) / 2.0);
+                rejected_mean += usize::from(mean.low > 0.0 || mean.high < 0.0);
+                rejected_location += usize::from(location.low > 1.0 || location.high < 1.0);
+            }
+            let median = |v: &mut Vec<f64>| crate::stats::median(v).unwrap();
+            let (m, l) = (median(&mut by_mean), median(&mut by_location));
+            let pct = |n: usize| n as f64 / runs as f64 * 100.0;
+            println!(
+                "| {values} | {:.2}% | {:.2}% | {:.1}% | {:.1}% |",
+                m * 100.0,
+                l * 100.0,
+                pct(rejected_mean),
+                pct(rejected_location)
+            );
+            assert!(l < 0.97 * m, "{values} values: {l} vs {m}");
+            assert!(
+                pct(rejected_location) <= 6.5,
+                "{values} values: {rejected_location}"
+            );
+        }
     }
 }

@@ -11,10 +11,15 @@ use std::process::ExitCode;
 use std::sync::atomic::Ordering;
 use std::time::Duration;
 
-/// The noise threshold of `ab --budget` when none is given: with sequential sampling the paired
-/// interval narrows until it can tell a 1% change on a shared 2-core machine within a minute
-/// (README, "Measurement quality"); with a fixed number of rounds compare's 5% stands.
+/// The noise threshold of a sequential `ab` (under a budget) when none is given: with sequential
+/// sampling the paired interval narrows until it can tell a 1% change on a shared 2-core machine
+/// within a minute (README, "Measurement quality"); with a fixed number of rounds compare's 5%
+/// stands.
 const BUDGET_NOISE_THRESHOLD: f64 = 0.01;
+
+/// The time per benchmark of `ab` without `--budget`, `--budget-total`, `--processes` or
+/// `--quick`: rounds go on until the verdict is decisive, for at most this long.
+const DEFAULT_BUDGET: Duration = Duration::from_secs(60);
 
 /// Where both results files go without `--results-dir`, under the current directory.
 const DEFAULT_RESULTS_DIR: &str = "slogate-ab";
@@ -65,15 +70,18 @@ pub struct AbArgs {
     /// counts beside the wall time.
     #[arg(long)]
     pub simulate: bool,
-    /// Rounds per benchmark (one process per side each), overriding the suites; with --budget,
-    /// the most rounds (default 512).
+    /// Rounds per benchmark (one process per side each), overriding the suites: alone, a fixed
+    /// number of rounds; with --budget or --budget-total, the most rounds (default 256).
     #[arg(long, value_parser = clap::value_parser!(u32).range(1..))]
     pub processes: Option<u32>,
-    /// Time per benchmark, as `60s`: rounds go on until the paired interval is decisive (within
-    /// or beyond the noise threshold) or the time is spent; at least 8 rounds.
+    /// Time per benchmark, as `60s` (the default unless --processes, --quick or --budget-total
+    /// is given): rounds go on until the paired interval is decisive (within or beyond the noise
+    /// threshold) or the time is spent; at least until the first look (8 rounds).
     #[arg(long, value_parser = parse_budget)]
     pub budget: Option<Duration>,
-    /// Time for the whole run, checked before every pair (benchmarks not done then stop).
+    /// Time for the whole run, a pool: decided benchmarks stop, and the time they leave goes to
+    /// the undecided ones, the widest interval against its threshold first (with --budget, each
+    /// benchmark also stops at its own budget).
     #[arg(long, value_parser = parse_budget)]
     pub budget_total: Option<Duration>,
     /// Write the report to this file (atomically) instead of stdout; same as `--report`.
@@ -166,7 +174,10 @@ pub fn exec(args: Args) -> anyhow::Result<ExitCode> {
         sides.push(Side::prepare(LABELS[i], &dirs[i], &vars, &plan)?);
     }
     let sides: [Side; 2] = sides.try_into().expect("two sides");
-    if args.budget.is_some() && args.report.noise_threshold.is_none() {
+    let fixed = args.processes.is_some() || args.quick || args.budget_total.is_some();
+    let budget = args.budget.or((!fixed).then_some(DEFAULT_BUDGET));
+    let sequential = budget.is_some() || args.budget_total.is_some();
+    if sequential && args.report.noise_threshold.is_none() {
         args.report.noise_threshold = Some(BUDGET_NOISE_THRESHOLD);
     }
     let defaults = crate::compare::CompareOptions::default();
@@ -175,9 +186,9 @@ pub fn exec(args: Args) -> anyhow::Result<ExitCode> {
             .seed
             .or(args.report.bootstrap_seed)
             .unwrap_or_else(rand::random),
-        budget: args.budget,
+        budget,
         budget_total: args.budget_total,
-        max_rounds: args.processes.filter(|_| args.budget.is_some()),
+        max_rounds: args.processes.filter(|_| sequential),
         noise_threshold: args
             .report
             .noise_threshold
@@ -240,6 +251,7 @@ fn profile(
 
 /// One line per benchmark on stderr: rounds done and why they stopped.
 fn summarise(outcome: &Outcome, paths: &[PathBuf; 2]) {
+    let threshold = outcome.analysis().noise_threshold;
     for r in &outcome.rounds {
         let why = match r.why {
             Why::Planned => "planned rounds done".to_string(),
@@ -247,9 +259,9 @@ fn summarise(outcome: &Outcome, paths: &[PathBuf; 2]) {
                 "decided: paired ratio {:.4} [{:.4}, {:.4}]",
                 l.ratio, l.low, l.high
             ),
-            Why::Budget => "budget spent".to_string(),
-            Why::TotalBudget => "total budget spent".to_string(),
-            Why::MaxRounds => "most rounds reached".to_string(),
+            Why::Budget => format!("budget spent{}", undecided(r, threshold)),
+            Why::TotalBudget => format!("total budget spent{}", undecided(r, threshold)),
+            Why::MaxRounds => format!("most rounds reached{}", undecided(r, threshold)),
             Why::Failed(side) => format!("{side} side failed"),
             Why::Interrupted => "interrupted".to_string(),
         };
@@ -271,6 +283,27 @@ fn summarise(outcome: &Outcome, paths: &[PathBuf; 2]) {
             ""
         }
     );
+}
+
+/// What an undecided benchmark's data say: the smallest change the run resolves, and the rounds
+/// its noise would need to be decisive about the threshold.
+fn undecided(r: &crate::ab::Rounds, threshold: f64) -> String {
+    let Some(l) = r.last else {
+        return String::new();
+    };
+    let need = match r.predicted {
+        Some(n) => format!("about {n} rounds at this noise"),
+        None => "more rounds than can be predicted (the estimate sits on it)".to_string(),
+    };
+    format!(
+        ": undecided, paired ratio {:.4} [{:.4}, {:.4}]; resolves changes beyond ±{:.2}%, \
+         ±{:.2}% needs {need}",
+        l.ratio,
+        l.low,
+        l.high,
+        l.resolvable_change() * 100.0,
+        threshold * 100.0
+    )
 }
 
 fn display(p: &Path) -> String {

@@ -124,7 +124,7 @@ impl ReportArgs {
         // Files of one `ab` run carry the threshold and confidence of its own analysis.
         let (b, c) = (&baseline.meta, &candidate.meta);
         let one_run = b.pairing.is_some() && b.pairing == c.pairing && b.analysis == c.analysis;
-        let recorded = b.analysis.filter(|_| one_run);
+        let recorded = b.analysis.as_ref().filter(|_| one_run);
         Ok(CompareOptions {
             extra_slos,
             noise_threshold: self

@@ -5,7 +5,7 @@ use crate::results::MetricSamples;
 use crate::stats::bootstrap::{self, Scratch};
 use crate::stats::dispersion::{self, MAX_CI_WIDTH_IN_THRESHOLDS, MAX_CV};
 use crate::stats::summary::{self, Summary};
-use crate::stats::{hodges_lehmann, mannwhitney, wilcoxon};
+use crate::stats::{hodges_lehmann, location, mannwhitney, wilcoxon};
 
 /// Which side a bootstrap stream belongs to, mixed into its seed.
 #[derive(Debug, Clone, Copy)]
@@ -157,7 +157,7 @@ pub struct PendingChange {
 }
 
 /// Candidate versus baseline of one metric. Paired (Hodges-Lehmann estimate of the per-pair log
-/// ratios of process means with its signed-rank interval, Wilcoxon signed-rank test; see
+/// ratios of process locations, `stats::location`, with its signed-rank interval, Wilcoxon signed-rank test; see
 /// `stats::hodges_lehmann` for why) when `paired` and both sides have the same
 /// number of processes; otherwise unpaired (ratio of independent bootstrap replicates, Mann-Whitney
 /// on process means). Summary-only data use a t interval on the log ratio and Welch's test.
@@ -184,21 +184,30 @@ pub fn change(
         return None;
     }
     let raw = !base.replicates.is_empty() && !cand.replicates.is_empty();
+    // A pair is one observation: each process contributes its location (interquartile mean), so
+    // values within a process sharpen it without one slow value moving it.
+    let (base_at, cand_at) = if paired && raw {
+        (
+            location::process_locations(&base_samples.processes),
+            location::process_locations(&cand_samples.processes),
+        )
+    } else {
+        (Vec::new(), Vec::new())
+    };
     let pairs_ok = paired
         && raw
-        && base.means.len() == cand.means.len()
-        && base.means.len() >= 2
-        && base.means.iter().chain(&cand.means).all(|m| *m > 0.0);
+        && base_at.len() == cand_at.len()
+        && base_at.len() >= 2
+        && base_at.iter().chain(&cand_at).all(|m| *m > 0.0);
     // The spread that can forbid a verdict: of the pair ratios when paired (drift shared by a
     // pair cancels in its ratio, so noisy sides can still give a clear change), else of each
     // side's process means.
     let spread;
     let mut uncovered = false;
     let (ratio, low, high, p) = if pairs_ok {
-        let logs: Vec<f64> = cand
-            .means
+        let logs: Vec<f64> = cand_at
             .iter()
-            .zip(&base.means)
+            .zip(&base_at)
             .map(|(c, b)| (c / b).ln())
             .collect();
         let ratios: Vec<f64> = logs.iter().map(|l| l.exp()).collect();

@@ -19,6 +19,7 @@ use protocol::{Attempt, Job, Stop};
 use rand::seq::SliceRandom;
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
+use std::cell::Cell;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -111,6 +112,9 @@ struct Bench {
     scratch: Option<tempfile::TempDir>,
     warmed: bool,
     active: bool,
+    /// pyperf's loops per value, once calibrated: later processes pass `--loops` and skip the
+    /// calibration worker.
+    pyperf_loops: Cell<Option<u32>>,
 }
 
 impl Bench {
@@ -169,6 +173,7 @@ pub fn run(
             scratch: None,
             warmed: false,
             active,
+            pyperf_loops: Cell::new(None),
         };
         if active {
             prepare(&mut bench, opts.keep_tmp.as_deref())?;
@@ -292,6 +297,7 @@ impl Stepper {
             scratch: None,
             warmed: false,
             active: true,
+            pyperf_loops: Cell::new(None),
         };
         prepare(&mut bench, keep_tmp)?;
         Ok(Stepper(bench))
@@ -315,6 +321,19 @@ impl Stepper {
 
     pub fn result(&self) -> &BenchmarkResult {
         &self.0.result
+    }
+
+    /// pyperf's loops per value once a process calibrated them (pyperf benchmarks only).
+    pub fn pyperf_loops(&self) -> Option<u32> {
+        self.0.pyperf_loops.get()
+    }
+
+    /// Makes later processes run `loops` loops per value, unless loops are already set: `ab`
+    /// gives both sides the loops the first process calibrated.
+    pub fn share_pyperf_loops(&mut self, loops: u32) {
+        if self.0.pyperf_loops.get().is_none() {
+            self.0.pyperf_loops.set(Some(loops));
+        }
     }
 
     /// Keeps the first `processes` processes of every metric (`ab` keeps its sides paired).
@@ -358,6 +377,7 @@ fn attempt(b: &Bench, index: u32, interrupt: &AtomicUsize) -> Attempt {
         env: &b.env,
         scratch: scratch.path(),
         index,
+        pyperf_loops: &b.pyperf_loops,
     };
     if b.spec.simulate {
         simulate::measure(&job, interrupt)

@@ -10,6 +10,7 @@ use super::process::{run_process, Ending, ProcessRun, ProcessSpec};
 use crate::results::{metric, OomInfo, Status};
 use crate::suite::{BenchmarkSpec, Protocol};
 use crate::units::{format_auto, Unit};
+use std::cell::Cell;
 use std::collections::BTreeMap;
 use std::path::Path;
 use std::sync::atomic::AtomicUsize;
@@ -45,6 +46,9 @@ pub struct Job<'a> {
     pub scratch: &'a Path,
     /// Index of the process within the benchmark, for unique file names.
     pub index: u32,
+    /// pyperf's loops per value: set by the first process that calibrates them, passed as
+    /// `--loops` to every later one (unless the command fixes its own).
+    pub pyperf_loops: &'a Cell<Option<u32>>,
 }
 
 /// Runs one process under the benchmark's protocol.
@@ -94,27 +98,29 @@ pub fn measure(job: &Job, interrupt: &AtomicUsize) -> Attempt {
         Protocol::Pyperf => {
             let file = job.scratch.join(format!("pyperf-{}.json", job.index));
             let _ = std::fs::remove_file(&file);
-            let argv = pyperf_argv(job.argv, job.env, &file, job.spec.values, job.spec.warmups);
+            let loops = job.pyperf_loops.get();
+            let argv = pyperf_argv(
+                job.argv,
+                job.env,
+                &file,
+                job.spec.values,
+                job.spec.warmups,
+                loops,
+            );
             let run = match launch(job, &argv, job.env, interrupt) {
                 Ok(run) => run,
                 Err(a) => return a,
             };
-            let text = match std::fs::read_to_string(&file) {
-                Ok(t) => t,
-                Err(e) => {
-                    return failed(
-                        format!("pyperf wrote no results to {}: {e}", file.display()),
-                        Some(run.output_tail),
-                    )
-                }
-            };
+            let read = read_pyperf(&file);
             let _ = std::fs::remove_file(&file);
-            match parse_pyperf(&text) {
-                Ok((ns, rss)) => {
-                    let mut values = ProcessValues::new();
-                    values.insert(metric::EXECUTION_TIME.into(), (Unit::Nanoseconds, ns));
-                    let rss = rss.unwrap_or(run.max_rss);
-                    values.insert(rss_key(), (Unit::Bytes, vec![rss as f64]));
+            match read {
+                Ok((mut values, calibrated)) => {
+                    if loops.is_none() && !fixes_loops(job.argv) {
+                        job.pyperf_loops.set(calibrated);
+                    }
+                    if !values.contains_key(metric::MAX_RSS_USAGE) {
+                        values.insert(rss_key(), (Unit::Bytes, vec![run.max_rss as f64]));
+                    }
                     Attempt::Measured(values)
                 }
                 Err(reason) => failed(reason, Some(run.output_tail)),
@@ -211,14 +217,21 @@ fn signal_name(sig: i32) -> &'static str {
 
 /// The pyperf command line: the script's argv plus one worker process per harness process.
 /// pyperf starts workers with a clean environment; `--inherit-environ` passes the spec's own.
+/// With `loops` (calibrated by an earlier process) the worker skips pyperf's calibration worker,
+/// which otherwise costs every process a second Python start and a calibration as long as the
+/// values; a command that fixes `--loops` itself keeps its own.
 pub fn pyperf_argv(
     argv: &[String],
     env: &BTreeMap<String, String>,
     output: &Path,
     values: u32,
     warmups: u32,
+    loops: Option<u32>,
 ) -> Vec<String> {
     let mut out = argv.to_vec();
+    if let Some(n) = loops.filter(|_| !fixes_loops(argv)) {
+        out.extend(["--loops".to_string(), n.to_string()]);
+    }
     out.extend([
         "--output".to_string(),
         output.display().to_string(),
@@ -264,53 +277,58 @@ pub fn parse_samples(text: &str) -> Result<Vec<f64>, String> {
     Ok(values)
 }
 
-/// Reads pyperf's JSON: values (seconds per loop, turned into ns) of the runs that measured
-/// (calibration and warmup-only runs have none), and the largest `mem_max_rss` of those runs.
-pub fn parse_pyperf(text: &str) -> Result<(Vec<f64>, Option<u64>), String> {
-    let doc: serde_json::Value =
-        serde_json::from_str(text).map_err(|e| format!("pyperf output is not JSON: {e}"))?;
-    let top_rss = doc
-        .pointer("/metadata/mem_max_rss")
-        .and_then(|v| v.as_u64());
-    let benchmarks = doc
-        .get("benchmarks")
-        .and_then(|b| b.as_array())
-        .ok_or("pyperf output has no `benchmarks`")?;
-    let mut values = Vec::new();
-    let mut rss: Option<u64> = None;
-    for b in benchmarks {
-        let bench_rss = b.pointer("/metadata/mem_max_rss").and_then(|v| v.as_u64());
-        for run in b
-            .get("runs")
-            .and_then(|r| r.as_array())
-            .into_iter()
-            .flatten()
-        {
-            let Some(vs) = run.get("values").and_then(|v| v.as_array()) else {
-                continue;
-            };
-            if vs.is_empty() {
-                continue;
-            }
-            for v in vs {
-                let s = v
-                    .as_f64()
-                    .filter(|s| s.is_finite() && *s >= 0.0)
-                    .ok_or_else(|| format!("pyperf value `{v}` is not a non-negative number"))?;
-                values.push(s * 1e9);
-            }
-            let run_rss = run
-                .pointer("/metadata/mem_max_rss")
-                .and_then(|v| v.as_u64())
-                .or(bench_rss)
-                .or(top_rss);
-            rss = rss.max(run_rss);
+/// Whether a pyperf command sets its own `--loops`.
+fn fixes_loops(argv: &[String]) -> bool {
+    argv.iter()
+        .any(|a| a == "--loops" || a.starts_with("--loops=") || a == "-l")
+}
+
+/// Reads the pyperf JSON a worker wrote, with the pyperf importer (the one reader of the format):
+/// each metric of its benchmark as one process's values, in the benchmark's own unit (seconds
+/// become ns; bytes of `--track-memory` become `max_rss_usage`), and the largest `mem_max_rss`
+/// of the runs as `max_rss_usage`. A file holding several benchmarks is an error naming them:
+/// their values are never pooled into one metric. Also returns the loops per value pyperf used
+/// (its `loops` metadata).
+pub fn read_pyperf(file: &Path) -> Result<(ProcessValues, Option<u32>), String> {
+    if !file.exists() {
+        return Err(format!("pyperf wrote no results to {}", file.display()));
+    }
+    let opts = crate::import::ImportOptions::default();
+    let results =
+        crate::import::import(crate::import::Format::Pyperf, &[file.to_path_buf()], &opts)
+            .map_err(|e| e.to_string())?;
+    let bench = match results.benchmarks.as_slice() {
+        [one] => one,
+        many => {
+            let names: Vec<&str> = many.iter().map(|b| b.scenario.as_str()).collect();
+            return Err(format!(
+                "{}: pyperf output holds {} benchmarks ({}); a pyperf benchmark of a suite must \
+                 run one (select it with the script's own arguments)",
+                file.display(),
+                many.len(),
+                names.join(", ")
+            ));
         }
+    };
+    let mut values = ProcessValues::new();
+    for (name, m) in &bench.metrics {
+        let mut all: Vec<f64> = m.values().collect();
+        // Beside times, `max_rss_usage` holds pyperf's per-run peaks: the process's peak is the
+        // largest. Without times (`--track-memory`) the bytes are the benchmark's own values.
+        if name == metric::MAX_RSS_USAGE && bench.metrics.contains_key(metric::EXECUTION_TIME) {
+            all = vec![all.iter().copied().fold(0.0, f64::max)];
+        }
+        values.insert(name.clone(), (m.unit, all));
     }
-    if values.is_empty() {
-        return Err("pyperf output holds no measured values".into());
-    }
-    Ok((values, rss))
+    let metadata = results.meta.import.as_ref().map(|i| &i.metadata);
+    let loops = metadata
+        .and_then(|m| {
+            m.get("loops")
+                .or_else(|| m.get(&format!("{}.loops", bench.scenario)))
+        })
+        .and_then(|l| l.parse().ok())
+        .filter(|l| *l > 0);
+    Ok((values, loops))
 }
 
 #[cfg(test)]
@@ -332,15 +350,24 @@ mod tests {
 
     #[test]
     fn pyperf_skips_calibration_and_converts_to_ns() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("out.json");
         let text = r#"{"version":"1.0","metadata":{"name":"x"},"benchmarks":[{"runs":[
             {"metadata":{"calibrate_loops":8,"mem_max_rss":100},"warmups":[[1,0.5]]},
             {"metadata":{"mem_max_rss":2000},"warmups":[[8,1e-6]],"values":[1e-6,2e-6]},
             {"metadata":{"mem_max_rss":3000},"values":[3e-6]}]}]}"#;
-        let (ns, rss) = parse_pyperf(text).unwrap();
+        std::fs::write(&file, text).unwrap();
+        let (values, loops) = read_pyperf(&file).unwrap();
+        assert_eq!(loops, None);
+        let (unit, ns) = &values[metric::EXECUTION_TIME];
+        assert_eq!(*unit, Unit::Nanoseconds);
         assert_eq!(ns.len(), 3);
         assert!((ns[0] - 1000.0).abs() < 1e-6 && (ns[2] - 3000.0).abs() < 1e-6);
-        assert_eq!(rss, Some(3000));
-        assert!(parse_pyperf(r#"{"benchmarks":[{"runs":[{"warmups":[[1,1.0]]}]}]}"#).is_err());
+        assert_eq!(values[metric::MAX_RSS_USAGE].1, vec![3000.0]);
+        std::fs::write(&file, r#"{"version":"1.0","benchmarks":[{"metadata":{"name":"x"},"runs":[{"warmups":[[1,1.0]]}]}]}"#).unwrap();
+        assert!(read_pyperf(&file).is_err());
+        let missing = dir.path().join("none.json");
+        assert!(read_pyperf(&missing).unwrap_err().contains("none.json"));
     }
 
     #[test]
@@ -354,9 +381,18 @@ mod tests {
             Path::new("/o.json"),
             3,
             1,
+            Some(64),
         );
         assert_eq!(argv[2..4], ["--output".to_string(), "/o.json".to_string()]);
         assert_eq!(argv.last().unwrap(), "--inherit-environ=DD_A,DD_B");
         assert!(argv.windows(2).any(|w| w == ["--values", "3"]));
+        assert!(argv.windows(2).any(|w| w == ["--loops", "64"]));
+        // A command with its own loops keeps them.
+        let own: Vec<String> = ["python3", "b.py", "--loops", "20"]
+            .map(String::from)
+            .into();
+        let argv = pyperf_argv(&own, &env, Path::new("/o.json"), 3, 1, Some(64));
+        assert_eq!(argv.iter().filter(|a| *a == "--loops").count(), 1);
+        assert!(argv.windows(2).any(|w| w == ["--loops", "20"]));
     }
 }

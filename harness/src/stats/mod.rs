@@ -6,6 +6,7 @@ pub mod changepoint;
 pub mod dispersion;
 pub mod fdr;
 pub mod hodges_lehmann;
+pub mod location;
 pub mod mannwhitney;
 pub mod summary;
 pub mod wilcoxon;

@@ -306,6 +306,9 @@ impl Sim<'_> {
             env: self.env,
             scratch: self.job.scratch,
             index: self.job.index,
+            // The simulated command fixes its loops (`--loops=1` unless its own), so no
+            // calibration is shared.
+            pyperf_loops: self.job.pyperf_loops,
         };
         let values = match protocol::measure(&job, self.interrupt) {
             Attempt::Measured(v) => v,
