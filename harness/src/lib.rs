@@ -10,6 +10,7 @@ pub mod ab;
 pub mod baseline;
 pub mod cli;
 pub mod compare;
+pub mod escape;
 pub mod fsutil;
 pub mod git;
 pub mod history;

@@ -2,7 +2,7 @@
 //! the newest change point first) and `changes.md` (one line per change point).
 
 use super::{plot, short_commit, Change, Series, Trends};
-use crate::report::escape::{markdown_text, xml_text};
+use crate::escape::{markdown_text, xml_text};
 use crate::units::format_pct;
 use std::collections::BTreeMap;
 use std::fmt::Write;
