@@ -1,5 +1,7 @@
 //! The runner on real processes: peak memory, timeouts, memory caps, the three protocols.
 
+mod support;
+
 use slogate::results::{metric, ResultsFile, Status};
 use slogate::run::{run, RunOptions};
 use slogate::suite::{BenchmarkSpec, Protocol};
@@ -197,7 +199,9 @@ fn samples_protocol_reads_lines_and_names_bad_ones() {
 
 #[test]
 fn pyperf_protocol_with_real_pyperf() {
-    let py = python();
+    let Some(py) = support::python("pyperf_protocol_with_real_pyperf") else {
+        return;
+    };
     let dir = tempfile::tempdir().unwrap();
     let script = dir.path().join("bench.py");
     // The worker checks that the spec's environment reached it through pyperf.
@@ -206,7 +210,7 @@ fn pyperf_protocol_with_real_pyperf() {
         "import os, pyperf\nassert os.environ['SLOGATE_TEST_ENV'] == 'on', 'env not inherited'\nr = pyperf.Runner()\nr.bench_func('f', lambda: sum(range(50)))\n",
     )
     .unwrap();
-    let mut s = spec("pp", &[&py, script.to_str().unwrap()]);
+    let mut s = spec("pp", &[py.to_str().unwrap(), script.to_str().unwrap()]);
     s.protocol = Protocol::Pyperf;
     s.processes = 2;
     s.values = 3;

@@ -1,13 +1,13 @@
 //! JUnit XML for CI test tabs: one `<testsuite>` per suite, one `<testcase>` per benchmark and
 //! check (its run, each SLO line, each overhead line, each metric against the baseline).
 
-use crate::escape::xml_text as x;
 use super::{
     by_suite, change_text, display_name, slo_text, status_text, RenderOptions, Renderer, ASCII,
 };
 use crate::compare::{
     BenchmarkComparison, ChangeVerdict, Comparison, Presence, SloCheck, SloVerdict,
 };
+use crate::escape::xml_text as x;
 use crate::results::Status;
 use std::fmt::Write;
 

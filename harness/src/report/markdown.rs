@@ -3,12 +3,12 @@
 //! pass `max_chars`, the least important sections fold into a line each and the important ones
 //! shrink to names; failed benchmarks, breaches and regressions are always named.
 
-use crate::escape::{code_block, markdown_text as esc};
 use super::{
     by_suite, candidate_value, change_text, display_name, in_section, metric_names, shift_text,
     side_text, slo_text, status_text, RenderOptions, Renderer, EMOJI, SECTIONS,
 };
 use crate::compare::{BenchmarkComparison, Comparison, Presence, Section, SloVerdict};
+use crate::escape::{code_block, markdown_text as esc};
 use crate::results::Status;
 use std::collections::HashMap;
 use std::fmt::Write;

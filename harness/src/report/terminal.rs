@@ -2,12 +2,12 @@
 //! coloured only when the caller says the output is a terminal. Passing benchmarks are counted,
 //! not listed, to keep a local run readable.
 
-use crate::escape::terminal_text as clean;
 use super::{
     by_suite, candidate_value, change_text, display_name, in_section, shift_text, side_text,
     slo_text, status_text, RenderOptions, Renderer, ASCII, SECTIONS,
 };
 use crate::compare::{BenchmarkComparison, ChangeVerdict, Comparison, Section, SloVerdict};
+use crate::escape::terminal_text as clean;
 use comfy_table::{presets, Cell, Color, Table, TableComponent};
 use std::fmt::Write;
 
