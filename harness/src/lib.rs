@@ -15,6 +15,7 @@ pub mod fsutil;
 pub mod git;
 pub mod history;
 pub mod import;
+pub mod procfs;
 pub mod report;
 pub mod results;
 pub mod run;

@@ -2,6 +2,7 @@
 //! measurements noisy here (`meta.noise`, `slogate system`), its default memory cap, and the CPU
 //! lists workloads are pinned to.
 
+use crate::procfs;
 use crate::results::{metric, Machine, Noise, ResultsFile, Status};
 use crate::units::{format_auto, Unit};
 use sha2::{Digest, Sha256};
@@ -24,7 +25,6 @@ const BUSY_LISTED: usize = 3;
 /// Describes this machine from `/proc/cpuinfo`, `/proc/meminfo` and `uname`.
 pub fn machine() -> Machine {
     let cpuinfo = std::fs::read_to_string("/proc/cpuinfo").unwrap_or_default();
-    let meminfo = std::fs::read_to_string("/proc/meminfo").unwrap_or_default();
     let (hostname, kernel) = uname();
     let cpu_model = field(&cpuinfo, "model name")
         .or_else(|| field(&cpuinfo, "Hardware"))
@@ -39,9 +39,7 @@ pub fn machine() -> Machine {
     } else {
         std::thread::available_parallelism().map_or(1, |n| n.get() as u32)
     };
-    let memory_bytes = field(&meminfo, "MemTotal")
-        .and_then(|v| v.split_whitespace().next()?.parse::<u64>().ok())
-        .map_or(0, |kib| kib * 1024);
+    let memory_bytes = procfs::kib_field(&procfs::meminfo(), "MemTotal").unwrap_or(0);
     let arch = std::env::consts::ARCH.to_string();
     let fingerprint = fingerprint(&cpu_model, cores, memory_bytes, &kernel, &arch);
     Machine {
@@ -163,25 +161,26 @@ fn read_trim(path: &str) -> Option<String> {
 /// The processes (other than this one and its children) that used the most CPU over a short
 /// sample.
 fn busy_finding() -> String {
-    let Some(before) = cpu_ticks() else {
+    let Some(before) = procfs::all_stats() else {
         return "other busy processes: unknown (/proc unreadable)".into();
     };
     let start = Instant::now();
     std::thread::sleep(BUSY_SAMPLE);
-    let Some(after) = cpu_ticks() else {
+    let Some(after) = procfs::all_stats() else {
         return "other busy processes: unknown (/proc unreadable)".into();
     };
     // SAFETY: sysconf has no preconditions.
     let hz = unsafe { libc::sysconf(libc::_SC_CLK_TCK) }.max(1) as f64;
     let seconds = start.elapsed().as_secs_f64();
     let me = std::process::id() as i32;
+    let before: HashMap<i32, u64> = before.iter().map(|p| (p.pid, p.cpu_ticks)).collect();
     let mut busy: Vec<(f64, i32, String)> = after
-        .iter()
-        .filter(|(pid, (_, ppid, _))| **pid != me && *ppid != me)
-        .filter_map(|(pid, (name, _, ticks))| {
-            let (_, _, old) = before.get(pid)?;
-            let share = ticks.saturating_sub(*old) as f64 / hz / seconds;
-            (share >= BUSY_SHARE).then(|| (share, *pid, name.clone()))
+        .into_iter()
+        .filter(|p| p.pid != me && p.ppid != me)
+        .filter_map(|p| {
+            let old = before.get(&p.pid)?;
+            let share = p.cpu_ticks.saturating_sub(*old) as f64 / hz / seconds;
+            (share >= BUSY_SHARE).then_some((share, p.pid, p.name))
         })
         .collect();
     busy.sort_by(|a, b| b.0.total_cmp(&a.0));
@@ -202,37 +201,6 @@ fn busy_finding() -> String {
         if busy.len() == 1 { "" } else { "es" },
         listed.join(", ")
     )
-}
-
-/// pid -> (command name, ppid, utime + stime in clock ticks), from `/proc/*/stat`.
-fn cpu_ticks() -> Option<HashMap<i32, (String, i32, u64)>> {
-    let mut out = HashMap::new();
-    for entry in std::fs::read_dir("/proc").ok()?.flatten() {
-        let Some(pid) = entry.file_name().to_str().and_then(|s| s.parse().ok()) else {
-            continue;
-        };
-        let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else {
-            continue;
-        };
-        if let Some(parsed) = parse_stat(&stat) {
-            out.insert(pid, parsed);
-        }
-    }
-    Some(out)
-}
-
-/// (name, ppid, utime + stime) of one `/proc/<pid>/stat` line; the name may hold spaces and
-/// parentheses, so fields are counted from the last `)`.
-fn parse_stat(stat: &str) -> Option<(String, i32, u64)> {
-    let open = stat.find('(')?;
-    let close = stat.rfind(')')?;
-    let name = stat.get(open + 1..close)?.to_string();
-    let fields: Vec<&str> = stat[close + 1..].split_whitespace().collect();
-    // After the name: state(0) ppid(1) ... utime(11) stime(12).
-    let ppid = fields.get(1)?.parse().ok()?;
-    let utime: u64 = fields.get(11)?.parse().ok()?;
-    let stime: u64 = fields.get(12)?.parse().ok()?;
-    Some((name, ppid, utime + stime))
 }
 
 fn governor_finding() -> String {
@@ -277,9 +245,8 @@ fn boost_finding() -> String {
 }
 
 fn swap_finding() -> String {
-    let meminfo = std::fs::read_to_string("/proc/meminfo").unwrap_or_default();
-    let kib =
-        |key| field(&meminfo, key).and_then(|v| v.split_whitespace().next()?.parse::<u64>().ok());
+    let meminfo = procfs::meminfo();
+    let kib = |key| procfs::kib_field(&meminfo, key).map(|b| b / 1024);
     match (kib("SwapTotal"), kib("SwapFree")) {
         (Some(0), _) => "no swap configured".into(),
         (Some(total), Some(free)) if total > free => format!(
@@ -554,12 +521,6 @@ mod tests {
                 "{word} missing from {f:#?}"
             );
         }
-    }
-
-    #[test]
-    fn stat_line_with_odd_name() {
-        let line = "42 (a (b) c) R 7 42 42 0 -1 4194304 100 0 0 0 150 25 0 0 20 0 1 0";
-        assert_eq!(parse_stat(line), Some(("a (b) c".to_string(), 7, 175)));
     }
 
     #[test]

@@ -140,6 +140,56 @@ fn memory_cap_counts_children_of_a_wrapper() {
     assert_oom(&["sh", "-c", &format!("{}; true", grower(&py))]);
 }
 
+/// A parent that touches 120 MB, then forks three children that keep those pages shared for
+/// `seconds`: the tree's summed resident memory is ~4 x 120 MB, while no process ever holds more
+/// than ~130 MB.
+fn shared_pages(py: &str, seconds: f64) -> Vec<String> {
+    let code = format!(
+        "import os, time\nb = bytearray(120 << 20)\nfor i in range(0, len(b), 4096): b[i] = 1\n\
+         kids = [os.fork() for _ in range(3)]\nif 0 in kids:\n    time.sleep({seconds})\n    os._exit(0)\n\
+         for k in kids: os.waitpid(k, 0)\n"
+    );
+    vec![py.to_string(), "-c".into(), code]
+}
+
+#[test]
+fn peak_memory_means_one_thing_for_short_and_long_processes() {
+    let py = python();
+    let peak = |seconds: f64| {
+        let argv = shared_pages(&py, seconds);
+        let argv: Vec<&str> = argv.iter().map(String::as_str).collect();
+        let r = go(&[spec("m", &argv)]);
+        values(&r, "m", metric::MAX_RSS_USAGE)[0][0]
+    };
+    // Shorter than the watchdog's first look, and long enough for several.
+    let (short, long) = (peak(0.0), peak(1.2));
+    let mb = |b: f64| b / (1 << 20) as f64;
+    assert!(
+        short > 120e6 && short < 200e6,
+        "short: {:.0} MB",
+        mb(short)
+    );
+    assert!(
+        (long / short - 1.0).abs() < 0.2,
+        "long {:.0} MB vs short {:.0} MB: shared pages counted once per process",
+        mb(long),
+        mb(short)
+    );
+}
+
+#[test]
+fn memory_cap_does_not_count_shared_pages_twice() {
+    let py = python();
+    let argv = shared_pages(&py, 1.2);
+    let argv: Vec<&str> = argv.iter().map(String::as_str).collect();
+    let mut s = spec("shared", &argv);
+    // Over every process's own peak, under the tree's sum.
+    s.memory_limit = Some(300 << 20);
+    let r = go(&[s]);
+    let b = r.benchmark("shared").unwrap();
+    assert_eq!(b.status, Status::Ok, "{b:?}");
+}
+
 #[test]
 fn process_protocol_discards_warmups() {
     let dir = tempfile::tempdir().unwrap();
