@@ -164,11 +164,7 @@ fn peak_memory_means_one_thing_for_short_and_long_processes() {
     // Shorter than the watchdog's first look, and long enough for several.
     let (short, long) = (peak(0.0), peak(1.2));
     let mb = |b: f64| b / (1 << 20) as f64;
-    assert!(
-        short > 120e6 && short < 200e6,
-        "short: {:.0} MB",
-        mb(short)
-    );
+    assert!(short > 120e6 && short < 200e6, "short: {:.0} MB", mb(short));
     assert!(
         (long / short - 1.0).abs() < 0.2,
         "long {:.0} MB vs short {:.0} MB: shared pages counted once per process",

@@ -691,5 +691,4 @@ mod tests {
         let e = run_process(&spec, &AtomicUsize::new(0)).unwrap_err();
         assert!(e.to_string().contains("/nonexistent/slogate-test"), "{e}");
     }
-
 }

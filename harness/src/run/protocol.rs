@@ -67,8 +67,11 @@ pub fn measure(job: &Job, interrupt: &AtomicUsize) -> Attempt {
             Attempt::Measured(values)
         }
         Protocol::Samples => {
+            // A private scratch file, read back as soon as the process ends: created plainly,
+            // since durability is not needed and an fsync here would stall the machine between
+            // the processes being measured.
             let file = job.scratch.join(format!("samples-{}.jsonl", job.index));
-            if let Err(e) = crate::fsutil::write_atomic(&file, b"") {
+            if let Err(e) = std::fs::File::create(&file) {
                 return failed(format!("cannot create {}: {e}", file.display()), None);
             }
             let mut env = job.env.clone();
