@@ -27,12 +27,15 @@ pub struct Suggestion {
     pub margin: f64,
 }
 
-/// Suggests a limit for every series with at least [`MIN_RUNS`] runs since its last change point.
-/// `margin` overrides the default `max(3 x CV, 5%)`.
+/// Suggests a limit for every series of the newest run's machine (the one limits will be checked
+/// on) with at least [`MIN_RUNS`] runs since its last change point. `margin` overrides the default
+/// `max(3 x CV, 5%)`.
 pub fn suggest(trends: &Trends, quantile: f64, margin: Option<f64>) -> Vec<Suggestion> {
+    let current = trends.runs.last().map(|r| &r.machine.fingerprint);
     trends
         .series
         .iter()
+        .filter(|s| current.is_none_or(|m| *m == s.machine))
         .filter_map(|s| suggest_one(s, quantile, margin))
         .collect()
 }
@@ -119,6 +122,7 @@ mod tests {
             key: "s/a".into(),
             suite: "s".into(),
             metric: metric.into(),
+            machine: "fp".into(),
             unit,
             higher_is_better: false,
             thresholds: vec![],

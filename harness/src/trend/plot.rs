@@ -37,7 +37,7 @@ pub fn file_stem(s: &Series) -> String {
         })
         .take(80)
         .collect();
-    let hash = Sha256::digest(format!("{}\0{}", s.key, s.metric).as_bytes());
+    let hash = Sha256::digest(format!("{}\0{}\0{}", s.key, s.metric, s.machine).as_bytes());
     let tag: String = hash[..4].iter().map(|b| format!("{b:02x}")).collect();
     format!("{readable}-{tag}")
 }
