@@ -359,7 +359,7 @@ mod tests {
             values,
             warmups: 1,
             timeout: Duration::from_secs(1),
-            memory_limit: None,
+            memory_limit: crate::suite::MemoryLimit::Unlimited,
             thresholds: vec![],
             overhead: vec![],
             noise_threshold: None,

@@ -4,7 +4,7 @@ mod support;
 
 use slogate::results::{metric, ResultsFile, Status};
 use slogate::run::{run, RunOptions};
-use slogate::suite::{BenchmarkSpec, Protocol};
+use slogate::suite::{BenchmarkSpec, MemoryLimit, Protocol};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::AtomicUsize;
@@ -32,7 +32,7 @@ fn spec(key: &str, argv: &[&str]) -> BenchmarkSpec {
         values: 1,
         warmups: 0,
         timeout: Duration::from_secs(15),
-        memory_limit: None,
+        memory_limit: MemoryLimit::Unlimited,
         thresholds: vec![],
         overhead: vec![],
         noise_threshold: None,
@@ -107,7 +107,7 @@ fn grower(py: &str) -> String {
 fn assert_oom(argv: &[&str]) {
     let cap = 400u64 << 20;
     let mut s = spec("grow", argv);
-    s.memory_limit = Some(cap);
+    s.memory_limit = MemoryLimit::Bytes(cap);
     s.timeout = Duration::from_secs(15);
     let t = Instant::now();
     let r = go(&[s]);
@@ -180,7 +180,7 @@ fn memory_cap_does_not_count_shared_pages_twice() {
     let argv: Vec<&str> = argv.iter().map(String::as_str).collect();
     let mut s = spec("shared", &argv);
     // Over every process's own peak, under the tree's sum.
-    s.memory_limit = Some(300 << 20);
+    s.memory_limit = MemoryLimit::Bytes(300 << 20);
     let r = go(&[s]);
     let b = r.benchmark("shared").unwrap();
     assert_eq!(b.status, Status::Ok, "{b:?}");

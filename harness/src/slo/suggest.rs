@@ -126,6 +126,7 @@ mod tests {
             unit,
             higher_is_better: false,
             thresholds: vec![],
+            limit: None,
             points: means
                 .iter()
                 .enumerate()

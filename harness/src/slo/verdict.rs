@@ -5,8 +5,26 @@
 //! 42.625MB is -2.01%, shown `-2.0%` without); 📉 (comfortable) when it is at or below
 //! `-comfortable` (-10.3% has it, -9.6% has not). For lower bounds (`>`) everything mirrors.
 
-use crate::compare::model::SloVerdict;
 use crate::slo::threshold::Op;
+use serde::{Deserialize, Serialize};
+
+/// The verdict on one SLO line (the seed's vocabulary).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SloVerdict {
+    /// ✅ with 📉: at least `comfortable` under the limit.
+    Comfortable,
+    /// ✅: the CI clears the limit.
+    Pass,
+    /// ✅ with 🟡: within `near` of the limit.
+    Near,
+    /// ⚠️: the CI straddles the limit.
+    Uncertain,
+    /// ❌: the estimate is over the limit.
+    Breach,
+    /// The metric or the reference variant has no data: never a pass.
+    NoData,
+}
 
 /// Far below any displayed precision, above floating-point noise.
 const ROUNDING: f64 = 1e-12;

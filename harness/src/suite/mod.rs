@@ -42,7 +42,7 @@ mod setup;
 pub mod spec;
 
 pub use setup::{run_setup, SetupOutcome};
-pub use spec::{BenchmarkSpec, Protocol};
+pub use spec::{BenchmarkSpec, MemoryLimit, Protocol};
 
 use crate::results::SuiteInfo;
 use sha2::{Digest, Sha256};

@@ -7,7 +7,6 @@ mod plot;
 
 use crate::history::{History, HistoryError, RunInfo};
 use crate::results::Status;
-use crate::slo::threshold::{parse_threshold, Threshold};
 use crate::stats::changepoint::{self, ChangePoint};
 use crate::units::Unit;
 use estimate::Estimate;
@@ -57,6 +56,9 @@ pub struct Series {
     pub higher_is_better: bool,
     /// Threshold lines of the newest run that measured the benchmark.
     pub thresholds: Vec<String>,
+    /// The SLO limit on this metric drawn on its plot, set by whoever reads the threshold lines
+    /// (trends do not parse them).
+    pub limit: Option<Limit>,
     pub points: Vec<Point>,
     pub changes: Vec<Change>,
 }
@@ -79,15 +81,16 @@ pub struct Change {
     pub after_run: usize,
 }
 
-impl Series {
-    /// The SLO limit on this metric, from the newest thresholds (the first line naming the metric).
-    pub fn limit(&self) -> Option<Threshold> {
-        self.thresholds
-            .iter()
-            .filter_map(|l| parse_threshold(l).ok())
-            .find(|t| t.metric == self.metric)
-    }
+/// An SLO limit as a plot draws it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Limit {
+    /// The threshold line as written.
+    pub line: String,
+    /// The limit in the series' unit.
+    pub value: f64,
+}
 
+impl Series {
     /// True when a rise is bad news (time, memory).
     pub fn rise_is_worse(&self) -> bool {
         !self.higher_is_better
@@ -134,6 +137,7 @@ pub fn load(history: &History) -> Result<Trends, HistoryError> {
                     unit: row.samples.unit,
                     higher_is_better: row.samples.higher_is_better,
                     thresholds: Vec::new(),
+                    limit: None,
                     points: Vec::new(),
                     changes: Vec::new(),
                 });
