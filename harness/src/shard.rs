@@ -104,12 +104,7 @@ fn expected_costs(specs: &[BenchmarkSpec], previous: Option<&ResultsFile>) -> Ve
         .map(|s| previous.and_then(|p| mean_execution_time(p, &s.key)))
         .collect();
     let mut known: Vec<f64> = per_value.iter().flatten().copied().collect();
-    known.sort_by(f64::total_cmp);
-    let fallback = if known.is_empty() {
-        1.0
-    } else {
-        known[known.len() / 2]
-    };
+    let fallback = crate::stats::median(&mut known).unwrap_or(1.0);
     specs
         .iter()
         .zip(per_value)
@@ -124,9 +119,10 @@ fn mean_execution_time(results: &ResultsFile, key: &str) -> Option<f64> {
         .benchmark(key)?
         .metrics
         .get(crate::results::metric::EXECUTION_TIME)?;
-    let n = m.value_count();
-    if n > 0 {
-        Some(m.values().sum::<f64>() / n as f64)
+    if m.value_count() > 0 {
+        Some(crate::stats::dispersion::mean(
+            &m.values().collect::<Vec<f64>>(),
+        ))
     } else {
         m.summary.map(|s| s.mean)
     }
@@ -283,8 +279,8 @@ fn merged_noise(files: &[(PathBuf, ResultsFile)], merged: &ResultsFile) -> Optio
         }
     }
     Some(Noise {
-        probe_cv: measured.map(|m| m.0),
-        supported_threshold: measured.map(|m| m.1),
+        probe_cv: measured.map(|m| m.cv),
+        supported_threshold: measured.map(|m| m.supported_threshold),
         load_average: noises
             .iter()
             .filter_map(|n| n.load_average)
@@ -527,7 +523,7 @@ mod tests {
         };
         spread(&mut a, [100.0, 101.0, 99.0, 100.0]);
         spread(&mut b, [100.0, 140.0, 70.0, 120.0]);
-        let alone = |r: &ResultsFile| crate::system::run_noise(r).unwrap().0;
+        let alone = |r: &ResultsFile| crate::system::run_noise(r).unwrap().cv;
         let (cv_a, cv_b) = (alone(&a), alone(&b));
         let m = merge(vec![(pa, a), (pb, b)]).unwrap();
         let n = m.results.meta.noise.unwrap();

@@ -2,6 +2,7 @@
 //! per-run estimates (since the last change point, so an old level does not count) plus a margin
 //! that the history's own run-to-run spread justifies.
 
+use crate::stats::dispersion;
 use crate::trend::{Series, Trends};
 use crate::units::{Scale, Unit};
 
@@ -46,15 +47,13 @@ fn suggest_one(s: &Series, quantile: f64, margin: Option<f64>) -> Option<Suggest
     if recent.len() < MIN_RUNS {
         return None;
     }
-    let mean = recent.iter().sum::<f64>() / recent.len() as f64;
-    let var = recent.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (recent.len() - 1) as f64;
-    let cv = if mean > 0.0 { var.sqrt() / mean } else { 0.0 };
+    let cv = dispersion::cv(&recent);
     let margin = margin.unwrap_or((3.0 * cv).max(MIN_MARGIN));
     let upper = !s.higher_is_better;
     let limit = if upper {
-        quantile_of(&recent, quantile) * (1.0 + margin)
+        dispersion::quantile(&recent, quantile)? * (1.0 + margin)
     } else {
-        quantile_of(&recent, 1.0 - quantile) * (1.0 - margin).max(0.0)
+        dispersion::quantile(&recent, 1.0 - quantile)? * (1.0 - margin).max(0.0)
     };
     let (text, scale) = readable(limit, s.unit, upper);
     let op = if upper { "<" } else { ">" };
@@ -71,18 +70,6 @@ fn suggest_one(s: &Series, quantile: f64, margin: Option<f64>) -> Option<Suggest
         cv,
         margin,
     })
-}
-
-/// Linear-interpolation quantile (type 7) of unsorted values.
-fn quantile_of(values: &[f64], q: f64) -> f64 {
-    let mut v = values.to_vec();
-    v.sort_by(f64::total_cmp);
-    let pos = q.clamp(0.0, 1.0) * (v.len() - 1) as f64;
-    let (i, frac) = (pos.floor() as usize, pos.fract());
-    match v.get(i + 1) {
-        Some(next) => v[i] + frac * (next - v[i]),
-        None => v[i],
-    }
 }
 
 /// `value` in its readable scale, rounded to three significant digits away from the data

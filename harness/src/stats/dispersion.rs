@@ -34,6 +34,19 @@ pub fn cv(xs: &[f64]) -> f64 {
     std_dev(xs) / m.abs()
 }
 
+/// Linear-interpolation quantile (type 7, as R's default and numpy's) of unsorted values; `None`
+/// when there are none.
+pub fn quantile(values: &[f64], q: f64) -> Option<f64> {
+    let mut v = values.to_vec();
+    v.sort_unstable_by(f64::total_cmp);
+    let pos = q.clamp(0.0, 1.0) * (v.len().checked_sub(1)?) as f64;
+    let (i, frac) = (pos.floor() as usize, pos.fract());
+    Some(match v.get(i + 1) {
+        Some(next) => v[i] + frac * (next - v[i]),
+        None => v[i],
+    })
+}
+
 /// Means of the non-empty processes.
 pub fn process_means(processes: &[Vec<f64>]) -> Vec<f64> {
     processes
@@ -65,5 +78,10 @@ mod tests {
             vec![2.0, 4.0]
         );
         assert!(too_few(2, 5) && !too_few(2, 6) && !too_few(3, 3));
+        // numpy.quantile([4, 1, 3, 2], [0, 0.5, 0.9, 1]) = 1, 2.5, 3.7, 4.
+        let q = |p| quantile(&[4.0, 1.0, 3.0, 2.0], p).unwrap();
+        assert_eq!((q(0.0), q(0.5), q(1.0)), (1.0, 2.5, 4.0));
+        assert!((q(0.9) - 3.7).abs() < 1e-12);
+        assert_eq!(quantile(&[], 0.5), None);
     }
 }
