@@ -7,6 +7,7 @@ mod history_support;
 use assert_cmd::Command;
 use history_support::{commit, key, write_nights, Plan};
 use slogate::slo::threshold::parse_threshold;
+use std::path::{Path, PathBuf};
 
 const STEP_BENCH: usize = 1;
 const DRIFT_BENCH: usize = 2;
@@ -23,19 +24,18 @@ fn short(run: usize) -> String {
     commit(run)[..7].to_string()
 }
 
-#[test]
-fn trend_finds_planted_step_and_drift_and_draws_them() {
-    let dir = tempfile::tempdir().unwrap();
-    let files = write_nights(&Plan::small(60, 6), &dir.path().join("in"), &level);
-    let db = dir.path().join("h.sqlite");
+/// `history add` of `files` into `dir/h.sqlite`, then `trend -o dir/trends`, whose summary line
+/// must contain `summary`; returns the database and the trend directory.
+fn history_and_trend(dir: &Path, files: &[PathBuf], summary: &str) -> (PathBuf, PathBuf) {
+    let db = dir.join("h.sqlite");
     Command::cargo_bin("slogate")
         .unwrap()
         .args(["history", "add", "--db"])
         .arg(&db)
-        .args(&files)
+        .args(files)
         .assert()
         .success();
-    let out = dir.path().join("trends");
+    let out = dir.join("trends");
     Command::cargo_bin("slogate")
         .unwrap()
         .args(["trend", "--db"])
@@ -44,7 +44,15 @@ fn trend_finds_planted_step_and_drift_and_draws_them() {
         .arg(&out)
         .assert()
         .success()
-        .stdout(predicates::str::contains("60 runs, 12 plots"));
+        .stdout(predicates::str::contains(summary));
+    (db, out)
+}
+
+#[test]
+fn trend_finds_planted_step_and_drift_and_draws_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let files = write_nights(&Plan::small(60, 6), &dir.path().join("in"), &level);
+    let (db, out) = history_and_trend(dir.path(), &files, "60 runs, 12 plots");
 
     let changes = std::fs::read_to_string(out.join("changes.md")).unwrap();
     println!("{changes}");
@@ -181,24 +189,7 @@ fn a_machine_change_is_no_change_point() {
         r.meta.machine.fingerprint = "fp2".into();
         r.write(f).unwrap();
     }
-    let db = dir.path().join("h.sqlite");
-    Command::cargo_bin("slogate")
-        .unwrap()
-        .args(["history", "add", "--db"])
-        .arg(&db)
-        .args(&files)
-        .assert()
-        .success();
-    let out = dir.path().join("trends");
-    Command::cargo_bin("slogate")
-        .unwrap()
-        .args(["trend", "--db"])
-        .arg(&db)
-        .arg("-o")
-        .arg(&out)
-        .assert()
-        .success()
-        .stdout(predicates::str::contains("30 runs, 12 plots"));
+    let (db, out) = history_and_trend(dir.path(), &files, "30 runs, 12 plots");
     let changes = std::fs::read_to_string(out.join("changes.md")).unwrap();
     println!("{changes}");
     let switch = format!("{}..{}", short(14), short(15));
