@@ -6,7 +6,8 @@
 #   harness/benches/compare_speed.sh [BENCHMARKS] [PROCESSES] [VALUES]
 # Defaults: 10000 benchmarks of 20 worker processes x 3 values (60 values each) plus each
 # process's mem_max_rss. Needs python3 with pyperf (pip install pyperf) and GNU time. Set
-# SLOGATE to measure another build.
+# SLOGATE to measure another build, and OTHER_SLOGATE to measure a second build (an older one) in
+# the same run.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 # shellcheck source=harness/benches/lib.sh
@@ -57,24 +58,39 @@ for side, seed in (("base", 1), ("cand", 2)):
         json.dump(doc, f)
 PY
 
-# Runs a command under GNU time; prints "<seconds> <peak KB>" of it.
+# Runs a command under GNU time; prints "<wall seconds> <CPU seconds> <peak KB>" of it (the CPU
+# time, user plus system, is what a loaded machine stretches least).
 measure() {
     /usr/bin/time -v "$@" >"$work/out" 2>"$work/time" || {
         echo "failed: $*" >&2; tail -n 30 "$work/time" >&2; exit 1; }
     awk -F': ' '/Elapsed \(wall clock\)/ {
                     n = split($2, t, ":"); s = 0; for (i = 1; i <= n; i++) s = s * 60 + t[i]; wall = s }
+                /User time \(seconds\)/ { cpu += $2 }
+                /System time \(seconds\)/ { cpu += $2 }
                 /Maximum resident set size/ { rss = $2 }
-                END { print wall, rss }' "$work/time"
+                END { print wall, cpu, rss }' "$work/time"
 }
 
 echo "load: $(uptime)"
 echo "files: $benchmarks benchmarks x $processes processes x $values values (+ mem_max_rss), $(du -h "$work/base.json" | cut -f1) each"
-read -r s_time s_rss < <(measure "$SLOGATE" compare "$work/base.json" "$work/cand.json" \
-    --format json -o "$work/slogate.json" --fail-on none)
-read -r p_time p_rss < <(measure python3 -m pyperf compare_to "$work/base.json" "$work/cand.json")
-awk -v st="$s_time" -v sr="$s_rss" -v pt="$p_time" -v pr="$p_rss" 'BEGIN {
-    printf "%-20s %10s %12s\n", "tool", "time (s)", "peak RSS"
-    printf "%-20s %10.2f %9.0f MB\n", "slogate compare", st, sr / 1024
-    printf "%-20s %10.2f %9.0f MB\n", "pyperf compare_to", pt, pr / 1024
-    printf "slogate: %.0fx faster, %.2fx the peak memory\n", pt / st, sr / pr
-}'
+row() {
+    awk -v name="$1" -v w="$2" -v c="$3" -v r="$4" \
+        'BEGIN { printf "%-24s %9.2f %9.2f %9.0f MB\n", name, w, c, r / 1024 }'
+}
+compare_with() {
+    measure "$1" compare "$work/base.json" "$work/cand.json" --format json -o "$work/c.json" \
+        --fail-on none
+}
+read -r s_wall s_cpu s_rss < <(compare_with "$SLOGATE")
+if [ -n "${OTHER_SLOGATE:-}" ]; then
+    read -r o_wall o_cpu o_rss < <(compare_with "$OTHER_SLOGATE")
+fi
+read -r p_wall p_cpu p_rss < <(measure python3 -m pyperf compare_to "$work/base.json" "$work/cand.json")
+printf '%-24s %9s %9s %12s\n' tool "wall (s)" "CPU (s)" "peak RSS"
+row "slogate compare" "$s_wall" "$s_cpu" "$s_rss"
+[ -n "${OTHER_SLOGATE:-}" ] && row "slogate compare (other)" "$o_wall" "$o_cpu" "$o_rss"
+row "pyperf compare_to" "$p_wall" "$p_cpu" "$p_rss"
+awk -v sw="$s_wall" -v sc="$s_cpu" -v sr="$s_rss" -v pw="$p_wall" -v pc="$p_cpu" -v pr="$p_rss" \
+    'BEGIN { printf "slogate against pyperf: %.0fx faster (wall), %.0fx (CPU), %.2fx the peak memory\n",
+             pw / sw, pc / sc, sr / pr }'
+echo "load after: $(uptime)"
