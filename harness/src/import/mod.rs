@@ -309,6 +309,16 @@ pub fn import(
         .iter()
         .map(|p| Input::open(p))
         .collect::<Result<Vec<_>, _>>()?;
+    import_inputs(format, &inputs, files, opts)
+}
+
+/// Imports inputs already read (of `files`, in that order).
+fn import_inputs(
+    format: Format,
+    inputs: &[Input],
+    files: &[PathBuf],
+    opts: &ImportOptions,
+) -> Result<ResultsFile, ImportError> {
     let chosen = match format {
         Format::Auto => {
             let first = detect(&inputs[0])?;
@@ -328,7 +338,7 @@ pub fn import(
         f => importer(f).expect("every concrete format has an importer"),
     };
     let mut out = Collected::default();
-    for input in &inputs {
+    for input in inputs {
         out.file_no += 1;
         chosen.read(input, opts, &mut out)?;
         if !out.touched {
@@ -352,8 +362,10 @@ pub fn load_any(path: &Path) -> Result<ResultsFile, ImportError> {
             return Ok(ResultsFile::from_json(&text, path)?);
         }
     }
-    import(
+    // The input already read serves the import: reading it again would hold two copies.
+    import_inputs(
         Format::Auto,
+        std::slice::from_ref(&input),
         &[path.to_path_buf()],
         &ImportOptions::default(),
     )
