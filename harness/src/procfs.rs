@@ -7,6 +7,8 @@ pub struct ProcStat {
     pub pid: i32,
     /// The command name (`comm`), which may hold spaces and parentheses.
     pub name: String,
+    /// `R` running, `S` sleeping, `Z` zombie, ...
+    pub state: char,
     pub ppid: i32,
     pub pgid: i32,
     /// User plus system time, in clock ticks.
@@ -21,6 +23,7 @@ pub fn parse_stat(pid: i32, line: &str) -> Option<ProcStat> {
     let name = line.get(open + 1..close)?.to_string();
     let fields: Vec<&str> = line[close + 1..].split_whitespace().collect();
     // After the name: state(0) ppid(1) pgrp(2) ... utime(11) stime(12).
+    let state = fields.first()?.chars().next()?;
     let ppid = fields.get(1)?.parse().ok()?;
     let pgid = fields.get(2)?.parse().ok()?;
     let utime: u64 = fields.get(11)?.parse().ok()?;
@@ -28,10 +31,24 @@ pub fn parse_stat(pid: i32, line: &str) -> Option<ProcStat> {
     Some(ProcStat {
         pid,
         name,
+        state,
         ppid,
         pgid,
         cpu_ticks: utime + stime,
     })
+}
+
+/// The status line of process `pid`, if it exists.
+pub fn stat(pid: i32) -> Option<ProcStat> {
+    parse_stat(
+        pid,
+        &std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?,
+    )
+}
+
+/// Whether process `pid` exists and has not ended (a zombie has).
+pub fn alive(pid: i32) -> bool {
+    stat(pid).is_some_and(|s| !matches!(s.state, 'Z' | 'X'))
 }
 
 /// The status line of every process that can be read now; `None` when `/proc` cannot be listed.
@@ -41,10 +58,7 @@ pub fn all_stats() -> Option<Vec<ProcStat>> {
     Some(
         dir.flatten()
             .filter_map(|e| e.file_name().to_str()?.parse::<i32>().ok())
-            .filter_map(|pid| {
-                let line = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
-                parse_stat(pid, &line)
-            })
+            .filter_map(|pid| stat(pid))
             .collect(),
     )
 }
@@ -82,6 +96,7 @@ mod tests {
             Some(ProcStat {
                 pid: 42,
                 name: "a (b) c".into(),
+                state: 'R',
                 ppid: 7,
                 pgid: 40,
                 cpu_ticks: 175
@@ -114,6 +129,8 @@ mod tests {
         let peak = peak.unwrap();
         assert!(peak > 64 << 20 && peak < 200 << 20, "{peak}");
         assert_eq!(peak_rss(pid), None, "gone");
+        assert!(!alive(pid));
+        assert!(alive(std::process::id() as i32));
     }
 
     #[test]

@@ -41,6 +41,7 @@ mod support;
 use assert_cmd::Command;
 use slogate::compare::{compare, ChangeVerdict, CompareOptions};
 use slogate::results::{BenchmarkResult, ResultsFile};
+use slogate::stats::dispersion::mean;
 use slogate::units::Unit;
 use std::path::{Path, PathBuf};
 use std::process::Command as Process;
@@ -94,10 +95,6 @@ fn bench<'a>(r: &'a ResultsFile, key: &str) -> &'a BenchmarkResult {
 
 fn values(b: &BenchmarkResult, metric: &str) -> Vec<f64> {
     b.metrics[metric].values().collect()
-}
-
-fn mean(v: &[f64]) -> f64 {
-    v.iter().sum::<f64>() / v.len() as f64
 }
 
 fn p20(v: &[f64]) -> f64 {

@@ -36,19 +36,6 @@ fn toml_str(s: &str) -> String {
     serde_json::to_string(s).unwrap()
 }
 
-fn alive(pid: i32) -> bool {
-    match std::fs::read_to_string(format!("/proc/{pid}/stat")) {
-        Ok(stat) => {
-            let state = stat[stat.rfind(')').unwrap() + 1..]
-                .split_whitespace()
-                .next()
-                .unwrap();
-            !matches!(state, "Z" | "X")
-        }
-        Err(_) => false,
-    }
-}
-
 #[test]
 fn crash_fails_its_benchmark_only_and_exits_1() {
     let dir = tempfile::tempdir().unwrap();
@@ -201,7 +188,10 @@ fn sigterm_writes_an_interrupted_file_and_resume_completes_it() {
     );
     std::thread::sleep(Duration::from_millis(100));
     for pid in std::fs::read_to_string(&pids).unwrap().split_whitespace() {
-        assert!(!alive(pid.parse().unwrap()), "workload {pid} left behind");
+        assert!(
+            !slogate::procfs::alive(pid.parse().unwrap()),
+            "workload {pid} left behind"
+        );
     }
 
     let out2 = dir.path().join("r2.json");

@@ -51,20 +51,6 @@ fn values(r: &ResultsFile, key: &str, m: &str) -> Vec<Vec<f64>> {
     r.benchmark(key).unwrap().metrics[m].processes.clone()
 }
 
-/// Alive means present and not a zombie (an orphan's zombie may wait long for its reaper).
-fn alive(pid: i32) -> bool {
-    match std::fs::read_to_string(format!("/proc/{pid}/stat")) {
-        Ok(stat) => {
-            let state = stat[stat.rfind(')').unwrap() + 1..]
-                .split_whitespace()
-                .next()
-                .unwrap();
-            !matches!(state, "Z" | "X")
-        }
-        Err(_) => false,
-    }
-}
-
 #[test]
 fn timeout_kills_the_whole_group() {
     let dir = tempfile::tempdir().unwrap();
@@ -93,7 +79,7 @@ fn timeout_kills_the_whole_group() {
     assert_eq!(pids.len(), 2);
     std::thread::sleep(Duration::from_millis(100));
     for pid in pids {
-        assert!(!alive(pid), "process {pid} left behind");
+        assert!(!slogate::procfs::alive(pid), "process {pid} left behind");
     }
 }
 
