@@ -75,7 +75,7 @@ echo "load: $(uptime)"
 echo "files: $benchmarks benchmarks x $processes processes x $values values (+ mem_max_rss), $(du -h "$work/base.json" | cut -f1) each"
 row() {
     awk -v name="$1" -v w="$2" -v c="$3" -v r="$4" \
-        'BEGIN { printf "%-24s %9.2f %9.2f %9.0f MB\n", name, w, c, r / 1024 }'
+        'BEGIN { printf "%-24s %9.2f %9.2f %8.0f MiB\n", name, w, c, r / 1024 }'
 }
 compare_with() {
     measure "$1" compare "$work/base.json" "$work/cand.json" --format json -o "$work/c.json" \

@@ -58,7 +58,7 @@ pub fn all_stats() -> Option<Vec<ProcStat>> {
     Some(
         dir.flatten()
             .filter_map(|e| e.file_name().to_str()?.parse::<i32>().ok())
-            .filter_map(|pid| stat(pid))
+            .filter_map(stat)
             .collect(),
     )
 }

@@ -48,6 +48,17 @@ fn history_and_trend(dir: &Path, files: &[PathBuf], summary: &str) -> (PathBuf, 
     (db, out)
 }
 
+/// What `slo suggest` prints for the history `db`.
+fn suggest(db: &Path) -> String {
+    let out = Command::cargo_bin("slogate")
+        .unwrap()
+        .args(["slo", "suggest", "--db"])
+        .arg(db)
+        .assert()
+        .success();
+    String::from_utf8_lossy(&out.get_output().stdout).to_string()
+}
+
 #[test]
 fn trend_finds_planted_step_and_drift_and_draws_them() {
     let dir = tempfile::tempdir().unwrap();
@@ -146,13 +157,7 @@ fn trend_finds_planted_step_and_drift_and_draws_them() {
     );
 
     // SLO suggestions come from the level after the step.
-    let out = Command::cargo_bin("slogate")
-        .unwrap()
-        .args(["slo", "suggest", "--db"])
-        .arg(&db)
-        .assert()
-        .success();
-    let text = String::from_utf8_lossy(&out.get_output().stdout).to_string();
+    let text = suggest(&db);
     println!("{text}");
     let section = text
         .split(&format!("# {}", key(STEP_BENCH)))
@@ -204,13 +209,7 @@ fn a_machine_change_is_no_change_point() {
         "series named by machine"
     );
     // Limits are suggested for the machine the newest runs came from, once per metric.
-    let out = Command::cargo_bin("slogate")
-        .unwrap()
-        .args(["slo", "suggest", "--db"])
-        .arg(&db)
-        .assert()
-        .success();
-    let text = String::from_utf8_lossy(&out.get_output().stdout).to_string();
+    let text = suggest(&db);
     let section = text.split(&format!("# {}", key(0))).nth(1).unwrap();
     let section = section.split("\n# ").next().unwrap();
     let lines: Vec<&str> = section
