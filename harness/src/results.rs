@@ -370,13 +370,16 @@ impl ResultsFile {
     /// Parses and validates results JSON; `path` is only used in error messages.
     pub fn from_json(text: &str, path: &Path) -> Result<ResultsFile, ResultsError> {
         // Look at the schema tag first so a file of another version gets the right message
-        // rather than a complaint about some field.
-        let raw: serde_json::Value =
-            serde_json::from_str(text).map_err(|e| ResultsError::Parse {
-                path: path.to_path_buf(),
-                message: describe_json_error(&e),
-            })?;
-        match raw.get("schema").and_then(|s| s.as_str()) {
+        // rather than a complaint about some field; the rest is skipped unbuilt.
+        #[derive(Deserialize)]
+        struct Tag {
+            schema: Option<String>,
+        }
+        let tag: Tag = serde_json::from_str(text).map_err(|e| ResultsError::Parse {
+            path: path.to_path_buf(),
+            message: describe_json_error(&e),
+        })?;
+        match tag.schema.as_deref() {
             Some(SCHEMA) => {}
             Some(other) => {
                 return Err(ResultsError::Schema {
@@ -391,7 +394,7 @@ impl ResultsFile {
                 })
             }
         }
-        let file: ResultsFile = serde_json::from_value(raw).map_err(|e| ResultsError::Parse {
+        let file: ResultsFile = serde_json::from_str(text).map_err(|e| ResultsError::Parse {
             path: path.to_path_buf(),
             message: e.to_string(),
         })?;

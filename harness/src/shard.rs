@@ -4,7 +4,7 @@
 //! Every shard computes the same partition on its own, from the same benchmark list (and the same
 //! previous results file, if any), so no coordination is needed between CI jobs.
 
-use crate::results::{GitInfo, ResultsFile};
+use crate::results::{GitInfo, Noise, ResultsFile};
 use crate::suite::spec::BenchmarkSpec;
 use sha2::{Digest, Sha256};
 use std::collections::{BTreeMap, BTreeSet};
@@ -104,12 +104,7 @@ fn expected_costs(specs: &[BenchmarkSpec], previous: Option<&ResultsFile>) -> Ve
         .map(|s| previous.and_then(|p| mean_execution_time(p, &s.key)))
         .collect();
     let mut known: Vec<f64> = per_value.iter().flatten().copied().collect();
-    known.sort_by(f64::total_cmp);
-    let fallback = if known.is_empty() {
-        1.0
-    } else {
-        known[known.len() / 2]
-    };
+    let fallback = crate::stats::median(&mut known).unwrap_or(1.0);
     specs
         .iter()
         .zip(per_value)
@@ -124,9 +119,10 @@ fn mean_execution_time(results: &ResultsFile, key: &str) -> Option<f64> {
         .benchmark(key)?
         .metrics
         .get(crate::results::metric::EXECUTION_TIME)?;
-    let n = m.value_count();
-    if n > 0 {
-        Some(m.values().sum::<f64>() / n as f64)
+    if m.value_count() > 0 {
+        Some(crate::stats::dispersion::mean(
+            &m.values().collect::<Vec<f64>>(),
+        ))
     } else {
         m.summary.map(|s| s.mean)
     }
@@ -255,13 +251,41 @@ pub fn merge(files: Vec<(PathBuf, ResultsFile)>) -> Result<Merged, MergeError> {
         ..g.clone()
     });
     meta.run_id = merged_run_id(&files);
-    Ok(Merged {
-        results: ResultsFile {
-            schema: first.schema.clone(),
-            meta,
-            benchmarks,
-        },
-        warnings,
+    let mut results = ResultsFile {
+        schema: first.schema.clone(),
+        meta,
+        benchmarks,
+    };
+    results.meta.noise = merged_noise(&files, &results);
+    Ok(Merged { results, warnings })
+}
+
+/// The merged run's noise, when any shard measured it: the spread measured again over every
+/// shard's benchmarks (the way each shard measured its own), the highest load average, and every
+/// shard's findings once each.
+fn merged_noise(files: &[(PathBuf, ResultsFile)], merged: &ResultsFile) -> Option<Noise> {
+    let noises: Vec<&Noise> = files
+        .iter()
+        .filter_map(|(_, r)| r.meta.noise.as_ref())
+        .collect();
+    if noises.is_empty() {
+        return None;
+    }
+    let measured = crate::system::run_noise(merged);
+    let mut findings: Vec<String> = Vec::new();
+    for f in noises.iter().flat_map(|n| &n.findings) {
+        if !findings.contains(f) {
+            findings.push(f.clone());
+        }
+    }
+    Some(Noise {
+        probe_cv: measured.map(|m| m.cv),
+        supported_threshold: measured.map(|m| m.supported_threshold),
+        load_average: noises
+            .iter()
+            .filter_map(|n| n.load_average)
+            .max_by(f64::total_cmp),
+        findings,
     })
 }
 
@@ -331,7 +355,7 @@ mod tests {
             values,
             warmups: 1,
             timeout: Duration::from_secs(1),
-            memory_limit: None,
+            memory_limit: crate::suite::MemoryLimit::Unlimited,
             thresholds: vec![],
             overhead: vec![],
             noise_threshold: None,
@@ -480,6 +504,39 @@ mod tests {
             "vars",
         );
         check(&|r| r.benchmarks[0].key = "s/a".into(), "s/a");
+    }
+
+    #[test]
+    fn noise_of_every_shard_is_combined() {
+        let (pa, mut a) = shard_file(&["s/a"], "1/2");
+        let (pb, mut b) = shard_file(&["s/b"], "2/2");
+        let noise = |load: f64, finding: &str| Noise {
+            probe_cv: None,
+            supported_threshold: None,
+            load_average: Some(load),
+            findings: vec!["governor: performance".into(), finding.into()],
+        };
+        a.meta.noise = Some(noise(0.5, "quiet"));
+        b.meta.noise = Some(noise(3.0, "2 other busy processes"));
+        // Shard b's processes spread far more than shard a's.
+        let spread = |r: &mut ResultsFile, means: [f64; 4]| {
+            let m = r.benchmarks[0].metrics.get_mut("execution_time").unwrap();
+            m.processes = means.iter().map(|&v| vec![v, v]).collect();
+        };
+        spread(&mut a, [100.0, 101.0, 99.0, 100.0]);
+        spread(&mut b, [100.0, 140.0, 70.0, 120.0]);
+        let alone = |r: &ResultsFile| crate::system::run_noise(r).unwrap().cv;
+        let (cv_a, cv_b) = (alone(&a), alone(&b));
+        let m = merge(vec![(pa, a), (pb, b)]).unwrap();
+        let n = m.results.meta.noise.unwrap();
+        assert_eq!(n.load_average, Some(3.0));
+        assert_eq!(
+            n.findings,
+            ["governor: performance", "quiet", "2 other busy processes"]
+        );
+        let cv = n.probe_cv.unwrap();
+        assert!(cv > cv_a && cv < cv_b, "{cv_a} < {cv} < {cv_b}");
+        assert!(n.supported_threshold.unwrap() > 0.0);
     }
 
     #[test]

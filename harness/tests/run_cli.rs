@@ -6,6 +6,8 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
+mod support;
+
 fn slogate() -> Command {
     Command::new(assert_cmd::cargo::cargo_bin("slogate"))
 }
@@ -32,19 +34,6 @@ fn suite(dir: &Path, name: &str, body: &str) -> PathBuf {
 
 fn toml_str(s: &str) -> String {
     serde_json::to_string(s).unwrap()
-}
-
-fn alive(pid: i32) -> bool {
-    match std::fs::read_to_string(format!("/proc/{pid}/stat")) {
-        Ok(stat) => {
-            let state = stat[stat.rfind(')').unwrap() + 1..]
-                .split_whitespace()
-                .next()
-                .unwrap();
-            !matches!(state, "Z" | "X")
-        }
-        Err(_) => false,
-    }
 }
 
 #[test]
@@ -199,7 +188,10 @@ fn sigterm_writes_an_interrupted_file_and_resume_completes_it() {
     );
     std::thread::sleep(Duration::from_millis(100));
     for pid in std::fs::read_to_string(&pids).unwrap().split_whitespace() {
-        assert!(!alive(pid.parse().unwrap()), "workload {pid} left behind");
+        assert!(
+            !slogate::procfs::alive(pid.parse().unwrap()),
+            "workload {pid} left behind"
+        );
     }
 
     let out2 = dir.path().join("r2.json");
@@ -233,4 +225,46 @@ fn sigterm_writes_an_interrupted_file_and_resume_completes_it() {
             assert_eq!(samples.value_count(), 6, "{} {m}", b.key);
         }
     }
+}
+
+#[test]
+fn samples_protocol_syncs_nothing_between_processes() {
+    let Some(strace) = support::require(
+        "samples_protocol_syncs_nothing_between_processes",
+        "strace",
+        "apt-get install strace",
+    ) else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let s = suite(
+        dir.path(),
+        "synced",
+        r#"[defaults]
+protocol = "samples"
+processes = 8
+values = 1
+warmups = 0
+
+[[scenario]]
+name = "one"
+command = ["sh", "-c", "echo '{\"ns\": 5}' > \"$SLOGATE_SAMPLES\""]
+"#,
+    );
+    let out = dir.path().join("r.json");
+    let trace = dir.path().join("trace");
+    let status = Command::new(strace)
+        .args(["-f", "-e", "trace=fsync,fdatasync", "-o"])
+        .arg(&trace)
+        .arg(assert_cmd::cargo::cargo_bin("slogate"))
+        .args(["run", s.to_str().unwrap(), "-o", out.to_str().unwrap()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let r = ResultsFile::read(&out).unwrap();
+    assert_eq!(r.benchmarks[0].status, Status::Ok, "{:?}", r.benchmarks[0]);
+    let text = std::fs::read_to_string(&trace).unwrap();
+    let syncs = text.lines().filter(|l| l.contains("sync(")).count();
+    // Writing the results file atomically syncs it and its directory; nothing per process.
+    assert!(syncs <= 4, "{syncs} syncs for 8 processes:\n{text}");
 }

@@ -1,8 +1,10 @@
 //! The runner on real processes: peak memory, timeouts, memory caps, the three protocols.
 
+mod support;
+
 use slogate::results::{metric, ResultsFile, Status};
 use slogate::run::{run, RunOptions};
-use slogate::suite::{BenchmarkSpec, Protocol};
+use slogate::suite::{BenchmarkSpec, MemoryLimit, Protocol};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::AtomicUsize;
@@ -30,7 +32,7 @@ fn spec(key: &str, argv: &[&str]) -> BenchmarkSpec {
         values: 1,
         warmups: 0,
         timeout: Duration::from_secs(15),
-        memory_limit: None,
+        memory_limit: MemoryLimit::Unlimited,
         thresholds: vec![],
         overhead: vec![],
         noise_threshold: None,
@@ -49,20 +51,6 @@ fn go_with(specs: &[BenchmarkSpec], opts: &RunOptions) -> ResultsFile {
 
 fn values(r: &ResultsFile, key: &str, m: &str) -> Vec<Vec<f64>> {
     r.benchmark(key).unwrap().metrics[m].processes.clone()
-}
-
-/// Alive means present and not a zombie (an orphan's zombie may wait long for its reaper).
-fn alive(pid: i32) -> bool {
-    match std::fs::read_to_string(format!("/proc/{pid}/stat")) {
-        Ok(stat) => {
-            let state = stat[stat.rfind(')').unwrap() + 1..]
-                .split_whitespace()
-                .next()
-                .unwrap();
-            !matches!(state, "Z" | "X")
-        }
-        Err(_) => false,
-    }
 }
 
 #[test]
@@ -93,7 +81,7 @@ fn timeout_kills_the_whole_group() {
     assert_eq!(pids.len(), 2);
     std::thread::sleep(Duration::from_millis(100));
     for pid in pids {
-        assert!(!alive(pid), "process {pid} left behind");
+        assert!(!slogate::procfs::alive(pid), "process {pid} left behind");
     }
 }
 
@@ -107,7 +95,7 @@ fn grower(py: &str) -> String {
 fn assert_oom(argv: &[&str]) {
     let cap = 400u64 << 20;
     let mut s = spec("grow", argv);
-    s.memory_limit = Some(cap);
+    s.memory_limit = MemoryLimit::Bytes(cap);
     s.timeout = Duration::from_secs(15);
     let t = Instant::now();
     let r = go(&[s]);
@@ -138,6 +126,52 @@ fn memory_cap_counts_children_of_a_wrapper() {
     let py = python();
     // `; true` keeps sh alive as the parent, so the grower is a child in the tree.
     assert_oom(&["sh", "-c", &format!("{}; true", grower(&py))]);
+}
+
+/// A parent that touches 120 MB, then forks three children that keep those pages shared for
+/// `seconds`: the tree's summed resident memory is ~4 x 120 MB, while no process ever holds more
+/// than ~130 MB.
+fn shared_pages(py: &str, seconds: f64) -> Vec<String> {
+    let code = format!(
+        "import os, time\nb = bytearray(120 << 20)\nfor i in range(0, len(b), 4096): b[i] = 1\n\
+         kids = [os.fork() for _ in range(3)]\nif 0 in kids:\n    time.sleep({seconds})\n    os._exit(0)\n\
+         for k in kids: os.waitpid(k, 0)\n"
+    );
+    vec![py.to_string(), "-c".into(), code]
+}
+
+#[test]
+fn peak_memory_means_one_thing_for_short_and_long_processes() {
+    let py = python();
+    let peak = |seconds: f64| {
+        let argv = shared_pages(&py, seconds);
+        let argv: Vec<&str> = argv.iter().map(String::as_str).collect();
+        let r = go(&[spec("m", &argv)]);
+        values(&r, "m", metric::MAX_RSS_USAGE)[0][0]
+    };
+    // Shorter than the watchdog's first look, and long enough for several.
+    let (short, long) = (peak(0.0), peak(1.2));
+    let mb = |b: f64| b / (1 << 20) as f64;
+    assert!(short > 120e6 && short < 200e6, "short: {:.0} MB", mb(short));
+    assert!(
+        (long / short - 1.0).abs() < 0.2,
+        "long {:.0} MB vs short {:.0} MB: shared pages counted once per process",
+        mb(long),
+        mb(short)
+    );
+}
+
+#[test]
+fn memory_cap_does_not_count_shared_pages_twice() {
+    let py = python();
+    let argv = shared_pages(&py, 1.2);
+    let argv: Vec<&str> = argv.iter().map(String::as_str).collect();
+    let mut s = spec("shared", &argv);
+    // Over every process's own peak, under the tree's sum.
+    s.memory_limit = MemoryLimit::Bytes(300 << 20);
+    let r = go(&[s]);
+    let b = r.benchmark("shared").unwrap();
+    assert_eq!(b.status, Status::Ok, "{b:?}");
 }
 
 #[test]
@@ -199,7 +233,9 @@ fn samples_protocol_reads_lines_and_names_bad_ones() {
 
 #[test]
 fn pyperf_protocol_with_real_pyperf() {
-    let py = python();
+    let Some(py) = support::python("pyperf_protocol_with_real_pyperf") else {
+        return;
+    };
     let dir = tempfile::tempdir().unwrap();
     let script = dir.path().join("bench.py");
     // The worker checks that the spec's environment reached it through pyperf.
@@ -208,7 +244,7 @@ fn pyperf_protocol_with_real_pyperf() {
         "import os, pyperf\nassert os.environ['SLOGATE_TEST_ENV'] == 'on', 'env not inherited'\nr = pyperf.Runner()\nr.bench_func('f', lambda: sum(range(50)))\n",
     )
     .unwrap();
-    let mut s = spec("pp", &[&py, script.to_str().unwrap()]);
+    let mut s = spec("pp", &[py.to_str().unwrap(), script.to_str().unwrap()]);
     s.protocol = Protocol::Pyperf;
     s.processes = 2;
     s.values = 3;

@@ -7,6 +7,7 @@ mod history_support;
 use assert_cmd::Command;
 use history_support::{commit, key, write_nights, Plan};
 use slogate::slo::threshold::parse_threshold;
+use std::path::{Path, PathBuf};
 
 const STEP_BENCH: usize = 1;
 const DRIFT_BENCH: usize = 2;
@@ -23,19 +24,18 @@ fn short(run: usize) -> String {
     commit(run)[..7].to_string()
 }
 
-#[test]
-fn trend_finds_planted_step_and_drift_and_draws_them() {
-    let dir = tempfile::tempdir().unwrap();
-    let files = write_nights(&Plan::small(60, 6), &dir.path().join("in"), &level);
-    let db = dir.path().join("h.sqlite");
+/// `history add` of `files` into `dir/h.sqlite`, then `trend -o dir/trends`, whose summary line
+/// must contain `summary`; returns the database and the trend directory.
+fn history_and_trend(dir: &Path, files: &[PathBuf], summary: &str) -> (PathBuf, PathBuf) {
+    let db = dir.join("h.sqlite");
     Command::cargo_bin("slogate")
         .unwrap()
         .args(["history", "add", "--db"])
         .arg(&db)
-        .args(&files)
+        .args(files)
         .assert()
         .success();
-    let out = dir.path().join("trends");
+    let out = dir.join("trends");
     Command::cargo_bin("slogate")
         .unwrap()
         .args(["trend", "--db"])
@@ -44,7 +44,26 @@ fn trend_finds_planted_step_and_drift_and_draws_them() {
         .arg(&out)
         .assert()
         .success()
-        .stdout(predicates::str::contains("60 runs, 12 plots"));
+        .stdout(predicates::str::contains(summary));
+    (db, out)
+}
+
+/// What `slo suggest` prints for the history `db`.
+fn suggest(db: &Path) -> String {
+    let out = Command::cargo_bin("slogate")
+        .unwrap()
+        .args(["slo", "suggest", "--db"])
+        .arg(db)
+        .assert()
+        .success();
+    String::from_utf8_lossy(&out.get_output().stdout).to_string()
+}
+
+#[test]
+fn trend_finds_planted_step_and_drift_and_draws_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let files = write_nights(&Plan::small(60, 6), &dir.path().join("in"), &level);
+    let (db, out) = history_and_trend(dir.path(), &files, "60 runs, 12 plots");
 
     let changes = std::fs::read_to_string(out.join("changes.md")).unwrap();
     println!("{changes}");
@@ -138,13 +157,7 @@ fn trend_finds_planted_step_and_drift_and_draws_them() {
     );
 
     // SLO suggestions come from the level after the step.
-    let out = Command::cargo_bin("slogate")
-        .unwrap()
-        .args(["slo", "suggest", "--db"])
-        .arg(&db)
-        .assert()
-        .success();
-    let text = String::from_utf8_lossy(&out.get_output().stdout).to_string();
+    let text = suggest(&db);
     println!("{text}");
     let section = text
         .split(&format!("# {}", key(STEP_BENCH)))
@@ -160,4 +173,51 @@ fn trend_finds_planted_step_and_drift_and_draws_them() {
         th.limit > after_step * 1.04 && th.limit < after_step * 1.2,
         "{line}"
     );
+}
+
+/// Thirty nights, the CI moving to a 15% faster machine from night 15: no code changed, so no
+/// change point at the switch; each machine's nights are a series of their own, named by the machine.
+#[test]
+fn a_machine_change_is_no_change_point() {
+    let dir = tempfile::tempdir().unwrap();
+    let faster = |_: usize, metric: &str, run: usize| {
+        if metric == "execution_time" && run >= 15 {
+            0.85
+        } else {
+            1.0
+        }
+    };
+    let files = write_nights(&Plan::small(30, 3), &dir.path().join("in"), &faster);
+    for f in &files[15..] {
+        let mut r = slogate::results::ResultsFile::read(f).unwrap();
+        r.meta.machine.hostname = "ci-2".into();
+        r.meta.machine.fingerprint = "fp2".into();
+        r.write(f).unwrap();
+    }
+    let (db, out) = history_and_trend(dir.path(), &files, "30 runs, 12 plots");
+    let changes = std::fs::read_to_string(out.join("changes.md")).unwrap();
+    println!("{changes}");
+    let switch = format!("{}..{}", short(14), short(15));
+    assert!(
+        !changes.contains(&switch) && !changes.contains("-15.") && !changes.contains("-14."),
+        "the machine change reported as a change point:\n{changes}"
+    );
+    let index = std::fs::read_to_string(out.join("index.html")).unwrap();
+    assert!(
+        index.contains("execution_time on ci-1 (fp)")
+            && index.contains("execution_time on ci-2 (fp2)"),
+        "series named by machine"
+    );
+    // Limits are suggested for the machine the newest runs came from, once per metric.
+    let text = suggest(&db);
+    let section = text.split(&format!("# {}", key(0))).nth(1).unwrap();
+    let section = section.split("\n# ").next().unwrap();
+    let lines: Vec<&str> = section
+        .lines()
+        .filter(|l| l.starts_with("execution_time <"))
+        .collect();
+    assert_eq!(lines.len(), 1, "{text}");
+    let th = parse_threshold(lines[0]).unwrap();
+    // The new machine's level is 2.5 ms x 0.85 = 2.125 ms.
+    assert!(th.limit > 2.125e6 && th.limit < 2.4e6, "{}", lines[0]);
 }

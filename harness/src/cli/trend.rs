@@ -23,6 +23,7 @@ pub fn exec(args: Args) -> anyhow::Result<ExitCode> {
     let mut t = trend::load(&h)?;
     let opts = Options::default();
     trend::analyse(&mut t, &changepoint::Config::default(), opts.threads);
+    crate::slo::set_trend_limits(&mut t);
     let w = trend::write(&t, &args.out, &opts)?;
     println!(
         "{} runs, {} plots, {} change points in {:.1}s: {} and {}",

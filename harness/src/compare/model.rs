@@ -280,23 +280,8 @@ pub struct Change {
     pub verdict: ChangeVerdict,
 }
 
-/// The verdict on one SLO line (the seed's vocabulary).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum SloVerdict {
-    /// ✅ with 📉: at least `comfortable` under the limit.
-    Comfortable,
-    /// ✅: the CI clears the limit.
-    Pass,
-    /// ✅ with 🟡: within `near` of the limit.
-    Near,
-    /// ⚠️: the CI straddles the limit.
-    Uncertain,
-    /// ❌: the estimate is over the limit.
-    Breach,
-    /// The metric or the reference variant has no data: never a pass.
-    NoData,
-}
+/// The verdict on one SLO line belongs to the SLO core; re-exported where comparisons use it.
+pub use crate::slo::verdict::SloVerdict;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SloCheck {

@@ -4,7 +4,7 @@ use super::metric::{self, Side, SideStats, StatOptions};
 use super::model::{Estimate, SloCheck, SloVerdict};
 use crate::results::{benchmark_key, BenchmarkResult, MetricSamples, Status};
 use crate::slo::threshold::{known_metric_unit, parse_overhead, parse_threshold, Overhead};
-use crate::slo::verdict::{judge, Cutoffs};
+use crate::slo::verdict::{judge, Cutoffs, Judgement};
 use crate::stats::bootstrap::{self, Scratch};
 use crate::stats::summary::{self, Summary};
 use crate::units::{Scale, Unit};
@@ -60,7 +60,7 @@ pub fn threshold_check(
         ));
         return missing;
     }
-    let (verdict, margin) = judge(t.op, e.point, e.low, e.high, t.limit, cut);
+    let Judgement { verdict, margin } = judge(t.op, e.point, e.low, e.high, t.limit, cut);
     SloCheck {
         estimate: Some(e),
         margin,
@@ -154,7 +154,7 @@ pub fn overhead_check(
             .map_or((0.0, f64::INFINITY), |(_, lo, hi, _)| (lo, hi))
     };
     let (lo, hi) = (lo.min(q), hi.max(q));
-    let (verdict, margin) = judge(o.op, q, lo, hi, 1.0, cut);
+    let Judgement { verdict, margin } = judge(o.op, q, lo, hi, 1.0, cut);
     SloCheck {
         limit,
         scale: Scale::auto(unit, limit),

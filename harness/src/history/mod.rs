@@ -89,6 +89,15 @@ pub struct RunInfo {
     pub commit: Option<String>,
     pub branch: Option<String>,
     pub benchmarks: usize,
+    /// The machine it ran on (hostname, fingerprint): timings of two machines are not one series.
+    pub machine: MachineName,
+}
+
+/// Enough of a machine to tell it apart and name it.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct MachineName {
+    pub fingerprint: String,
+    pub hostname: String,
 }
 
 /// One metric of one benchmark in one run, as `for_each_sample` hands it out.
@@ -343,6 +352,10 @@ impl History {
                     commit,
                     branch,
                     benchmarks: n as usize,
+                    machine: MachineName {
+                        fingerprint: meta.machine.fingerprint,
+                        hostname: meta.machine.hostname,
+                    },
                 })
             })
             .collect()

@@ -11,6 +11,7 @@ mod go_test;
 mod google_benchmark;
 mod hyperfine;
 mod meta;
+mod outline;
 mod pyperf;
 mod pytest_benchmark;
 
@@ -205,7 +206,8 @@ impl Input {
         })
     }
 
-    /// The content as untyped JSON, parsed once, for detection.
+    /// The content's outline (untyped JSON down to [`outline::DEPTH`] levels), parsed once, for
+    /// detection.
     pub fn json(&self) -> Option<&serde_json::Value> {
         self.json_result().as_ref().ok()
     }
@@ -215,7 +217,7 @@ impl Input {
             if self.is_dir {
                 return Err("a directory".into());
             }
-            serde_json::from_slice(&self.bytes).map_err(|e| describe_json_error(&e))
+            outline::parse(&self.bytes).map_err(|e| describe_json_error(&e))
         })
     }
 
@@ -307,6 +309,16 @@ pub fn import(
         .iter()
         .map(|p| Input::open(p))
         .collect::<Result<Vec<_>, _>>()?;
+    import_inputs(format, &inputs, files, opts)
+}
+
+/// Imports inputs already read (of `files`, in that order).
+fn import_inputs(
+    format: Format,
+    inputs: &[Input],
+    files: &[PathBuf],
+    opts: &ImportOptions,
+) -> Result<ResultsFile, ImportError> {
     let chosen = match format {
         Format::Auto => {
             let first = detect(&inputs[0])?;
@@ -326,7 +338,7 @@ pub fn import(
         f => importer(f).expect("every concrete format has an importer"),
     };
     let mut out = Collected::default();
-    for input in &inputs {
+    for input in inputs {
         out.file_no += 1;
         chosen.read(input, opts, &mut out)?;
         if !out.touched {
@@ -350,8 +362,10 @@ pub fn load_any(path: &Path) -> Result<ResultsFile, ImportError> {
             return Ok(ResultsFile::from_json(&text, path)?);
         }
     }
-    import(
+    // The input already read serves the import: reading it again would hold two copies.
+    import_inputs(
         Format::Auto,
+        std::slice::from_ref(&input),
         &[path.to_path_buf()],
         &ImportOptions::default(),
     )
@@ -499,14 +513,17 @@ pub(crate) fn add_group(
     higher_is_better: bool,
     values: Vec<f64>,
 ) {
-    let m = b
-        .metrics
-        .entry(metric.to_string())
-        .or_insert_with(|| MetricSamples {
-            higher_is_better,
-            ..MetricSamples::new(unit)
-        });
-    m.processes.push(values);
+    match b.metrics.get_mut(metric) {
+        Some(m) => m.processes.push(values),
+        None => {
+            let m = MetricSamples {
+                higher_is_better,
+                processes: vec![values],
+                ..MetricSamples::new(unit)
+            };
+            b.metrics.insert(metric.to_string(), m);
+        }
+    }
 }
 
 /// Records a metric of which only summary statistics are known.

@@ -35,10 +35,19 @@ struct Bench {
     runs: Vec<Run>,
 }
 
+/// A run's own metadata: only what slogate reads of it (pyperf writes a dozen entries per run,
+/// which the file's and the benchmark's metadata would otherwise be copied beside, run by run).
+#[derive(Deserialize, Default)]
+struct RunMeta {
+    date: Option<String>,
+    duration: Option<f64>,
+    mem_max_rss: Option<f64>,
+}
+
 #[derive(Deserialize)]
 struct Run {
     #[serde(default)]
-    metadata: Map<String, Value>,
+    metadata: RunMeta,
     #[serde(default)]
     values: Vec<f64>,
     /// Versions before 6 called the values `samples`.
@@ -105,11 +114,16 @@ impl Importer for Pyperf {
         }
         let mut benches = Vec::new();
         for (i, bench) in file.benchmarks.iter().enumerate() {
-            let mut common = file.metadata.clone();
-            common.extend(bench.common_metadata.clone());
-            common.extend(bench.metadata.clone());
-            let name = common
-                .get("name")
+            // Layered: the benchmark's own metadata over its (older) common metadata over the
+            // file's.
+            let layered = |k: &str| {
+                bench
+                    .metadata
+                    .get(k)
+                    .or_else(|| bench.common_metadata.get(k))
+                    .or_else(|| file.metadata.get(k))
+            };
+            let name = layered("name")
                 .and_then(Value::as_str)
                 .ok_or_else(|| {
                     input.invalid(
@@ -124,10 +138,7 @@ impl Importer for Pyperf {
                     found.keep(format!("{name}.{k}"), json_text(v));
                 }
             }
-            let unit = common
-                .get("unit")
-                .and_then(Value::as_str)
-                .unwrap_or("second");
+            let unit = layered("unit").and_then(Value::as_str).unwrap_or("second");
             let (metric_name, scale, unit) = match unit {
                 "second" => (metric::EXECUTION_TIME, 1e9, Unit::Nanoseconds),
                 "byte" => (metric::MAX_RSS_USAGE, 1.0, Unit::Bytes),
@@ -140,18 +151,16 @@ impl Importer for Pyperf {
                     ))
                 }
             };
+            let date = layered("date").and_then(Value::as_str);
+            let duration = layered("duration").and_then(Value::as_f64);
+            let mem_max_rss = layered("mem_max_rss").and_then(Value::as_f64);
             let mut b = new_benchmark(suite, &name, BTreeMap::new());
             for run in &bench.runs {
-                let mut meta = common.clone();
-                meta.extend(run.metadata.clone());
-                if let Some(t) = meta
-                    .get("date")
-                    .and_then(Value::as_str)
-                    .and_then(parse_date)
-                {
+                let meta = &run.metadata;
+                if let Some(t) = meta.date.as_deref().or(date).and_then(parse_date) {
                     let end = meta
-                        .get("duration")
-                        .and_then(Value::as_f64)
+                        .duration
+                        .or(duration)
                         .map_or(t, |d| t + chrono::Duration::milliseconds((d * 1e3) as i64));
                     found.saw_time(t);
                     found.saw_time(end);
@@ -172,7 +181,7 @@ impl Importer for Pyperf {
                     values.iter().map(|v| v * scale).collect(),
                 );
                 if unit != Unit::Bytes {
-                    if let Some(rss) = meta.get("mem_max_rss").and_then(Value::as_f64) {
+                    if let Some(rss) = meta.mem_max_rss.or(mem_max_rss) {
                         add_group(&mut b, metric::MAX_RSS_USAGE, Unit::Bytes, false, vec![rss]);
                     }
                 }

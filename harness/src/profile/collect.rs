@@ -122,7 +122,7 @@ fn profiled(spec: &BenchmarkSpec, argv: Vec<String>, slowdown: u32) -> Benchmark
         processes: 1,
         warmups: 0,
         timeout: spec.timeout * slowdown.max(1),
-        memory_limit: None,
+        memory_limit: crate::suite::MemoryLimit::Unlimited,
         ..spec.clone()
     }
 }

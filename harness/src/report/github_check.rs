@@ -4,7 +4,7 @@
 //! at most 65,535 characters, at most 50 annotations per request, an annotation title of at most
 //! 255 characters and a message of at most 64 KB.
 
-use super::escape::terminal_text as clean;
+use crate::escape::terminal_text as clean;
 use super::markdown::MarkdownRenderer;
 use super::{display_name, headline, RenderOptions, Renderer};
 use crate::compare::{BenchmarkComparison, Comparison};

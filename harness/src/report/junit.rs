@@ -1,7 +1,6 @@
 //! JUnit XML for CI test tabs: one `<testsuite>` per suite, one `<testcase>` per benchmark and
 //! check (its run, each SLO line, each overhead line, each metric against the baseline).
 
-use super::escape::xml_text as x;
 use super::{
     by_suite, change_text, display_name, reason_text, slo_text, status_text, RenderOptions,
     Renderer, ASCII,
@@ -9,6 +8,7 @@ use super::{
 use crate::compare::{
     BenchmarkComparison, Cause, ChangeVerdict, Comparison, Presence, SloCheck, SloVerdict,
 };
+use crate::escape::xml_text as x;
 use crate::results::Status;
 use std::fmt::Write;
 

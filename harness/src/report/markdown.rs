@@ -3,13 +3,13 @@
 //! pass `max_chars`, the least important sections fold into a line each and the important ones
 //! shrink to names; failed benchmarks, breaches and regressions are always named.
 
-use super::escape::{code_block, markdown_text as esc};
 use super::{
     accepted_changes, at_a_glance, by_suite, candidate_value, change_text, display_name,
     flaky_benchmarks, headline, in_section, metric_names, reason_text, shift_text, side_text,
     slo_text, status_text, undecided_note, RenderOptions, Renderer, EMOJI, SECTIONS,
 };
 use crate::compare::{BenchmarkComparison, Comparison, Presence, Section, SloVerdict};
+use crate::escape::{code_block, markdown_text as esc};
 use crate::results::Status;
 use std::collections::HashMap;
 use std::fmt::Write;

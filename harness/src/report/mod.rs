@@ -2,7 +2,6 @@
 //! They compute no statistics; this module holds only what the formats share: the vocabulary of
 //! marks (✅ ❌ 🟡 📉 📈), benchmark names, and the order of sections.
 
-pub mod escape;
 mod github_check;
 mod json;
 mod junit;

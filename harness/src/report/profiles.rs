@@ -4,7 +4,7 @@
 //! profiled gets one line saying why.
 
 use super::display_name;
-use super::escape::markdown_text as esc;
+use crate::escape::markdown_text as esc;
 use crate::compare::BenchmarkComparison;
 use crate::profile::{BenchmarkProfile, ProfileSummary};
 use crate::units::{format_auto, format_pct, Unit};

@@ -2,13 +2,13 @@
 //! coloured only when the caller says the output is a terminal. Passing benchmarks are counted,
 //! not listed (but for undecided ones), to keep a local run readable.
 
-use super::escape::terminal_text as clean;
 use super::{
     accepted_changes, at_a_glance, by_suite, candidate_value, change_text, display_name,
     flaky_benchmarks, headline, in_section, reason_text, shift_text, side_text, slo_text,
     status_text, undecided_note, RenderOptions, Renderer, ASCII, SECTIONS,
 };
 use crate::compare::{BenchmarkComparison, ChangeVerdict, Comparison, Section, SloVerdict};
+use crate::escape::terminal_text as clean;
 use comfy_table::{presets, Cell, Color, Table, TableComponent};
 use std::fmt::Write;
 

@@ -592,7 +592,7 @@ mod tests {
             values: 2,
             warmups: 1,
             timeout: std::time::Duration::from_secs(10),
-            memory_limit: None,
+            memory_limit: crate::suite::MemoryLimit::Unlimited,
             thresholds: vec![],
             overhead: vec![],
             noise_threshold: None,

@@ -63,7 +63,8 @@ pub enum Ending {
     Signaled(i32),
     /// Killed by the harness: it ran past its timeout.
     Timeout,
-    /// Killed by the harness: the resident memory of its tree passed the cap.
+    /// Killed by the harness: the peak resident set of a process of its tree (the measure of
+    /// `max_rss`) passed the cap.
     Oom { peak_bytes: u64, cap_bytes: u64 },
     /// Killed by the harness because the run was interrupted by this signal.
     Interrupted(i32),
@@ -77,8 +78,10 @@ pub struct ProcessRun {
     pub wall: Duration,
     pub user: Duration,
     pub sys: Duration,
-    /// Peak resident memory, bytes: the larger of `wait4`'s `ru_maxrss` (the largest single
-    /// process) and the largest sum over the tree the watchdog saw.
+    /// Peak resident memory, bytes: the largest peak resident set of any one process of the tree
+    /// (the kernel's high-water mark: `wait4`'s `ru_maxrss` for the workload and the descendants
+    /// it waited for, `VmHWM` as the watchdog saw it for the others). One definition whatever the
+    /// duration; processes are not summed, so pages they share are never counted twice.
     pub max_rss: u64,
     /// The last lines of stderr (or of stdout when stderr was empty).
     pub output_tail: String,
@@ -519,7 +522,7 @@ impl Watchdog {
         if self.verdict.is_some() || (now < self.next && sig == 0 && !timed_out) {
             return false;
         }
-        let rss = tree_rss(self.pid);
+        let rss = tree_peak_rss(self.pid);
         self.peak_tree = self.peak_tree.max(rss);
         let near_cap = self
             .cap
@@ -544,68 +547,6 @@ impl Watchdog {
     }
 }
 
-/// Sum of the resident memory of `root`, its descendants, and every process of its group.
-pub fn tree_rss(root: i32) -> u64 {
-    let Ok(dir) = std::fs::read_dir("/proc") else {
-        return 0;
-    };
-    // pid -> (ppid, pgid)
-    let mut procs: HashMap<i32, (i32, i32)> = HashMap::new();
-    for entry in dir.flatten() {
-        let Some(pid) = entry
-            .file_name()
-            .to_str()
-            .and_then(|s| s.parse::<i32>().ok())
-        else {
-            continue;
-        };
-        if let Some((ppid, pgid)) = parents(pid) {
-            procs.insert(pid, (ppid, pgid));
-        }
-    }
-    let mut children: HashMap<i32, Vec<i32>> = HashMap::new();
-    for (&pid, &(ppid, _)) in &procs {
-        children.entry(ppid).or_default().push(pid);
-    }
-    let mut members: Vec<i32> = procs
-        .iter()
-        .filter(|(_, &(_, pgid))| pgid == root)
-        .map(|(&pid, _)| pid)
-        .collect();
-    let mut stack = vec![root];
-    while let Some(p) = stack.pop() {
-        members.push(p);
-        stack.extend(children.get(&p).into_iter().flatten());
-    }
-    members.sort_unstable();
-    members.dedup();
-    members.into_iter().map(rss_bytes).sum()
-}
-
-/// (ppid, pgid) from `/proc/<pid>/stat`; the command name may hold spaces and parentheses, so
-/// fields are counted from the last `)`.
-fn parents(pid: i32) -> Option<(i32, i32)> {
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
-    let rest = &stat[stat.rfind(')')? + 1..];
-    let mut fields = rest.split_whitespace();
-    let _state = fields.next()?;
-    let ppid = fields.next()?.parse().ok()?;
-    let pgid = fields.next()?.parse().ok()?;
-    Some((ppid, pgid))
-}
-
-fn rss_bytes(pid: i32) -> u64 {
-    let Ok(statm) = std::fs::read_to_string(format!("/proc/{pid}/statm")) else {
-        return 0;
-    };
-    let pages: u64 = statm
-        .split_whitespace()
-        .nth(1)
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(0);
-    pages * page_size()
-}
-
 fn page_size() -> u64 {
     // SAFETY: sysconf has no preconditions.
     let p = unsafe { libc::sysconf(libc::_SC_PAGESIZE) };
@@ -614,6 +555,36 @@ fn page_size() -> u64 {
     } else {
         4096
     }
+}
+
+/// The largest peak resident set (`VmHWM`) of any live process of the tree: `root`, its
+/// descendants, and every process of its group. The same measure as `wait4`'s `ru_maxrss`, read
+/// while the processes run.
+fn tree_peak_rss(root: i32) -> u64 {
+    let Some(procs) = crate::procfs::all_stats() else {
+        return 0;
+    };
+    let mut children: HashMap<i32, Vec<i32>> = HashMap::new();
+    for p in &procs {
+        children.entry(p.ppid).or_default().push(p.pid);
+    }
+    let mut members: Vec<i32> = procs
+        .iter()
+        .filter(|p| p.pgid == root)
+        .map(|p| p.pid)
+        .collect();
+    let mut stack = vec![root];
+    while let Some(p) = stack.pop() {
+        members.push(p);
+        stack.extend(children.get(&p).into_iter().flatten());
+    }
+    members.sort_unstable();
+    members.dedup();
+    members
+        .into_iter()
+        .filter_map(crate::procfs::peak_rss)
+        .max()
+        .unwrap_or(0)
 }
 
 #[cfg(test)]
@@ -719,12 +690,5 @@ mod tests {
         };
         let e = run_process(&spec, &AtomicUsize::new(0)).unwrap_err();
         assert!(e.to_string().contains("/nonexistent/slogate-test"), "{e}");
-    }
-
-    #[test]
-    fn stat_parsing_survives_odd_names() {
-        let (ppid, pgid) = parents(std::process::id() as i32).unwrap();
-        assert!(ppid > 0 && pgid > 0);
-        assert!(rss_bytes(std::process::id() as i32) > 0);
     }
 }

@@ -71,8 +71,11 @@ pub fn measure(job: &Job, interrupt: &AtomicUsize) -> Attempt {
             Attempt::Measured(values)
         }
         Protocol::Samples => {
+            // A private scratch file, read back as soon as the process ends: created plainly,
+            // since durability is not needed and an fsync here would stall the machine between
+            // the processes being measured.
             let file = job.scratch.join(format!("samples-{}.jsonl", job.index));
-            if let Err(e) = crate::fsutil::write_atomic(&file, b"") {
+            if let Err(e) = std::fs::File::create(&file) {
                 return failed(format!("cannot create {}: {e}", file.display()), None);
             }
             let mut env = job.env.clone();
@@ -129,6 +132,12 @@ pub fn measure(job: &Job, interrupt: &AtomicUsize) -> Attempt {
     }
 }
 
+/// The cap of benchmarks whose suite sets none: this machine's default, read once.
+fn machine_memory_limit() -> Option<u64> {
+    static LIMIT: std::sync::OnceLock<Option<u64>> = std::sync::OnceLock::new();
+    *LIMIT.get_or_init(crate::system::default_memory_limit)
+}
+
 fn rss_key() -> String {
     metric::MAX_RSS_USAGE.to_string()
 }
@@ -154,7 +163,7 @@ fn launch(
         env,
         cwd: &job.spec.cwd,
         timeout: job.spec.timeout,
-        memory_limit: job.spec.memory_limit,
+        memory_limit: job.spec.memory_limit.bytes(machine_memory_limit()),
     };
     let run = run_process(&spec, interrupt).map_err(|e| failed(e.to_string(), None))?;
     let tail = Some(run.output_tail.clone()).filter(|t| !t.trim().is_empty());

@@ -2,6 +2,7 @@
 //! per-run estimates (since the last change point, so an old level does not count) plus a margin
 //! that the history's own run-to-run spread justifies.
 
+use crate::stats::dispersion;
 use crate::trend::{Series, Trends};
 use crate::units::{Scale, Unit};
 
@@ -27,12 +28,15 @@ pub struct Suggestion {
     pub margin: f64,
 }
 
-/// Suggests a limit for every series with at least [`MIN_RUNS`] runs since its last change point.
-/// `margin` overrides the default `max(3 x CV, 5%)`.
+/// Suggests a limit for every series of the newest run's machine (the one limits will be checked
+/// on) with at least [`MIN_RUNS`] runs since its last change point. `margin` overrides the default
+/// `max(3 x CV, 5%)`.
 pub fn suggest(trends: &Trends, quantile: f64, margin: Option<f64>) -> Vec<Suggestion> {
+    let current = trends.runs.last().map(|r| &r.machine.fingerprint);
     trends
         .series
         .iter()
+        .filter(|s| current.is_none_or(|m| *m == s.machine))
         .filter_map(|s| suggest_one(s, quantile, margin))
         .collect()
 }
@@ -43,15 +47,13 @@ fn suggest_one(s: &Series, quantile: f64, margin: Option<f64>) -> Option<Suggest
     if recent.len() < MIN_RUNS {
         return None;
     }
-    let mean = recent.iter().sum::<f64>() / recent.len() as f64;
-    let var = recent.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (recent.len() - 1) as f64;
-    let cv = if mean > 0.0 { var.sqrt() / mean } else { 0.0 };
+    let cv = dispersion::cv(&recent);
     let margin = margin.unwrap_or((3.0 * cv).max(MIN_MARGIN));
     let upper = !s.higher_is_better;
     let limit = if upper {
-        quantile_of(&recent, quantile) * (1.0 + margin)
+        dispersion::quantile(&recent, quantile)? * (1.0 + margin)
     } else {
-        quantile_of(&recent, 1.0 - quantile) * (1.0 - margin).max(0.0)
+        dispersion::quantile(&recent, 1.0 - quantile)? * (1.0 - margin).max(0.0)
     };
     let (text, scale) = readable(limit, s.unit, upper);
     let op = if upper { "<" } else { ">" };
@@ -68,18 +70,6 @@ fn suggest_one(s: &Series, quantile: f64, margin: Option<f64>) -> Option<Suggest
         cv,
         margin,
     })
-}
-
-/// Linear-interpolation quantile (type 7) of unsorted values.
-fn quantile_of(values: &[f64], q: f64) -> f64 {
-    let mut v = values.to_vec();
-    v.sort_by(f64::total_cmp);
-    let pos = q.clamp(0.0, 1.0) * (v.len() - 1) as f64;
-    let (i, frac) = (pos.floor() as usize, pos.fract());
-    match v.get(i + 1) {
-        Some(next) => v[i] + frac * (next - v[i]),
-        None => v[i],
-    }
 }
 
 /// `value` in its readable scale, rounded to three significant digits away from the data
@@ -119,9 +109,11 @@ mod tests {
             key: "s/a".into(),
             suite: "s".into(),
             metric: metric.into(),
+            machine: "fp".into(),
             unit,
             higher_is_better: false,
             thresholds: vec![],
+            limit: None,
             points: means
                 .iter()
                 .enumerate()

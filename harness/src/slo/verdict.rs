@@ -5,8 +5,26 @@
 //! 42.625MB is -2.01%, shown `-2.0%` without); 📉 (comfortable) when it is at or below
 //! `-comfortable` (-10.3% has it, -9.6% has not). For lower bounds (`>`) everything mirrors.
 
-use crate::compare::model::SloVerdict;
 use crate::slo::threshold::Op;
+use serde::{Deserialize, Serialize};
+
+/// The verdict on one SLO line (the seed's vocabulary).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SloVerdict {
+    /// ✅ with 📉: at least `comfortable` under the limit.
+    Comfortable,
+    /// ✅: the CI clears the limit.
+    Pass,
+    /// ✅ with 🟡: within `near` of the limit.
+    Near,
+    /// ⚠️: the CI straddles the limit.
+    Uncertain,
+    /// ❌: the estimate is over the limit.
+    Breach,
+    /// The metric or the reference variant has no data: never a pass.
+    NoData,
+}
 
 /// Far below any displayed precision, above floating-point noise.
 const ROUNDING: f64 = 1e-12;
@@ -23,27 +41,29 @@ pub fn margin(estimate: f64, limit: f64) -> Option<f64> {
     (limit != 0.0).then(|| estimate / limit - 1.0)
 }
 
+/// A verdict and the margin it was judged by.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Judgement {
+    pub verdict: SloVerdict,
+    /// `estimate / limit - 1` ([`margin`]).
+    pub margin: Option<f64>,
+}
+
 /// Judges an estimate `point` with interval `[low, high]` against `op limit`:
 /// breach when the point violates the limit, uncertain when the point holds but the interval
-/// reaches past the limit, then near / comfortable / pass by the margin. Returns the margin too.
-pub fn judge(
-    op: Op,
-    point: f64,
-    low: f64,
-    high: f64,
-    limit: f64,
-    cut: Cutoffs,
-) -> (SloVerdict, Option<f64>) {
+/// reaches past the limit, then near / comfortable / pass by the margin.
+pub fn judge(op: Op, point: f64, low: f64, high: f64, limit: f64, cut: Cutoffs) -> Judgement {
     let m = margin(point, limit);
+    let judged = |verdict| Judgement { verdict, margin: m };
     if !op.holds(point, limit) {
-        return (SloVerdict::Breach, m);
+        return judged(SloVerdict::Breach);
     }
     let far_end = if op.is_upper_bound() { high } else { low };
     if !op.holds(far_end, limit) {
-        return (SloVerdict::Uncertain, m);
+        return judged(SloVerdict::Uncertain);
     }
     let Some(m) = m else {
-        return (SloVerdict::Pass, None);
+        return judged(SloVerdict::Pass);
     };
     // Headroom: how far the estimate sits on the good side of the limit, as a fraction of it,
     // nudged so that exactly 10% under (90 against 100, -0.09999999999999998 in floating point)
@@ -56,7 +76,7 @@ pub fn judge(
     } else {
         SloVerdict::Pass
     };
-    (v, Some(m))
+    judged(v)
 }
 
 #[cfg(test)]
@@ -94,12 +114,12 @@ mod tests {
             let (shown, limit) = (v * scale.factor, l * lscale.factor);
             let want_mark = c.get(3).map_or("", |m| m.as_str());
             let at = |e: f64| judge(Op::Lt, e, e, e, limit, CUT);
-            let (verdict, _) = at(shown);
+            let verdict = at(shown).verdict;
             assert_eq!(mark(verdict), want_mark, "mark of `{line}`");
             let half = 0.0005 * scale.factor;
             let found = (0..=200).any(|i| {
                 let e = shown - half + half * i as f64 / 100.0;
-                let (verdict, m) = at(e);
+                let Judgement { verdict, margin: m } = at(e);
                 scale.format(e) == scale.format(shown)
                     && format_pct(m.unwrap()) == c[4]
                     && mark(verdict) == want_mark
@@ -115,7 +135,7 @@ mod tests {
 
     #[test]
     fn near_uses_the_unrounded_margin() {
-        let j = |e: f64, l: f64| judge(Op::Lt, e, e, e, l, CUT).0;
+        let j = |e: f64, l: f64| judge(Op::Lt, e, e, e, l, CUT).verdict;
         assert_eq!(j(42.644, 43.5), SloVerdict::Near);
         assert_eq!(j(42.625, 43.5), SloVerdict::Pass);
         assert_eq!(j(623.162, 700.0), SloVerdict::Comfortable);
@@ -127,47 +147,53 @@ mod tests {
 
     #[test]
     fn breach_uncertain_and_mirrored_bounds() {
-        let (v, m) = judge(Op::Lt, 105.0, 100.0, 110.0, 100.0, CUT);
+        let Judgement {
+            verdict: v,
+            margin: m,
+        } = judge(Op::Lt, 105.0, 100.0, 110.0, 100.0, CUT);
         assert_eq!(
             (v, format_pct(m.unwrap())),
             (SloVerdict::Breach, "+5.0%".to_string())
         );
         assert_eq!(
-            judge(Op::Lt, 99.0, 97.0, 101.0, 100.0, CUT).0,
+            judge(Op::Lt, 99.0, 97.0, 101.0, 100.0, CUT).verdict,
             SloVerdict::Uncertain
         );
         assert_eq!(
-            judge(Op::Le, 99.0, 97.0, 100.0, 100.0, CUT).0,
+            judge(Op::Le, 99.0, 97.0, 100.0, 100.0, CUT).verdict,
             SloVerdict::Near
         );
         assert_eq!(
-            judge(Op::Lt, 99.0, 97.0, 100.0, 100.0, CUT).0,
+            judge(Op::Lt, 99.0, 97.0, 100.0, 100.0, CUT).verdict,
             SloVerdict::Uncertain
         );
         // Throughput > 30 op/s.
         assert_eq!(
-            judge(Op::Gt, 29.0, 28.0, 30.0, 30.0, CUT).0,
+            judge(Op::Gt, 29.0, 28.0, 30.0, 30.0, CUT).verdict,
             SloVerdict::Breach
         );
         assert_eq!(
-            judge(Op::Gt, 31.0, 29.5, 32.0, 30.0, CUT).0,
+            judge(Op::Gt, 31.0, 29.5, 32.0, 30.0, CUT).verdict,
             SloVerdict::Uncertain
         );
         assert_eq!(
-            judge(Op::Gt, 30.5, 30.2, 31.0, 30.0, CUT).0,
+            judge(Op::Gt, 30.5, 30.2, 31.0, 30.0, CUT).verdict,
             SloVerdict::Near
         );
         assert_eq!(
-            judge(Op::Gt, 40.0, 39.0, 41.0, 30.0, CUT).0,
+            judge(Op::Gt, 40.0, 39.0, 41.0, 30.0, CUT).verdict,
             SloVerdict::Comfortable
         );
         assert_eq!(
-            judge(Op::Gt, 32.0, 31.0, 33.0, 30.0, CUT).0,
+            judge(Op::Gt, 32.0, 31.0, 33.0, 30.0, CUT).verdict,
             SloVerdict::Pass
         );
         assert_eq!(
             judge(Op::Le, 0.0, 0.0, 0.0, 0.0, CUT),
-            (SloVerdict::Pass, None)
+            Judgement {
+                verdict: SloVerdict::Pass,
+                margin: None
+            }
         );
     }
 }

@@ -12,6 +12,7 @@
 //! permutation only shuffles (value, rank) pairs. The permutation loop stops as soon as the p-value
 //! can no longer fall under `alpha`, which makes pure noise (the common case) cheap.
 
+use super::dispersion::mean;
 use rand::seq::SliceRandom;
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
@@ -101,10 +102,6 @@ pub fn detect(series: &[f64], cfg: &Config) -> Vec<ChangePoint> {
             }
         })
         .collect()
-}
-
-fn mean(xs: &[f64]) -> f64 {
-    xs.iter().sum::<f64>() / xs.len() as f64
 }
 
 /// The best split of `seg` and its p-value, when significant.

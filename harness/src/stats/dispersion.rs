@@ -48,6 +48,19 @@ pub fn robust_sd(xs: &[f64]) -> f64 {
     1.4826 * super::median(&mut dev).unwrap_or(0.0)
 }
 
+/// Linear-interpolation quantile (type 7, as R's default and numpy's) of unsorted values; `None`
+/// when there are none.
+pub fn quantile(values: &[f64], q: f64) -> Option<f64> {
+    let mut v = values.to_vec();
+    v.sort_unstable_by(f64::total_cmp);
+    let pos = q.clamp(0.0, 1.0) * (v.len().checked_sub(1)?) as f64;
+    let (i, frac) = (pos.floor() as usize, pos.fract());
+    Some(match v.get(i + 1) {
+        Some(next) => v[i] + frac * (next - v[i]),
+        None => v[i],
+    })
+}
+
 /// Means of the non-empty processes.
 pub fn process_means(processes: &[Vec<f64>]) -> Vec<f64> {
     processes
@@ -83,5 +96,10 @@ mod tests {
         let sd = robust_sd(&[1.0, 1.1, 0.9, 1.0, 50.0]);
         assert!((sd - 1.4826 * 0.1).abs() < 1e-9, "{sd}");
         assert_eq!(robust_sd(&[3.0]), 0.0);
+        // numpy.quantile([4, 1, 3, 2], [0, 0.5, 0.9, 1]) = 1, 2.5, 3.7, 4.
+        let q = |p| quantile(&[4.0, 1.0, 3.0, 2.0], p).unwrap();
+        assert_eq!((q(0.0), q(0.5), q(1.0)), (1.0, 2.5, 4.0));
+        assert!((q(0.9) - 3.7).abs() < 1e-12);
+        assert_eq!(quantile(&[], 0.5), None);
     }
 }

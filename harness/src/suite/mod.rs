@@ -43,7 +43,7 @@ mod setup;
 pub mod spec;
 
 pub use setup::{run_setup, SetupOutcome};
-pub use spec::{BenchmarkSpec, Profiler, Protocol};
+pub use spec::{BenchmarkSpec, MemoryLimit, Profiler, Protocol};
 
 use crate::results::SuiteInfo;
 use sha2::{Digest, Sha256};

@@ -3,7 +3,7 @@
 
 use super::placeholder::fill;
 use super::raw::{EnvEntry, RawFile, RawScenario, RawSettings, Source};
-use super::spec::{BenchmarkSpec, Protocol, TMP_PLACEHOLDER};
+use super::spec::{BenchmarkSpec, MemoryLimit, Protocol, TMP_PLACEHOLDER};
 use super::{did_you_mean, is_valid_name, Suite, SuiteError};
 use crate::results::benchmark_key;
 use crate::slo::threshold::{parse_overhead, parse_threshold};
@@ -21,33 +21,25 @@ struct Settings {
     values: u32,
     warmups: u32,
     timeout: Duration,
-    memory_limit: Option<u64>,
+    memory_limit: MemoryLimit,
     noise_threshold: Option<f64>,
     simulate: bool,
 }
 
 /// What a suite gets when it sets nothing: enough processes for a bootstrap over processes, a
 /// timeout that catches a hung workload without cutting a slow one short, and (see
-/// [`built_in`]) a memory cap that stops a runaway workload before it takes the machine down.
+/// the runner's default memory cap, which stops a runaway workload before it takes the machine
+/// down.
 const BUILT_IN: Settings = Settings {
     protocol: Protocol::Process,
     processes: 10,
     values: 3,
     warmups: 1,
     timeout: Duration::from_secs(60),
-    memory_limit: None,
+    memory_limit: MemoryLimit::MachineDefault,
     noise_threshold: None,
     simulate: false,
 };
-
-/// [`BUILT_IN`] with the machine's default memory cap
-/// ([`crate::system::default_memory_limit`]).
-fn built_in() -> Settings {
-    Settings {
-        memory_limit: crate::system::default_memory_limit(),
-        ..BUILT_IN
-    }
-}
 
 /// Settings as one table gives them; `None` leaves the value to the layer below.
 #[derive(Debug, Default)]
@@ -57,8 +49,7 @@ struct Partial {
     values: Option<u32>,
     warmups: Option<u32>,
     timeout: Option<Duration>,
-    /// `Some(None)`: `memory_limit = "none"`, which lifts a default limit.
-    memory_limit: Option<Option<u64>>,
+    memory_limit: Option<MemoryLimit>,
     noise_threshold: Option<f64>,
     simulate: Option<bool>,
 }
@@ -125,7 +116,7 @@ pub(super) fn resolve(
         setup.push(filled);
     }
 
-    let defaults = partial(src, raw.defaults)?.over(built_in());
+    let defaults = partial(src, raw.defaults)?.over(BUILT_IN);
     if raw.scenarios.is_empty() {
         return Err(src.error(raw.suite.name.span(), "the suite has no [[scenario]]"));
     }
@@ -553,8 +544,8 @@ fn partial(src: &Source, raw: RawSettings) -> Result<Partial, SuiteError> {
         "memory_limit",
         "a size such as `4GB` or `512MiB`, or \"none\"",
         |m| match m.trim() {
-            "none" | "off" => Some(None),
-            _ => parse_bytes(m).filter(|b| *b > 0).map(Some),
+            "none" | "off" => Some(MemoryLimit::Unlimited),
+            _ => parse_bytes(m).filter(|b| *b > 0).map(MemoryLimit::Bytes),
         },
     )?;
     let noise_threshold = setting(

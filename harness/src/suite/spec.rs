@@ -5,6 +5,30 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::time::Duration;
 
+/// A benchmark's cap on its workload's peak memory.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MemoryLimit {
+    /// The suite set none: the runner applies the machine's default cap.
+    #[default]
+    MachineDefault,
+    /// This many bytes.
+    Bytes(u64),
+    /// `memory_limit = "none"`: no cap at all.
+    Unlimited,
+}
+
+impl MemoryLimit {
+    /// The cap in bytes, given the running machine's default.
+    pub fn bytes(self, machine_default: Option<u64>) -> Option<u64> {
+        match self {
+            MemoryLimit::MachineDefault => machine_default,
+            MemoryLimit::Bytes(b) => Some(b),
+            MemoryLimit::Unlimited => None,
+        }
+    }
+}
+
 /// How a sample is taken (see the design's "Protocols").
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -53,8 +77,8 @@ pub struct BenchmarkSpec {
     pub warmups: u32,
     /// Per-process timeout; the whole process group is killed past it.
     pub timeout: Duration,
-    /// Cap on the resident memory of the workload's whole process tree, bytes.
-    pub memory_limit: Option<u64>,
+    /// Cap on the workload's peak memory (`max_rss_usage`).
+    pub memory_limit: MemoryLimit,
     /// Threshold lines, validated when the suite was loaded.
     pub thresholds: Vec<String>,
     /// Overhead lines of the scenario, validated when the suite was loaded.

@@ -1,3 +1,4 @@
+use super::spec::MemoryLimit;
 use super::*;
 use std::time::Duration;
 
@@ -134,14 +135,18 @@ fn scenario_settings_override_defaults_which_override_built_ins() {
         (Protocol::Pyperf, 20, 3, 2)
     );
     assert_eq!(b.timeout, Duration::from_secs(120));
-    assert_eq!(b.memory_limit, Some(4_000_000_000));
+    assert_eq!(b.memory_limit, MemoryLimit::Bytes(4_000_000_000));
     assert_eq!(b.noise_threshold, Some(0.05));
     let single = &suite.benchmarks[4];
     assert_eq!(
         (single.protocol, single.processes, single.values),
         (Protocol::Process, 4, 3)
     );
-    assert_eq!(single.memory_limit, None, "\"none\" lifts the default");
+    assert_eq!(
+        single.memory_limit,
+        MemoryLimit::Unlimited,
+        "\"none\" lifts the default"
+    );
     assert_eq!(single.noise_threshold, Some(0.02));
 
     let bare = load_text(
@@ -156,12 +161,9 @@ fn scenario_settings_override_defaults_which_override_built_ins() {
     );
     assert_eq!(
         (b.timeout, b.memory_limit),
-        (
-            Duration::from_secs(60),
-            crate::system::default_memory_limit()
-        )
+        (Duration::from_secs(60), MemoryLimit::MachineDefault),
+        "the runner applies the machine's cap"
     );
-    assert!(b.memory_limit.is_some(), "a cap by default");
     assert_eq!(b.noise_threshold, None);
     assert!(!b.simulate, "native unless asked");
     assert_eq!(b.key, "s/x", "no matrix: one benchmark without a variant");

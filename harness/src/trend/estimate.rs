@@ -7,8 +7,8 @@
 //! independent units, so their means give the interval; with one process its values stand in.
 
 use crate::results::MetricSamples;
-use statrs::distribution::{ContinuousCDF, StudentsT};
-use std::sync::OnceLock;
+use crate::stats::dispersion::{mean, process_means, std_dev};
+use crate::stats::summary::t975;
 
 /// A point estimate with its 95% confidence interval, in the metric's base unit.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -21,7 +21,7 @@ pub struct Estimate {
 /// The estimate of one metric of one run; `None` when it holds no value at all.
 pub fn estimate(s: &MetricSamples) -> Option<Estimate> {
     let procs: Vec<&Vec<f64>> = s.processes.iter().filter(|p| !p.is_empty()).collect();
-    let (mean, half) = match procs.len() {
+    let (point, half) = match procs.len() {
         0 => {
             let sum = s.summary?;
             let half = if sum.n >= 2 {
@@ -38,46 +38,23 @@ pub fn estimate(s: &MetricSamples) -> Option<Estimate> {
         _ => {
             let total: f64 = procs.iter().map(|p| p.iter().sum::<f64>()).sum();
             let n: usize = procs.iter().map(|p| p.len()).sum();
-            let means: Vec<f64> = procs.iter().map(|p| mean(p)).collect();
-            (total / n as f64, half_width(&means))
+            (total / n as f64, half_width(&process_means(&s.processes)))
         }
     };
     Some(Estimate {
-        mean,
-        lo: (mean - half).max(0.0),
-        hi: mean + half,
+        mean: point,
+        lo: (point - half).max(0.0),
+        hi: point + half,
     })
 }
 
-fn mean(xs: &[f64]) -> f64 {
-    xs.iter().sum::<f64>() / xs.len() as f64
-}
-
-/// Half-width of the t interval of the mean of `xs` (0 for fewer than two values).
+/// Half-width of the 95% t interval of the mean of `xs` (0 for fewer than two values).
 fn half_width(xs: &[f64]) -> f64 {
     let n = xs.len();
     if n < 2 {
         return 0.0;
     }
-    let m = mean(xs);
-    let var = xs.iter().map(|x| (x - m).powi(2)).sum::<f64>() / (n - 1) as f64;
-    t975(n - 1) * (var / n as f64).sqrt()
-}
-
-/// The 97.5% quantile of Student's t with `df` degrees of freedom, tabled once.
-fn t975(df: usize) -> f64 {
-    const TABLED: usize = 200;
-    static TABLE: OnceLock<Vec<f64>> = OnceLock::new();
-    let table = TABLE.get_or_init(|| {
-        (1..=TABLED)
-            .map(|df| {
-                StudentsT::new(0.0, 1.0, df as f64)
-                    .expect("valid t")
-                    .inverse_cdf(0.975)
-            })
-            .collect()
-    });
-    table[df.clamp(1, TABLED) - 1]
+    t975(n - 1) * std_dev(xs) / (n as f64).sqrt()
 }
 
 #[cfg(test)]

@@ -7,7 +7,6 @@ mod plot;
 
 use crate::history::{History, HistoryError, RunInfo};
 use crate::results::Status;
-use crate::slo::threshold::{parse_threshold, Threshold};
 use crate::stats::changepoint::{self, ChangePoint};
 use crate::units::Unit;
 use estimate::Estimate;
@@ -23,20 +22,43 @@ pub const MIN_POINTS: usize = 8;
 pub struct Trends {
     /// Runs, oldest first.
     pub runs: Vec<RunInfo>,
-    /// Sorted by suite, benchmark key, metric.
+    /// Sorted by suite, benchmark key, metric, machine.
     pub series: Vec<Series>,
 }
 
-/// One benchmark's metric over the runs that measured it.
+impl Trends {
+    /// How `s` is named beside its metric: nothing when every run came from one machine, else the
+    /// machine's hostname and fingerprint.
+    pub fn machine_label(&self, s: &Series) -> Option<String> {
+        let first = &self.runs.first()?.machine;
+        if self.runs.iter().all(|r| r.machine == *first) {
+            return None;
+        }
+        let host = self
+            .runs
+            .iter()
+            .find(|r| r.machine.fingerprint == s.machine)
+            .map_or("", |r| r.machine.hostname.as_str());
+        Some(format!("on {host} ({})", s.machine))
+    }
+}
+
+/// One benchmark's metric over the runs of one machine that measured it: a change of CI hardware
+/// starts a new series rather than a step in the old one.
 #[derive(Debug, Clone)]
 pub struct Series {
     pub key: String,
     pub suite: String,
     pub metric: String,
+    /// Fingerprint of the machine every point ran on.
+    pub machine: String,
     pub unit: Unit,
     pub higher_is_better: bool,
     /// Threshold lines of the newest run that measured the benchmark.
     pub thresholds: Vec<String>,
+    /// The SLO limit on this metric drawn on its plot, set by whoever reads the threshold lines
+    /// (trends do not parse them).
+    pub limit: Option<Limit>,
     pub points: Vec<Point>,
     pub changes: Vec<Change>,
 }
@@ -59,15 +81,16 @@ pub struct Change {
     pub after_run: usize,
 }
 
-impl Series {
-    /// The SLO limit on this metric, from the newest thresholds (the first line naming the metric).
-    pub fn limit(&self) -> Option<Threshold> {
-        self.thresholds
-            .iter()
-            .filter_map(|l| parse_threshold(l).ok())
-            .find(|t| t.metric == self.metric)
-    }
+/// An SLO limit as a plot draws it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Limit {
+    /// The threshold line as written.
+    pub line: String,
+    /// The limit in the series' unit.
+    pub value: f64,
+}
 
+impl Series {
     /// True when a rise is bad news (time, memory).
     pub fn rise_is_worse(&self) -> bool {
         !self.higher_is_better
@@ -92,7 +115,7 @@ pub enum TrendError {
 pub fn load(history: &History) -> Result<Trends, HistoryError> {
     let runs = history.runs()?;
     let position: HashMap<i64, usize> = runs.iter().enumerate().map(|(i, r)| (r.id, i)).collect();
-    let mut index: HashMap<(String, String), usize> = HashMap::new();
+    let mut index: HashMap<(String, String, &str), usize> = HashMap::new();
     let mut series: Vec<Series> = Vec::new();
     history.for_each_sample(|row| {
         if row.status != Status::Ok {
@@ -101,16 +124,20 @@ pub fn load(history: &History) -> Result<Trends, HistoryError> {
         let Some(e) = estimate::estimate(&row.samples) else {
             return;
         };
+        let run = position[&row.run];
+        let machine = runs[run].machine.fingerprint.as_str();
         let slot = *index
-            .entry((row.key.to_string(), row.metric.to_string()))
+            .entry((row.key.to_string(), row.metric.to_string(), machine))
             .or_insert_with(|| {
                 series.push(Series {
                     key: row.key.to_string(),
                     suite: row.suite.to_string(),
                     metric: row.metric.to_string(),
+                    machine: machine.to_string(),
                     unit: row.samples.unit,
                     higher_is_better: row.samples.higher_is_better,
                     thresholds: Vec::new(),
+                    limit: None,
                     points: Vec::new(),
                     changes: Vec::new(),
                 });
@@ -121,12 +148,11 @@ pub fn load(history: &History) -> Result<Trends, HistoryError> {
         if s.thresholds.as_slice() != row.thresholds {
             s.thresholds = row.thresholds.to_vec();
         }
-        s.points.push(Point {
-            run: position[&row.run],
-            estimate: e,
-        });
+        s.points.push(Point { run, estimate: e });
     })?;
-    series.sort_by(|a, b| (&a.suite, &a.key, &a.metric).cmp(&(&b.suite, &b.key, &b.metric)));
+    series.sort_by(|a, b| {
+        (&a.suite, &a.key, &a.metric, &a.machine).cmp(&(&b.suite, &b.key, &b.metric, &b.machine))
+    });
     Ok(Trends { runs, series })
 }
 

@@ -2,7 +2,7 @@
 //! the newest change point first) and `changes.md` (one line per change point).
 
 use super::{plot, short_commit, Change, Series, Trends};
-use crate::report::escape::{markdown_text, xml_text};
+use crate::escape::{markdown_text, xml_text};
 use crate::units::format_pct;
 use std::collections::BTreeMap;
 use std::fmt::Write;
@@ -38,7 +38,7 @@ pub fn index_html(t: &Trends, (w, h): (u32, u32)) -> String {
                     let _ = writeln!(
                         out,
                         "<p class=\"change\">{}: {}</p>",
-                        xml_text(&s.metric),
+                        xml_text(&named(t, s)),
                         xml_text(&describe(t, s, c))
                     );
                 }
@@ -51,7 +51,7 @@ pub fn index_html(t: &Trends, (w, h): (u32, u32)) -> String {
                     "<a href=\"plots/{stem}.svg\"><img src=\"plots/{stem}.png\" width=\"{w}\" height=\"{h}\" \
                      loading=\"lazy\" alt=\"{} {}\"></a>",
                     xml_text(&s.key),
-                    xml_text(&s.metric)
+                    xml_text(&named(t, s))
                 );
             }
             out.push_str("</div>\n</section>\n");
@@ -59,6 +59,14 @@ pub fn index_html(t: &Trends, (w, h): (u32, u32)) -> String {
     }
     out.push_str("</body>\n</html>\n");
     out
+}
+
+/// The metric, and the machine when the history holds several.
+fn named(t: &Trends, s: &Series) -> String {
+    match t.machine_label(s) {
+        Some(m) => format!("{} {m}", s.metric),
+        None => s.metric.clone(),
+    }
 }
 
 /// Suites in name order; inside each, benchmarks (all their metrics' series together) with the
@@ -122,7 +130,7 @@ pub fn changes_md(t: &Trends) -> String {
             out,
             "- {} · {} · {} · {}..{} · confidence {:.1}%",
             markdown_text(&s.key),
-            markdown_text(&s.metric),
+            markdown_text(&named(t, s)),
             markdown_text(&format!(
                 "{} {}",
                 format_pct(c.point.relative),

@@ -37,7 +37,7 @@ pub fn file_stem(s: &Series) -> String {
         })
         .take(80)
         .collect();
-    let hash = Sha256::digest(format!("{}\0{}", s.key, s.metric).as_bytes());
+    let hash = Sha256::digest(format!("{}\0{}\0{}", s.key, s.metric, s.machine).as_bytes());
     let tag: String = hash[..4].iter().map(|b| format!("{b:02x}")).collect();
     format!("{readable}-{tag}")
 }
@@ -112,13 +112,11 @@ fn draw<DB: DrawingBackend>(
     }
     let span = (hi - lo).max(hi.abs() * 0.02).max(1e-9);
     // The limit joins the y range when it is near the data; far above, it is named in the legend.
-    let limit = s.limit();
-    let limit_shown = limit
-        .as_ref()
-        .filter(|t| t.limit >= lo - 2.0 * span && t.limit <= hi + 2.0 * span);
+    let limit = s.limit.as_ref();
+    let limit_shown = limit.filter(|t| t.value >= lo - 2.0 * span && t.value <= hi + 2.0 * span);
     if let Some(t) = limit_shown {
-        lo = lo.min(t.limit);
-        hi = hi.max(t.limit);
+        lo = lo.min(t.value);
+        hi = hi.max(t.value);
     }
     let span = (hi - lo).max(hi.abs() * 0.02).max(1e-9);
     let (y0, y1) = ((lo - 0.08 * span).max(0.0), hi + 0.35 * span);
@@ -199,11 +197,11 @@ fn draw<DB: DrawingBackend>(
                 .map(|(i, p)| Circle::new(xy(i, p.estimate.mean), 2, BAND.filled())),
         )?;
     }
-    match (&limit, limit_shown) {
+    match (limit, limit_shown) {
         (Some(t), Some(_)) => {
             chart
                 .draw_series(LineSeries::new(
-                    [(-0.5, t.limit / f), (n as f64 - 0.5, t.limit / f)],
+                    [(-0.5, t.value / f), (n as f64 - 0.5, t.value / f)],
                     LIMIT.stroke_width(2),
                 ))?
                 .label(format!("SLO: {}", t.line))

