@@ -41,7 +41,7 @@ pub enum Protocol {
     Pyperf,
 }
 
-/// Where a suite's profiles come from, for `ab --profile` (see [`crate::profile`]).
+/// Where a suite's profiles come from, for `ab --profile` (see the `profile` module).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Profiler {
@@ -88,7 +88,7 @@ pub struct BenchmarkSpec {
     /// The suite's profile source (None: chosen from the command, or none).
     #[serde(default)]
     pub profile: Option<Profiler>,
-    /// Run every process under the simulator (valgrind), see [`crate::run::simulate`].
+    /// Run every process under the simulator (valgrind), see the runner's `simulate` module.
     #[serde(default)]
     pub simulate: bool,
 }
