@@ -4,10 +4,10 @@
 //! at most 65,535 characters, at most 50 annotations per request, an annotation title of at most
 //! 255 characters and a message of at most 64 KB.
 
-use crate::escape::terminal_text as clean;
 use super::markdown::MarkdownRenderer;
 use super::{display_name, headline, RenderOptions, Renderer};
 use crate::compare::{BenchmarkComparison, Comparison};
+use crate::escape::terminal_text as clean;
 use serde_json::{json, Value};
 
 /// The check's name on the pull request.

@@ -4,8 +4,8 @@
 //! profiled gets one line saying why.
 
 use super::display_name;
-use crate::escape::markdown_text as esc;
 use crate::compare::BenchmarkComparison;
+use crate::escape::markdown_text as esc;
 use crate::profile::{BenchmarkProfile, ProfileSummary};
 use crate::units::{format_auto, format_pct, Unit};
 use std::fmt::Write;
