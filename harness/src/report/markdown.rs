@@ -313,16 +313,23 @@ const GLANCE: usize = 5;
 fn foot(c: &Comparison) -> String {
     let st = &c.settings;
     format!(
-        "<sub>Noise threshold {:.0}%, {:.0}% confidence, FDR {:.0}%, near {:.0}%, comfortable {:.0}%, {} runs · baseline {} · candidate {}</sub>\n",
-        st.noise_threshold * 100.0,
-        st.confidence * 100.0,
-        st.fdr * 100.0,
-        st.near * 100.0,
-        st.comfortable * 100.0,
+        "<sub>Noise threshold {}%, {}% confidence, FDR {}%, near {}%, comfortable {}%, {} runs · baseline {} · candidate {}</sub>\n",
+        setting_pct(st.noise_threshold),
+        setting_pct(st.confidence),
+        setting_pct(st.fdr),
+        setting_pct(st.near),
+        setting_pct(st.comfortable),
         if st.paired { "paired" } else { "unpaired" },
         esc(&c.baseline.run_id),
         esc(&c.candidate.run_id),
     )
+}
+
+/// A setting as a percentage with the digits it was given (`0.1`, `99.17`, `5`): rounded to whole
+/// percent, a 0.1% threshold read "0%" and a sequential run's 99.17% confidence "99%".
+fn setting_pct(fraction: f64) -> String {
+    let text = format!("{:.2}", fraction * 100.0);
+    text.trim_end_matches('0').trim_end_matches('.').to_string()
 }
 
 fn full_report_pointer(opts: &RenderOptions) -> String {
@@ -557,6 +564,14 @@ fn truncated_names(
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn settings_keep_their_digits() {
+        assert_eq!(super::setting_pct(0.001), "0.1");
+        assert_eq!(super::setting_pct(1.0 - 0.05 / 6.0), "99.17");
+        assert_eq!(super::setting_pct(0.05), "5");
+        assert_eq!(super::setting_pct(0.0), "0");
+    }
+
     use super::super::fixture;
     use super::*;
 
