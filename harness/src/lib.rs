@@ -5,12 +5,12 @@
 //! (verdicts) → `report` (markdown, terminal, JSON, JUnit) and the gate; `ab` interleaves two sides on
 //! one machine; `import` turns other tools' output into results; `history` + `trend` keep nightly runs
 //! and draw them; `profile` tells where a flagged benchmark's time went.
-//! `cli` is the thin layer the binary calls.
+//! The command line (`main.rs` and `cli/`, one file per subcommand) belongs to the binary: the
+//! library knows nothing of clap, and the binary maps its arguments onto the library's types.
 
 pub mod ab;
 pub mod baseline;
 pub mod calibrate;
-pub mod cli;
 pub mod compare;
 pub mod escape;
 pub mod fsutil;

@@ -1,6 +1,8 @@
 //! The `slogate` binary: parse arguments, call the library, map errors to exit codes
 //! (0 pass, 1 gate failed, 2 usage or input error).
 
+mod cli;
+
 use clap::Parser;
 use std::process::ExitCode;
 
@@ -10,8 +12,8 @@ fn main() -> ExitCode {
     unsafe {
         libc::signal(libc::SIGPIPE, libc::SIG_DFL);
     }
-    let cli = slogate::cli::Cli::parse();
-    match slogate::cli::dispatch(cli) {
+    let cli = cli::Cli::parse();
+    match cli::dispatch(cli) {
         Ok(code) => code,
         Err(err) => {
             eprintln!("error: {err:#}");

@@ -135,3 +135,28 @@ fn modules_form_no_cycle() {
         panic!("module cycle: {}", c.join(" -> "));
     }
 }
+
+/// The command line is the binary's (`main.rs`, `cli/`): no library module names clap, so the
+/// library's types carry no argument-parsing derives and the binary maps its arguments onto them.
+#[test]
+fn only_the_binary_knows_clap() {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let mut files = Vec::new();
+    rust_files(&src, &mut files);
+    let library: Vec<PathBuf> = files
+        .into_iter()
+        .filter(|f| !f.starts_with(src.join("cli")) && !f.ends_with("main.rs"))
+        .collect();
+    assert!(library.len() > 20, "library files not found: {library:?}");
+    let naming: Vec<String> = library
+        .iter()
+        .filter(|f| {
+            let text = std::fs::read_to_string(f).unwrap();
+            text.contains("clap::") || text.contains("use clap")
+        })
+        .map(|f| f.strip_prefix(&src).unwrap().display().to_string())
+        .collect();
+    assert!(naming.is_empty(), "library files name clap: {naming:?}");
+    let lib = std::fs::read_to_string(src.join("lib.rs")).unwrap();
+    assert!(!lib.contains("mod cli"), "lib.rs declares the command line");
+}

@@ -1,10 +1,10 @@
 //! `slogate ab`: baseline and candidate run interleaved on this machine, then compared pair by pair.
 
 use super::verdict::{report_and_gate, ReportArgs};
-use crate::ab::{self, AbOptions, Outcome, Plan, Side, Why, Worktree, LABELS};
-use crate::suite::parse_var;
-use crate::units::{format_auto, parse_duration, Unit};
 use anyhow::Context;
+use slogate::ab::{self, AbOptions, Outcome, Plan, Side, Why, Worktree, LABELS};
+use slogate::suite::parse_var;
+use slogate::units::{format_auto, parse_duration, Unit};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -97,9 +97,10 @@ pub struct AbArgs {
     /// After the comparison, profile each flagged benchmark on both sides (extra processes, never
     /// measured) with its suite's `profile` source and show where it changed; `--profile=all`:
     /// every benchmark.
-    #[arg(long, value_enum, value_name = "all", num_args = 0..=1, require_equals = true,
-          default_missing_value = "flagged")]
-    pub profile: Option<crate::profile::Scope>,
+    #[arg(long, value_name = "all", num_args = 0..=1, require_equals = true,
+          default_missing_value = "flagged",
+          value_parser = super::names::<slogate::profile::Scope>(slogate::profile::Scope::NAMES))]
+    pub profile: Option<slogate::profile::Scope>,
     #[command(flatten)]
     pub report: ReportArgs,
 }
@@ -110,7 +111,7 @@ fn parse_budget(text: &str) -> Result<Duration, String> {
         .ok_or_else(|| {
             format!(
                 "`{text}` is not a duration above zero such as {}",
-                crate::units::DURATION_FORMS
+                slogate::units::DURATION_FORMS
             )
         })
 }
@@ -120,7 +121,7 @@ pub fn exec(args: Args) -> anyhow::Result<ExitCode> {
     if args.output.is_some() {
         args.report.report = args.output.take();
     }
-    let signal = crate::run::interrupt_flag()?;
+    let signal = slogate::run::interrupt_flag()?;
     let here = std::env::current_dir()?;
     // Worktrees live until the end of the run, and are removed on every exit path.
     let mut worktrees = Vec::new();
@@ -146,10 +147,10 @@ pub fn exec(args: Args) -> anyhow::Result<ExitCode> {
     let mut suites = args.suites.clone();
     if let Some(since) = &args.changed_since {
         // Which suites a change concerns is read from the candidate's checkout.
-        let changed = crate::git::changed_files(&here, since)?;
+        let changed = slogate::git::changed_files(&here, since)?;
         let candidate_vars: BTreeMap<String, String> = args.vars.iter().cloned().collect();
         let in_candidate: Vec<PathBuf> = suites.iter().map(|s| dirs[1].join(s)).collect();
-        suites = crate::suite::load_all(&in_candidate, &candidate_vars)?
+        suites = slogate::suite::load_all(&in_candidate, &candidate_vars)?
             .into_iter()
             .filter(|s| s.touched_by(&changed))
             .map(|s| s.dir.strip_prefix(&dirs[1]).unwrap_or(&s.dir).to_path_buf())
@@ -180,7 +181,7 @@ pub fn exec(args: Args) -> anyhow::Result<ExitCode> {
     if sequential && args.report.noise_threshold.is_none() {
         args.report.noise_threshold = Some(BUDGET_NOISE_THRESHOLD);
     }
-    let defaults = crate::compare::CompareOptions::default();
+    let defaults = slogate::compare::CompareOptions::default();
     let opts = AbOptions {
         seed: args
             .seed
@@ -232,21 +233,21 @@ pub fn exec(args: Args) -> anyhow::Result<ExitCode> {
 fn profile(
     sides: &[Side; 2],
     outcome: &Outcome,
-    cmp: &crate::compare::CompareOptions,
-    scope: crate::profile::Scope,
+    cmp: &slogate::compare::CompareOptions,
+    scope: slogate::profile::Scope,
     results_dir: &Path,
     signal: &std::sync::atomic::AtomicUsize,
-) -> Vec<crate::profile::BenchmarkProfile> {
-    let comparison = crate::compare::compare(&outcome.baseline, &outcome.candidate, cmp);
-    let request = crate::profile::Request {
+) -> Vec<slogate::profile::BenchmarkProfile> {
+    let comparison = slogate::compare::compare(&outcome.baseline, &outcome.candidate, cmp);
+    let request = slogate::profile::Request {
         specs: [&sides[0].specs, &sides[1].specs],
-        chosen: crate::profile::chosen(&comparison, scope),
+        chosen: slogate::profile::chosen(&comparison, scope),
         dir: results_dir.join("profiles"),
     };
     for c in &request.chosen {
         eprintln!("profiling {}", c.key);
     }
-    crate::profile::profile_benchmarks(&request, signal)
+    slogate::profile::profile_benchmarks(&request, signal)
 }
 
 /// One line per benchmark on stderr: rounds done and why they stopped.
@@ -287,7 +288,7 @@ fn summarise(outcome: &Outcome, paths: &[PathBuf; 2]) {
 
 /// What an undecided benchmark's data say: the smallest change the run resolves, and the rounds
 /// its noise would need to be decisive about the threshold.
-fn undecided(r: &crate::ab::Rounds, threshold: f64) -> String {
+fn undecided(r: &slogate::ab::Rounds, threshold: f64) -> String {
     let Some(l) = r.last else {
         return String::new();
     };

@@ -1,8 +1,8 @@
 //! `slogate baseline save|list|show|rm`: manage the named results files of [`BaselineStore`].
 
-use crate::baseline::{BaselineStore, BaselineSummary};
-use crate::results::ResultsFile;
 use comfy_table::{presets, Table};
+use slogate::baseline::{BaselineStore, BaselineSummary};
+use slogate::results::ResultsFile;
 use std::path::PathBuf;
 use std::process::ExitCode;
 

@@ -1,10 +1,10 @@
 //! `slogate calibrate`: A/A rounds of the same checkout, interleaved as `ab` runs them, and a noise
 //! file of per-benchmark thresholds and flaky benchmarks for `compare --noise`.
 
-use crate::ab::{Plan, Side, LABELS};
-use crate::suite::parse_var;
-use crate::units::format_pct;
 use anyhow::Context;
+use slogate::ab::{Plan, Side, LABELS};
+use slogate::suite::parse_var;
+use slogate::units::format_pct;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -39,7 +39,7 @@ pub struct Args {
 }
 
 pub fn exec(args: Args) -> anyhow::Result<ExitCode> {
-    let signal = crate::run::interrupt_flag()?;
+    let signal = slogate::run::interrupt_flag()?;
     let here = std::env::current_dir()?;
     let plan = Plan {
         suites: args.suites.clone(),
@@ -53,7 +53,7 @@ pub fn exec(args: Args) -> anyhow::Result<ExitCode> {
         Side::prepare(LABELS[0], &here, &vars, &plan)?,
         Side::prepare(LABELS[1], &here, &vars, &plan)?,
     ];
-    let noise = crate::calibrate::calibrate(
+    let noise = slogate::calibrate::calibrate(
         &sides,
         &args.metrics,
         args.rounds,
@@ -66,7 +66,7 @@ pub fn exec(args: Args) -> anyhow::Result<ExitCode> {
         eprintln!("interrupted: no noise file written");
         return Ok(ExitCode::from(128 + sig as u8));
     }
-    crate::fsutil::write_atomic(&args.output, noise.to_toml().as_bytes())
+    slogate::fsutil::write_atomic(&args.output, noise.to_toml().as_bytes())
         .with_context(|| format!("writing {}", args.output.display()))?;
     for b in &noise.benchmarks {
         let pct = |f: f64| format_pct(f).trim_start_matches('+').to_string();

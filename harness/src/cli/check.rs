@@ -1,6 +1,6 @@
 //! `slogate check`: validate suites and list the benchmarks they would run.
 
-use crate::suite::{self, parse_var, Protocol};
+use slogate::suite::{self, parse_var, Protocol};
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::process::ExitCode;

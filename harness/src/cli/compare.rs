@@ -1,7 +1,7 @@
 //! `slogate compare`: compare two results files, write the report, gate.
 
 use super::verdict::{report_and_gate, ReportArgs};
-use crate::import::load_any;
+use slogate::import::load_any;
 use std::path::PathBuf;
 use std::process::ExitCode;
 

@@ -1,8 +1,8 @@
 //! `slogate history`: keep nightly results files in a SQLite history.
 
-use crate::history::{Added, History};
-use crate::results::ResultsFile;
 use anyhow::Context;
+use slogate::history::{Added, History};
+use slogate::results::ResultsFile;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -88,7 +88,7 @@ pub fn exec(args: Args) -> anyhow::Result<ExitCode> {
                 println!(
                     "{:<17} {:<8} {:<24} {:>10}  {}",
                     r.started_at.format("%Y-%m-%d %H:%M"),
-                    crate::trend::short_commit(r),
+                    slogate::trend::short_commit(r),
                     r.branch.as_deref().unwrap_or("-"),
                     r.benchmarks,
                     r.run_id

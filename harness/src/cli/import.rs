@@ -1,8 +1,8 @@
 //! `slogate import`: another tool's output into a results file.
 
-use crate::import::{import, Format, ImportOptions};
-use crate::slo::file::{apply, load_slo_file};
 use anyhow::Context;
+use slogate::import::{import, Format, ImportOptions};
+use slogate::slo::file::{apply, load_slo_file};
 use std::path::PathBuf;
 use std::process::ExitCode;
 

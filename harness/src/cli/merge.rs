@@ -1,8 +1,8 @@
 //! `slogate merge`: join the results files of the shards of one run (`run --shard i/n`).
 
-use crate::results::ResultsFile;
-use crate::shard;
 use anyhow::Context;
+use slogate::results::ResultsFile;
+use slogate::shard;
 use std::path::PathBuf;
 use std::process::ExitCode;
 

@@ -19,6 +19,18 @@ pub mod system;
 pub mod trend;
 pub mod verdict;
 
+/// The parser of an argument whose values are a library type's names: clap offers `names` in help
+/// and completions, and the type's `FromStr` maps the one given (the library knows nothing of
+/// clap).
+pub fn names<T>(names: &'static [&'static str]) -> impl clap::builder::TypedValueParser<Value = T>
+where
+    T: std::str::FromStr + Clone + Send + Sync + 'static,
+    T::Err: std::error::Error + Send + Sync + 'static,
+{
+    use clap::builder::TypedValueParser;
+    clap::builder::PossibleValuesParser::new(names).try_map(|s| s.parse::<T>())
+}
+
 /// What `--version` prints after the name: the crate's version and the commit it was built from
 /// (`build.rs`; "unknown commit" outside a git checkout).
 pub const VERSION: &str = concat!(env!("CARGO_PKG_VERSION"), " (", env!("SLOGATE_COMMIT"), ")");

@@ -1,11 +1,11 @@
 //! `slogate run`: load suites, run their setup, run the benchmarks, write the results file.
 
 use super::verdict::{report_and_gate, ReportArgs};
-use crate::baseline::BaselineStore;
-use crate::results::{ResultsFile, Status};
-use crate::run::{self, Overrides, Progress, RunOptions};
-use crate::suite::parse_var;
 use anyhow::Context;
+use slogate::baseline::BaselineStore;
+use slogate::results::{ResultsFile, Status};
+use slogate::run::{self, Overrides, Progress, RunOptions};
+use slogate::suite::parse_var;
 use std::collections::BTreeMap;
 use std::io::IsTerminal;
 use std::path::PathBuf;
@@ -100,13 +100,13 @@ pub struct RunArgs {
 pub struct CpuList(pub Vec<usize>);
 
 fn parse_cpus_arg(text: &str) -> Result<CpuList, String> {
-    crate::system::cpus_present(text)
+    slogate::system::cpus_present(text)
         .map(CpuList)
         .map_err(|e| e.to_string())
 }
 
 fn parse_shard_arg(text: &str) -> Result<(usize, usize), String> {
-    crate::shard::parse_shard(text).map_err(|e| e.to_string())
+    slogate::shard::parse_shard(text).map_err(|e| e.to_string())
 }
 
 pub fn exec(args: Args) -> anyhow::Result<ExitCode> {
@@ -122,13 +122,13 @@ pub fn exec(args: Args) -> anyhow::Result<ExitCode> {
         .map(|p| p.meta.vars.clone())
         .unwrap_or_default();
     vars.extend(args.vars.iter().cloned());
-    let mut suites = crate::suite::load_all(&args.suites, &vars)?;
+    let mut suites = slogate::suite::load_all(&args.suites, &vars)?;
     let declared: Vec<String> = suites
         .iter()
         .flat_map(|s| s.benchmarks.iter().map(|b| b.key.clone()))
         .collect();
     if let Some(since) = &args.changed_since {
-        let changed = crate::git::changed_files(&std::env::current_dir()?, since)?;
+        let changed = slogate::git::changed_files(&std::env::current_dir()?, since)?;
         suites.retain(|s| s.touched_by(&changed));
         if suites.is_empty() {
             eprintln!("no suite declares paths changed since {since}: nothing to run");
@@ -164,7 +164,7 @@ pub fn exec(args: Args) -> anyhow::Result<ExitCode> {
         if chosen.is_empty() {
             continue;
         }
-        crate::suite::run_setup(suite)
+        slogate::suite::run_setup(suite)
             .with_context(|| format!("setup of suite `{}`", suite.name))?;
         infos.push(suite.info());
         all_vars.extend(suite.vars.clone());
@@ -175,7 +175,7 @@ pub fn exec(args: Args) -> anyhow::Result<ExitCode> {
         }));
     }
     if let Some((index, count)) = args.shard {
-        specs = crate::shard::select_shard(&specs, index, count);
+        specs = slogate::shard::select_shard(&specs, index, count);
     }
     if specs.is_empty() && args.shard.is_none() {
         anyhow::bail!("no benchmark to run (check the suite paths and --filter)");
@@ -190,7 +190,7 @@ pub fn exec(args: Args) -> anyhow::Result<ExitCode> {
         .collect();
     // Load the baseline before spending minutes on the run: a missing one is an input error.
     let baseline = match (&args.compare, &args.baseline) {
-        (Some(path), _) => Some((crate::import::load_any(path)?, path.clone())),
+        (Some(path), _) => Some((slogate::import::load_any(path)?, path.clone())),
         (None, Some(name)) => {
             let store = BaselineStore::open(args.baselines_dir.clone());
             Some((store.load(name)?, store.path(name)?))
@@ -203,15 +203,15 @@ pub fn exec(args: Args) -> anyhow::Result<ExitCode> {
         side: args.side.clone(),
         suites: infos,
         vars: all_vars,
-        git: crate::git::info(&std::env::current_dir()?),
+        git: slogate::git::info(&std::env::current_dir()?),
     };
     if let Some(CpuList(cpus)) = &args.cpus {
-        crate::run::process::pin_workloads(cpus)?;
+        slogate::run::process::pin_workloads(cpus)?;
     }
-    let load_before = crate::system::load_average();
-    let mut findings = crate::system::findings();
+    let load_before = slogate::system::load_average();
+    let mut findings = slogate::system::findings();
     if args.noise_probe {
-        let p = crate::system::probe(std::time::Duration::from_secs(2))?;
+        let p = slogate::system::probe(std::time::Duration::from_secs(2))?;
         findings.push(p.to_string());
     }
     if let Some(sim) = &simulator {
@@ -221,13 +221,17 @@ pub fn exec(args: Args) -> anyhow::Result<ExitCode> {
     if let Some(CpuList(cpus)) = &args.cpus {
         findings.push(format!(
             "workloads pinned to CPUs {}",
-            crate::system::format_cpu_list(cpus)
+            slogate::system::format_cpu_list(cpus)
         ));
     }
     let bar = Bar::new();
     let mut results = run::run(&specs, &opts, previous, &signal, &bar)?;
     results.meta.shard = args.shard.map(|(i, n)| format!("{i}/{n}"));
-    results.meta.noise = Some(crate::system::noise_of_run(&results, findings, load_before));
+    results.meta.noise = Some(slogate::system::noise_of_run(
+        &results,
+        findings,
+        load_before,
+    ));
     results
         .write(&args.output)
         .with_context(|| format!("writing {}", args.output.display()))?;

@@ -1,10 +1,10 @@
 //! `slogate slo`: SLO helpers.
 
 use super::history::DbArg;
-use crate::history::History;
-use crate::slo::suggest;
-use crate::stats::changepoint;
-use crate::trend::{self, Options};
+use slogate::history::History;
+use slogate::slo::suggest;
+use slogate::stats::changepoint;
+use slogate::trend::{self, Options};
 use std::process::ExitCode;
 
 #[derive(clap::Args, Debug)]

@@ -1,6 +1,6 @@
 //! `slogate system`: what makes measurements noisy on this machine, and a short A/A probe of it.
 
-use crate::results::Noise;
+use slogate::results::Noise;
 use std::process::ExitCode;
 use std::time::Duration;
 
@@ -15,26 +15,26 @@ pub struct Args {
 }
 
 fn parse_duration_arg(text: &str) -> Result<Duration, String> {
-    crate::units::parse_duration(text).ok_or_else(|| {
+    slogate::units::parse_duration(text).ok_or_else(|| {
         format!(
             "`{text}` is not a duration such as {}",
-            crate::units::DURATION_FORMS
+            slogate::units::DURATION_FORMS
         )
     })
 }
 
 pub fn exec(args: Args) -> anyhow::Result<ExitCode> {
-    let findings = crate::system::findings();
+    let findings = slogate::system::findings();
     let probe = if args.duration.is_zero() {
         None
     } else {
-        Some(crate::system::probe(args.duration)?)
+        Some(slogate::system::probe(args.duration)?)
     };
     if args.json {
         let noise = Noise {
             probe_cv: probe.as_ref().map(|p| p.cv),
             supported_threshold: probe.as_ref().map(|p| p.supported_threshold),
-            load_average: crate::system::load_average(),
+            load_average: slogate::system::load_average(),
             findings,
         };
         println!("{}", serde_json::to_string_pretty(&noise)?);

@@ -1,9 +1,9 @@
 //! `slogate trend`: plots, change points, an index page and a change list from the history.
 
 use super::history::DbArg;
-use crate::history::History;
-use crate::stats::changepoint;
-use crate::trend::{self, Options};
+use slogate::history::History;
+use slogate::stats::changepoint;
+use slogate::trend::{self, Options};
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Instant;
@@ -23,7 +23,7 @@ pub fn exec(args: Args) -> anyhow::Result<ExitCode> {
     let mut t = trend::load(&h)?;
     let opts = Options::default();
     trend::analyse(&mut t, &changepoint::Config::default(), opts.threads);
-    crate::slo::set_trend_limits(&mut t);
+    slogate::slo::set_trend_limits(&mut t);
     let w = trend::write(&t, &args.out, &opts)?;
     println!(
         "{} runs, {} plots, {} change points in {:.1}s: {} and {}",

@@ -1,10 +1,10 @@
 //! What every command that ends in a report shares (`compare`, `run --compare`, `run --baseline`,
 //! `ab`): the report and gate flags, rendering, writing, and the exit code.
 
-use crate::compare::{compare, gate_reasons, CompareOptions, FailOn};
-use crate::report::{render, Format, RenderOptions};
-use crate::results::ResultsFile;
 use anyhow::Context;
+use slogate::compare::{compare, gate_reasons, CompareOptions, FailOn};
+use slogate::report::{render, Format, RenderOptions};
+use slogate::results::ResultsFile;
 use std::collections::BTreeMap;
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
@@ -17,7 +17,7 @@ const COMMENT_LIMIT: usize = 65_536;
 pub struct ReportArgs {
     /// Report format: markdown (md), terminal (term), json, junit, github-check (the payload of
     /// GitHub's "create a check run" call).
-    #[arg(long, value_enum, default_value = "markdown")]
+    #[arg(long, default_value = "markdown", value_parser = super::names::<Format>(Format::NAMES))]
     pub format: Format,
     /// The commit a `github-check` payload is for (a pull request's head); default: the
     /// candidate's commit as its results file records it.
@@ -59,7 +59,7 @@ pub struct ReportArgs {
     pub resamples: u32,
     /// Profiles to show under their benchmarks (`ab --profile`), not a flag.
     #[arg(skip)]
-    pub profiles: Vec<crate::profile::BenchmarkProfile>,
+    pub profiles: Vec<slogate::profile::BenchmarkProfile>,
 }
 
 /// `5%` → 0.05; `0.05` → 0.05.
@@ -90,7 +90,7 @@ impl ReportArgs {
         let defaults = CompareOptions::default();
         let mut extra_slos = BTreeMap::new();
         if let Some(path) = &self.slo {
-            let file = crate::slo::file::load_slo_file(path)?;
+            let file = slogate::slo::file::load_slo_file(path)?;
             let compared: std::collections::HashSet<&str> = baseline
                 .benchmarks
                 .iter()
@@ -104,7 +104,7 @@ impl ReportArgs {
                 .collect();
             keys.sort();
             keys.dedup();
-            let (mut by_key, unmatched) = crate::slo::file::apply(&file, &keys);
+            let (mut by_key, unmatched) = slogate::slo::file::apply(&file, &keys);
             // Lines of benchmarks left out on purpose are matched, and have nothing to judge.
             by_key.retain(|k, _| compared.contains(k.as_str()));
             extra_slos = by_key;
@@ -140,7 +140,7 @@ impl ReportArgs {
             noise: self
                 .noise
                 .as_deref()
-                .map(crate::compare::noise::NoiseFile::load)
+                .map(slogate::compare::noise::NoiseFile::load)
                 .transpose()?,
             baseline_file: Some(baseline_file.display().to_string()),
 
@@ -155,7 +155,7 @@ impl ReportArgs {
 fn accept_entries(
     path: &Path,
     candidate: &ResultsFile,
-) -> anyhow::Result<Vec<crate::compare::accept::AcceptEntry>> {
+) -> anyhow::Result<Vec<slogate::compare::accept::AcceptEntry>> {
     let head = candidate
         .meta
         .git
@@ -163,9 +163,9 @@ fn accept_entries(
         .map_or("HEAD".to_string(), |g| g.commit.clone());
     let here = std::env::current_dir().context("reading the working directory")?;
     let count =
-        |since: &str| crate::git::commits_between(&here, since, &head).map_err(|e| e.to_string());
+        |since: &str| slogate::git::commits_between(&here, since, &head).map_err(|e| e.to_string());
     let today = chrono::Utc::now().date_naive();
-    Ok(crate::compare::accept::load(path, today, &count)?)
+    Ok(slogate::compare::accept::load(path, today, &count)?)
 }
 
 /// Compares, writes every requested output, and returns the gate's exit code (0 pass, 1 failed).
@@ -213,7 +213,7 @@ pub fn report_and_gate(
         head_sha,
         repo_root: std::env::current_dir()
             .ok()
-            .and_then(|d| crate::git::toplevel(&d)),
+            .and_then(|d| slogate::git::toplevel(&d)),
         profiles: args.profiles.clone(),
     };
     let report = render(&comparison, args.format, &render_opts);
@@ -235,7 +235,7 @@ pub fn report_and_gate(
 }
 
 fn write_output(path: &Path, text: &str) -> anyhow::Result<()> {
-    crate::fsutil::write_atomic(path, text.as_bytes())
+    slogate::fsutil::write_atomic(path, text.as_bytes())
         .with_context(|| format!("writing {}", path.display()))
 }
 

@@ -24,11 +24,33 @@ use crate::suite::{BenchmarkSpec, Profiler};
 use std::path::{Path, PathBuf};
 
 /// Which benchmarks `ab --profile` profiles.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Scope {
     /// Those with a flagged change (regression or improvement) of any metric.
     Flagged,
     All,
+}
+
+impl Scope {
+    /// The names a scope answers to.
+    pub const NAMES: &'static [&'static str] = &["flagged", "all"];
+}
+
+/// A scope name that is neither `flagged` nor `all`.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[error("unknown profile scope `{0}` (expected flagged or all)")]
+pub struct UnknownScope(pub String);
+
+impl std::str::FromStr for Scope {
+    type Err = UnknownScope;
+
+    fn from_str(s: &str) -> Result<Scope, UnknownScope> {
+        match s {
+            "flagged" => Ok(Scope::Flagged),
+            "all" => Ok(Scope::All),
+            _ => Err(UnknownScope(s.to_string())),
+        }
+    }
 }
 
 #[derive(Debug, thiserror::Error)]

@@ -27,21 +27,31 @@ use crate::units::{format_auto, format_pct};
 use std::str::FromStr;
 
 /// An output format of `compare` and `ab`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Format {
     /// GitHub-flavoured markdown for a pull-request comment.
-    #[value(name = "markdown", alias = "md")]
     Markdown,
     /// Aligned tables for a terminal.
-    #[value(name = "terminal", alias = "term")]
     Terminal,
     /// The whole comparison as JSON.
     Json,
     /// JUnit XML for CI test tabs.
     Junit,
     /// The payload of GitHub's "create a check run" call.
-    #[value(name = "github-check")]
     GithubCheck,
+}
+
+impl Format {
+    /// Every name a format answers to, as a user types them.
+    pub const NAMES: &'static [&'static str] = &[
+        "markdown",
+        "md",
+        "terminal",
+        "term",
+        "json",
+        "junit",
+        "github-check",
+    ];
 }
 
 /// A format name that is none of `md`, `markdown`, `term`, `terminal`, `json`, `junit`.
@@ -53,7 +63,14 @@ impl FromStr for Format {
     type Err = UnknownFormat;
 
     fn from_str(s: &str) -> Result<Format, UnknownFormat> {
-        <Format as clap::ValueEnum>::from_str(s, true).map_err(|_| UnknownFormat(s.to_string()))
+        match s.to_ascii_lowercase().as_str() {
+            "markdown" | "md" => Ok(Format::Markdown),
+            "terminal" | "term" => Ok(Format::Terminal),
+            "json" => Ok(Format::Json),
+            "junit" => Ok(Format::Junit),
+            "github-check" => Ok(Format::GithubCheck),
+            _ => Err(UnknownFormat(s.to_string())),
+        }
     }
 }
 

@@ -288,7 +288,7 @@ fn is_valid_name(name: &str) -> bool {
             .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'))
 }
 
-/// Parses a `--var NAME=VALUE` argument (for clap's `value_parser`).
+/// Parses a `--var NAME=VALUE` argument (the command line's `--var`, `--baseline-var`, `--candidate-var`).
 pub fn parse_var(text: &str) -> Result<(String, String), String> {
     let (name, value) = text
         .split_once('=')
