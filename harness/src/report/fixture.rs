@@ -402,10 +402,10 @@ pub fn large(n: usize, breaches: usize) -> Comparison {
     compare(&file(&specs, false), &file(&specs, true), &opts)
 }
 
-/// An `ab` run under a budget, paired, its rounds recorded in both files: `noisy` ran out of
-/// budget short of the rounds its noise needs, `sits` has an estimate on the threshold,
-/// `evil | <b>x</b> @org/team` was interrupted, `quiet` was decided.
-pub fn undecided() -> Comparison {
+/// The two results files of an `ab` run under a budget, paired, its rounds recorded in both:
+/// `noisy` ran out of budget short of the rounds its noise needs, `sits` has an estimate on the
+/// threshold, `evil | <b>x</b> @org/team` was interrupted, `quiet` was decided.
+pub fn undecided_sides() -> (ResultsFile, ResultsFile) {
     let specs = [
         Spec {
             suite: "cpu",
@@ -465,6 +465,12 @@ pub fn undecided() -> Comparison {
         f.meta.analysis = Some(analysis.clone());
         f
     });
+    (base, cand)
+}
+
+/// The comparison of [`undecided_sides`].
+pub fn undecided() -> Comparison {
+    let (base, cand) = undecided_sides();
     let opts = CompareOptions {
         seed: 42,
         ..CompareOptions::default()
