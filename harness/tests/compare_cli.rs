@@ -1002,3 +1002,60 @@ fn the_check_run_payload_fits_the_checks_api() {
         .code(2)
         .stderr(contains("pass --check-sha SHA"));
 }
+
+#[test]
+fn an_undecided_budget_run_says_what_it_resolves_and_only_from_its_record() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut b, mut c) = fixture::undecided_sides();
+    let base = write(dir.path(), "base.json", &b);
+    let cand = write(dir.path(), "cand.json", &c);
+    let report = |format: &str, base: &Path, cand: &Path| {
+        let out = slogate()
+            .args(["compare", "--format", format])
+            .arg(base)
+            .arg(cand)
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(0), "{out:?}");
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let md = report("md", &base, &cand);
+    assert!(
+        md.contains(
+            "- cpu/noisy: undecided after 6 rounds: this run resolves changes beyond ±12.3% (the \
+             data rule out anything larger); ±5.0% needs about 41 rounds: the budget cannot reach \
+             it at this machine's noise"
+        ),
+        "{md}"
+    );
+    assert!(
+        md.contains("- cpu/sits: undecided after 6 rounds: this run resolves changes beyond ±8.1%")
+    );
+    assert!(md.contains(
+        "cpu/evil &#124; &lt;b&gt;x&lt;/b&gt; @\u{2060}org/team: undecided after 6 rounds"
+    ));
+    assert!(!md.contains("cpu/quiet: undecided after"), "{md}");
+    let term = report("term", &base, &cand);
+    assert!(
+        term.contains(
+            "  cpu/noisy: undecided after 6 rounds: this run resolves changes beyond +/-12.3% (the \
+             data rule out anything larger); +/-5.0% needs about 41 rounds: the budget cannot \
+             reach it at this machine's noise\n"
+        ),
+        "{term}"
+    );
+    let json = report("json", &base, &cand);
+    assert!(json.contains("\"predicted_rounds\": 41"), "{json}");
+
+    // Without the record: still undecided, but nothing claims what the run resolves.
+    for f in [&mut b, &mut c] {
+        f.meta.analysis.as_mut().unwrap().rounds.clear();
+    }
+    let base = write(dir.path(), "base-bare.json", &b);
+    let cand = write(dir.path(), "cand-bare.json", &c);
+    let md = report("md", &base, &cand);
+    assert!(md.contains("Undecided (3 benchmarks)"), "{md}");
+    assert!(!md.contains("undecided after"), "{md}");
+    assert!(!report("term", &base, &cand).contains("undecided after"));
+    assert!(!report("json", &base, &cand).contains("resolution"));
+}

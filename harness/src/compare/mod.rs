@@ -16,7 +16,7 @@ mod slos;
 pub use gate::{reasons as gate_reasons, FailOn, UnknownCondition};
 pub use model::*;
 
-use crate::results::{BenchmarkResult, MetricSamples, Noise, ResultsFile, Status};
+use crate::results::{BenchmarkResult, BenchmarkRounds, MetricSamples, Noise, ResultsFile, Status};
 use crate::slo::verdict::Cutoffs;
 use crate::stats::bootstrap::Scratch;
 use crate::stats::fdr::benjamini_hochberg;
@@ -151,8 +151,15 @@ pub fn compare(
         }
         warnings.append(&mut b.warnings);
     }
+    let recorded = rounds_recorded(candidate, baseline);
     for b in pending {
         let mut bench = b.bench;
+        bench.resolution = recorded.get(bench.key.as_str()).map(|r| Resolution {
+            rounds: r.rounds,
+            resolvable_change: r.resolvable_change,
+            predicted_rounds: r.predicted_rounds,
+            stopped: r.stopped.clone(),
+        });
         gate::decide(&mut bench, &opts.fail_on, &opts.accept);
         benchmarks.push(bench);
     }
@@ -192,6 +199,20 @@ pub fn compare(
         gate: gate::verdict(&benchmarks, &opts.fail_on),
         benchmarks,
     }
+}
+
+/// The rounds a sequential `ab` recorded, by benchmark key: the candidate's record, else the
+/// baseline's (`ab` writes the same record in both files).
+fn rounds_recorded<'a>(
+    candidate: &'a ResultsFile,
+    baseline: &'a ResultsFile,
+) -> HashMap<&'a str, &'a BenchmarkRounds> {
+    [baseline, candidate]
+        .into_iter()
+        .filter_map(|f| f.meta.analysis.as_ref())
+        .flat_map(|a| &a.rounds)
+        .map(|r| (r.key.as_str(), r))
+        .collect()
 }
 
 /// Runs `f` over `keys` on every available core, results in the order of `keys`. Each thread owns
@@ -381,6 +402,7 @@ impl Context<'_> {
                     .noise
                     .as_ref()
                     .map_or_else(BTreeMap::new, |n| n.flaky(key)),
+                resolution: None,
             },
             changes,
             warnings,

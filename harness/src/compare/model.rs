@@ -202,6 +202,26 @@ pub struct BenchmarkComparison {
     /// changes and SLO verdicts never fail the gate by themselves.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub flaky: BTreeMap<String, Vec<String>>,
+    /// What the run could resolve, when a sequential `ab` recorded its rounds
+    /// (`meta.analysis.rounds` of either results file).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resolution: Option<Resolution>,
+}
+
+/// How far one benchmark's rounds of a sequential `ab` went, and what their noise allows.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Resolution {
+    /// Pairs of processes run.
+    pub rounds: u32,
+    /// The smallest change the paired execution-time interval resolves (0.02 = 2%): the data rule
+    /// out every larger change. None with too few pairs for an interval.
+    pub resolvable_change: Option<f64>,
+    /// Rounds predicted, at the pair spread seen, to be decisive about the noise threshold.
+    /// None when the estimate sits on the threshold.
+    pub predicted_rounds: Option<u32>,
+    /// Why the rounds stopped: `decided`, `budget`, `total-budget`, `max-rounds`, `failed`,
+    /// `interrupted`, `planned`.
+    pub stopped: String,
 }
 
 /// A regression passed by an entry of the accept file.

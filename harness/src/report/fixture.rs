@@ -7,8 +7,8 @@
 
 use crate::compare::{compare, CompareOptions, Comparison, FailOn};
 use crate::results::{
-    benchmark_key, metric, BenchmarkResult, GitInfo, Machine, Metadata, MetricSamples, OomInfo,
-    ResultsFile, Status, SCHEMA,
+    benchmark_key, metric, Analysis, BenchmarkResult, BenchmarkRounds, GitInfo, Machine, Metadata,
+    MetricSamples, OomInfo, ResultsFile, Status, SCHEMA,
 };
 use crate::units::Unit;
 use std::collections::BTreeMap;
@@ -400,4 +400,80 @@ pub fn large(n: usize, breaches: usize) -> Comparison {
         ..CompareOptions::default()
     };
     compare(&file(&specs, false), &file(&specs, true), &opts)
+}
+
+/// The two results files of an `ab` run under a budget, paired, its rounds recorded in both:
+/// `noisy` ran out of budget short of the rounds its noise needs, `sits` has an estimate on the
+/// threshold, `evil | <b>x</b> @org/team` was interrupted, `quiet` was decided.
+pub fn undecided_sides() -> (ResultsFile, ResultsFile) {
+    let specs = [
+        Spec {
+            suite: "cpu",
+            scenario: "noisy",
+            time: (Some(100_000.0), Some(104_000.0)),
+            time_cv: 0.15,
+            ..SPEC
+        },
+        Spec {
+            suite: "cpu",
+            scenario: "sits",
+            time: (Some(100_000.0), Some(105_000.0)),
+            time_cv: 0.15,
+            ..SPEC
+        },
+        Spec {
+            suite: "cpu",
+            scenario: "evil | <b>x</b> @org/team",
+            time: (Some(100_000.0), Some(98_000.0)),
+            time_cv: 0.15,
+            ..SPEC
+        },
+        Spec {
+            suite: "cpu",
+            scenario: "quiet",
+            time: (Some(100_000.0), Some(100_100.0)),
+            time_cv: 0.002,
+            ..SPEC
+        },
+    ];
+    let record = |scenario: &str, stopped: &str, predicted, resolvable| BenchmarkRounds {
+        key: benchmark_key("cpu", scenario, &BTreeMap::new()),
+        rounds: 6,
+        seconds: 30.0,
+        stopped: stopped.to_string(),
+        predicted_rounds: predicted,
+        resolvable_change: resolvable,
+    };
+    let analysis = Analysis {
+        noise_threshold: 0.05,
+        confidence: 0.95,
+        rounds: vec![
+            record("noisy", "budget", Some(41), Some(0.123)),
+            record("sits", "budget", None, Some(0.081)),
+            record(
+                "evil | <b>x</b> @org/team",
+                "interrupted",
+                Some(29),
+                Some(0.164),
+            ),
+            record("quiet", "decided", Some(6), Some(0.004)),
+        ],
+    };
+    let [base, cand] = [false, true].map(|candidate| {
+        let mut f = file(&specs, candidate);
+        f.meta.pairing = Some("ab-1".to_string());
+        f.meta.analysis = Some(analysis.clone());
+        f
+    });
+    (base, cand)
+}
+
+/// The comparison of [`undecided_sides`].
+pub fn undecided() -> Comparison {
+    let (base, cand) = undecided_sides();
+    let opts = CompareOptions {
+        seed: 42,
+        ..CompareOptions::default()
+    };
+    compare(&base, &cand, &opts)
 }

@@ -5,8 +5,8 @@
 
 use super::{
     accepted_changes, at_a_glance, by_suite, candidate_value, change_text, display_name,
-    flaky_benchmarks, headline, in_section, metric_names, reason_text, shift_text, side_text,
-    slo_text, status_text, undecided_note, RenderOptions, Renderer, EMOJI, SECTIONS,
+    flaky_benchmarks, headline, in_section, metric_names, reason_text, resolutions, shift_text,
+    side_text, slo_text, status_text, undecided_note, RenderOptions, Renderer, EMOJI, SECTIONS,
 };
 use crate::compare::{BenchmarkComparison, Comparison, Presence, Section, SloVerdict};
 use crate::escape::{code_block, markdown_text as esc};
@@ -246,6 +246,13 @@ fn head(c: &Comparison) -> String {
     s.push_str(&counted);
     if let Some(note) = undecided_note(c) {
         let _ = writeln!(s, "〰️ {note}\n");
+        let resolved = resolutions(c);
+        for (name, text) in &resolved {
+            let _ = writeln!(s, "- {}: {}", esc(name), esc(text));
+        }
+        if !resolved.is_empty() {
+            s.push('\n');
+        }
     }
     let glance = at_a_glance(c, GLANCE);
     if !glance.is_empty() {
@@ -582,6 +589,21 @@ mod tests {
     #[test]
     fn snapshot_of_the_fixed_comparison() {
         insta::assert_snapshot!(render(&fixture::fixed(), &RenderOptions::default()));
+    }
+
+    #[test]
+    fn snapshot_of_an_undecided_budget_run() {
+        let c = fixture::undecided();
+        let md = render(&c, &RenderOptions::default());
+        // Each undecided benchmark says once what the run resolves; the decided one says nothing.
+        assert!(md.contains(
+            "- cpu/noisy: undecided after 6 rounds: this run resolves changes beyond ±12.3% (the \
+             data rule out anything larger); ±5.0% needs about 41 rounds: the budget cannot reach \
+             it at this machine's noise\n"
+        ));
+        assert_eq!(md.matches("undecided after").count(), 3, "{md}");
+        assert!(!md.contains("cpu/quiet: undecided after"));
+        insta::assert_snapshot!(md);
     }
 
     #[test]

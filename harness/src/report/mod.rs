@@ -21,7 +21,7 @@ use crate::compare::{
     BenchmarkComparison, Cause, Change, ChangeVerdict, Comparison, MetricComparison, Presence,
     Section, SideInfo, SloCheck, SloVerdict,
 };
-use crate::results::Status;
+use crate::results::{metric, Status};
 use crate::slo::threshold::{parse_overhead, parse_threshold};
 use crate::units::{format_auto, format_pct};
 use std::str::FromStr;
@@ -338,6 +338,50 @@ fn undecided_note(c: &Comparison) -> Option<String> {
         "Undecided ({who}): the interval is too wide to tell the change from {threshold}; \
          {settle}."
     ))
+}
+
+/// What a sequential `ab` could resolve for each benchmark whose execution time it left
+/// undecided, as `(benchmark, text)`: `undecided after 8 rounds: this run resolves changes beyond
+/// ±12.0% (the data rule out anything larger); ±5% needs about 40 rounds at this noise`. Plain
+/// text, to be escaped.
+fn resolutions(c: &Comparison) -> Vec<(String, String)> {
+    c.benchmarks
+        .iter()
+        .filter_map(|b| {
+            let r = b.resolution.as_ref()?;
+            let change = b
+                .metrics
+                .iter()
+                .find(|m| m.metric == metric::EXECUTION_TIME)?
+                .change
+                .filter(|ch| ch.verdict == ChangeVerdict::Unstable)?;
+            let pct = |f: f64| format_pct(f).trim_start_matches('+').to_string();
+            let threshold = pct(change.threshold);
+            let mut text = format!("undecided after {} rounds", r.rounds);
+            match r.resolvable_change {
+                Some(x) => text.push_str(&format!(
+                    ": this run resolves changes beyond ±{} (the data rule out anything larger)",
+                    pct(x)
+                )),
+                None => text.push_str(": too few rounds for an interval"),
+            }
+            // A budget that ran out short of the prediction cannot settle it at this noise.
+            let budget_ended = matches!(r.stopped.as_str(), "budget" | "total-budget" | "max-rounds");
+            match r.predicted_rounds {
+                Some(n) if budget_ended && n > r.rounds => text.push_str(&format!(
+                    "; ±{threshold} needs about {n} rounds: the budget cannot reach it at this \
+                     machine's noise"
+                )),
+                Some(n) => text.push_str(&format!(
+                    "; ±{threshold} needs about {n} rounds at this noise"
+                )),
+                None => text.push_str(&format!(
+                    "; no number of rounds is predicted to settle ±{threshold} (the estimate sits on it)"
+                )),
+            }
+            Some((format!("{}/{}", b.suite, display_name(b)), text))
+        })
+        .collect()
 }
 
 /// Every regression an accept entry passes, in benchmark order, each as `(benchmark, text)`:

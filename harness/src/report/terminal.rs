@@ -4,8 +4,8 @@
 
 use super::{
     accepted_changes, at_a_glance, by_suite, candidate_value, change_text, display_name,
-    flaky_benchmarks, headline, in_section, reason_text, shift_text, side_text, slo_text,
-    status_text, undecided_note, RenderOptions, Renderer, ASCII, SECTIONS,
+    flaky_benchmarks, headline, in_section, reason_text, resolutions, shift_text, side_text,
+    slo_text, status_text, undecided_note, RenderOptions, Renderer, ASCII, SECTIONS,
 };
 use crate::compare::{BenchmarkComparison, ChangeVerdict, Comparison, Section, SloVerdict};
 use crate::escape::terminal_text as clean;
@@ -157,6 +157,14 @@ fn summary(s: &mut String, c: &Comparison, paint: Paint) {
     );
     if let Some(note) = undecided_note(c) {
         let _ = writeln!(s, "{}", clean(&note.replace('`', "")));
+        for (name, text) in resolutions(c) {
+            let _ = writeln!(
+                s,
+                "  {}: {}",
+                ascii(&clean(&name)),
+                clean(&text.replace('±', "+/-"))
+            );
+        }
     }
     let glance = at_a_glance(c, 5);
     if !glance.is_empty() {
@@ -320,6 +328,13 @@ mod tests {
     fn snapshot_of_the_fixed_comparison() {
         insta::assert_snapshot!(
             TerminalRenderer.render(&fixture::fixed(), &RenderOptions::default())
+        );
+    }
+
+    #[test]
+    fn snapshot_of_an_undecided_budget_run() {
+        insta::assert_snapshot!(
+            TerminalRenderer.render(&fixture::undecided(), &RenderOptions::default())
         );
     }
 
