@@ -72,7 +72,10 @@ fn compare_shows_the_profiles_file_escaped_with_flame_graphs_named() {
         report.contains("Differential flame graph: profiles/x\\_y.svg"),
         "{report}"
     );
-    assert!(!report.contains("elsewhere") && !report.contains("etc/"), "{report}");
+    assert!(
+        !report.contains("elsewhere") && !report.contains("etc/"),
+        "{report}"
+    );
     assert!(
         report.contains("🔎 **task-group (profiler=off)**: not profiled: no pprof file in the benchmark's {tmp}\n"),
         "{report}"

@@ -67,7 +67,11 @@ pub fn read(path: &Path) -> Result<Vec<BenchmarkProfile>, ProfilesFileError> {
         let costs = s
             .total
             .iter()
-            .chain(s.functions.iter().flat_map(|f| f.self_cost.iter().chain(&f.inclusive)))
+            .chain(
+                s.functions
+                    .iter()
+                    .flat_map(|f| f.self_cost.iter().chain(&f.inclusive)),
+            )
             .chain(s.stacks.iter().flat_map(|st| &st.cost));
         if costs.into_iter().any(|v| !(v.is_finite() && *v >= 0.0)) {
             return Err(invalid(format!(
