@@ -92,3 +92,51 @@ fn flame_graph_name(path: &str) -> Option<String> {
     name.ends_with(".svg")
         .then(|| format!("{FLAME_GRAPH_DIR}/{name}"))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::profile::{FunctionDelta, ProfileSummary};
+
+    #[test]
+    fn round_trips_and_names_flame_graphs_under_profiles() {
+        let summary = ProfileSummary {
+            source: "callgrind".into(),
+            unit: "instructions".into(),
+            runs: [1, 1],
+            total: [10.0, 13.0],
+            functions: vec![
+                FunctionDelta {
+                    name: "render".into(),
+                    self_cost: [1.0, 4.0],
+                    inclusive: [1.0, 4.0],
+                };
+                TOP_FUNCTIONS + 5
+            ],
+            stacks: Vec::new(),
+            flame_graph: Some("/tmp/run/out/profiles/s_render.svg".into()),
+            note: None,
+            scaled_to: None,
+        };
+        let profiles = vec![
+            BenchmarkProfile {
+                key: "s/render".into(),
+                outcome: Ok(summary),
+            },
+            BenchmarkProfile {
+                key: "s/other".into(),
+                outcome: Err("no profile source".into()),
+            },
+        ];
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("profiles.json");
+        write(&path, &profiles).unwrap();
+        let read = read(&path).unwrap();
+        let Ok(s) = &read[0].outcome else {
+            panic!("{read:?}")
+        };
+        assert_eq!(s.flame_graph.as_deref(), Some("profiles/s_render.svg"));
+        assert_eq!(s.functions.len(), TOP_FUNCTIONS);
+        assert_eq!(read[1], profiles[1]);
+    }
+}
