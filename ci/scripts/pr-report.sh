@@ -2,15 +2,17 @@
 # Benchmarks a change against its base and writes the report, locally or in CI. Never posts anything.
 #
 #   ci/scripts/pr-report.sh --base REF --head REF [--merge-base] [--out DIR] [--budget 60s]
-#                           [--fail-on LIST] [--changed-only] [SUITE...]
+#                           [--fail-on LIST] [--changed-only] [--profile flagged|all|none] [SUITE...]
 #
 # --merge-base compares the head with the commit where it left the base (`git merge-base`), so changes
 # merged into the base since then are not blamed on the change. Environment (flags win): SLOGATE (the
 # binary, default `slogate`), SLOGATE_BASE, SLOGATE_HEAD, SLOGATE_MERGE_BASE=1, SLOGATE_OUT (default
 # `slogate-out`), SLOGATE_SUITES (space-separated), SLOGATE_BUDGET, SLOGATE_FAIL_ON,
-# SLOGATE_CHANGED_ONLY=1, GITHUB_STEP_SUMMARY (the report is appended there when set).
+# SLOGATE_CHANGED_ONLY=1, SLOGATE_PROFILE (default none), GITHUB_STEP_SUMMARY (the report is
+# appended there when set). --profile profiles the flagged (or all) benchmarks after the comparison.
 #
-# Writes into OUT: report.md, comparison.json, results/ (baseline.json and candidate.json), report.xml (JUnit),
+# Writes into OUT: report.md, comparison.json, results/ (baseline.json and candidate.json; with --profile
+# also profiles.json and the flame graphs in profiles/), report.xml (JUnit),
 # comment.md (the pull-request comment body, carrying the <!-- slogate:report --> marker) and, outside
 # GitHub Actions, step-summary.md. Exits with the gate's code: 0 pass, 1 gate failed, 2 error.
 set -euo pipefail
@@ -23,10 +25,11 @@ budget=${SLOGATE_BUDGET:-}
 fail_on=${SLOGATE_FAIL_ON:-}
 merge_base=${SLOGATE_MERGE_BASE:-0}
 changed_only=${SLOGATE_CHANGED_ONLY:-0}
+profile=${SLOGATE_PROFILE:-none}
 read -r -a suites <<<"${SLOGATE_SUITES:-}"
 
 usage() {
-  sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'
+  sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'
   exit 2
 }
 
@@ -40,6 +43,7 @@ while (($#)); do
     --fail-on) fail_on=${2:?--fail-on needs a list}; shift 2 ;;
     --merge-base) merge_base=1; shift ;;
     --changed-only) changed_only=1; shift ;;
+    --profile) profile=${2:?--profile needs flagged, all or none}; shift 2 ;;
     -h|--help) usage ;;
     --) shift; from_cli+=("$@"); break ;;
     -*) echo "pr-report.sh: unknown option $1" >&2; usage ;;
@@ -49,6 +53,10 @@ done
 if ((${#from_cli[@]})); then
   suites=("${from_cli[@]}")
 fi
+case $profile in
+  flagged|all|none|'') ;;
+  *) echo "pr-report.sh: --profile must be flagged, all or none, not '$profile'" >&2; exit 2 ;;
+esac
 if [[ -z $base || -z $head ]]; then
   echo "pr-report.sh: --base and --head (or SLOGATE_BASE and SLOGATE_HEAD) are required" >&2
   exit 2
@@ -74,6 +82,7 @@ args=(ab --baseline-ref "$base" --candidate-ref "$head"
   --results-dir "$out/results")
 [[ -n $budget ]] && args+=(--budget "$budget")
 [[ -n $fail_on ]] && args+=(--fail-on "$fail_on")
+[[ $profile == flagged || $profile == all ]] && args+=("--profile=$profile")
 # Only the suites whose `paths` the change touches: the rest cannot have moved.
 [[ $changed_only == 1 ]] && args+=(--changed-since "$base")
 # (The `+` form keeps an empty list valid under `set -u` in older bash.)

@@ -97,6 +97,8 @@ fn reports_a_change_with_comment_summary_and_gate_code() {
             "change",
             "--budget",
             "30s",
+            "--profile",
+            "all",
             "suites/quickstart",
         ],
     );
@@ -118,6 +120,10 @@ fn reports_a_change_with_comment_summary_and_gate_code() {
     ] {
         assert!(repo.path().join("out").join(f).is_file(), "{f} missing");
     }
+    // `--profile all` reached `ab`: a profile (or why there is none) of each benchmark, beside
+    // the results for the comment job.
+    let profiles = std::fs::read_to_string(repo.path().join("out/results/profiles.json")).unwrap();
+    assert!(profiles.contains("\"key\": \"quickstart/"), "{profiles}");
 }
 
 #[test]
@@ -154,6 +160,13 @@ fn pr_report_requires_both_refs() {
         !tmp.path().join("out").exists(),
         "nothing runs without both refs"
     );
+    let out = pr_report(
+        tmp.path(),
+        &tmp.path().join("s.md"),
+        &["--base", "main", "--head", "x", "--profile", "sometimes"],
+    );
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--profile must be flagged, all or none"));
 }
 
 #[test]

@@ -170,6 +170,42 @@ fn callgrind_puts_the_slowed_native_function_first() {
     }
     assert!(report.contains("(callgrind: instructions per process, 1 processes per side)"));
     assert!(!report.contains("\\_PyEval\\_EvalFrameDefault"));
+
+    // From the files alone, as the pull-request comment job renders it: the same table, the flame
+    // graph named under `profiles/` beside the profiles file.
+    let again = Command::cargo_bin("slogate")
+        .unwrap()
+        .current_dir(out.path())
+        .args([
+            "compare",
+            "baseline.json",
+            "candidate.json",
+            "--profiles",
+            "profiles.json",
+        ])
+        .output()
+        .unwrap();
+    assert!(again.status.success());
+    let again = String::from_utf8(again.stdout).unwrap();
+    let section = |r: &str| {
+        let start = r.find("<details><summary>🔎").expect("a profile section");
+        r[start..]
+            .lines()
+            .take_while(|l| !l.starts_with("Whole profile"))
+            .collect::<Vec<_>>()
+            .join("\n")
+    };
+    assert_eq!(section(&again), section(&report));
+    let svg = std::fs::read_dir(out.path().join("profiles"))
+        .unwrap()
+        .next()
+        .unwrap()
+        .unwrap();
+    let name = svg.file_name().into_string().unwrap().replace('_', "\\_");
+    assert!(
+        again.contains(&format!("Differential flame graph: profiles/{name}\n")),
+        "{again}"
+    );
 }
 
 #[test]

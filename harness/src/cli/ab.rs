@@ -222,7 +222,12 @@ pub fn exec(args: Args) -> anyhow::Result<ExitCode> {
     // The threshold and confidence come from the files' `meta.analysis`, as for `compare`.
     cmp.seed = opts.seed;
     if let Some(scope) = args.profile {
-        args.report.profiles = profile(&sides, &outcome, &cmp, scope, &args.results_dir, &signal);
+        let profiles = profile(&sides, &outcome, &cmp, scope, &args.results_dir, &signal);
+        // Beside the results, for `compare --profiles` where only the files travel (CI).
+        let path = args.results_dir.join("profiles.json");
+        slogate::profile::file::write(&path, &profiles)
+            .with_context(|| format!("writing {}", path.display()))?;
+        args.report.profiles = profiles;
     }
     drop(worktrees);
     report_and_gate(&outcome.baseline, &outcome.candidate, &cmp, &args.report)
@@ -242,7 +247,7 @@ fn profile(
     let request = slogate::profile::Request {
         specs: [&sides[0].specs, &sides[1].specs],
         chosen: slogate::profile::chosen(&comparison, scope),
-        dir: results_dir.join("profiles"),
+        dir: results_dir.join(slogate::profile::file::FLAME_GRAPH_DIR),
     };
     for c in &request.chosen {
         eprintln!("profiling {}", c.key);

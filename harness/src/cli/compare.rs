@@ -17,8 +17,9 @@ pub struct Args {
     /// Seed of the bootstrap; same as `--bootstrap-seed`.
     #[arg(long, conflicts_with = "bootstrap_seed")]
     pub seed: Option<u64>,
+    /// Boxed: the report options are many, and the command enum holds one subcommand's args inline.
     #[command(flatten)]
-    pub report: ReportArgs,
+    pub report: Box<ReportArgs>,
 }
 
 pub fn exec(mut args: Args) -> anyhow::Result<ExitCode> {

@@ -57,6 +57,11 @@ pub struct ReportArgs {
     /// Bootstrap resamples per estimate.
     #[arg(long, default_value_t = 2000, value_parser = clap::value_parser!(u32).range(1..))]
     pub resamples: u32,
+    /// Profiles to show under their benchmarks in markdown: the `profiles.json` that
+    /// `ab --profile` writes beside its results files. Flame graphs are named, as files under
+    /// `profiles/` beside it.
+    #[arg(long = "profiles", value_name = "FILE")]
+    pub profiles_file: Option<PathBuf>,
     /// Profiles to show under their benchmarks (`ab --profile`), not a flag.
     #[arg(skip)]
     pub profiles: Vec<slogate::profile::BenchmarkProfile>,
@@ -177,6 +182,10 @@ pub fn report_and_gate(
     args: &ReportArgs,
 ) -> anyhow::Result<ExitCode> {
     let comparison = compare(baseline, candidate, opts);
+    let profiles = match &args.profiles_file {
+        Some(path) => slogate::profile::file::read(path)?,
+        None => args.profiles.clone(),
+    };
     let head_sha = args
         .check_sha
         .clone()
@@ -194,7 +203,7 @@ pub fn report_and_gate(
     if let Some(path) = &args.full_report {
         let full = RenderOptions {
             max_chars: usize::MAX,
-            profiles: args.profiles.clone(),
+            profiles: profiles.clone(),
             ..RenderOptions::default()
         };
         write_output(path, &render(&comparison, Format::Markdown, &full))?;
@@ -214,7 +223,7 @@ pub fn report_and_gate(
         repo_root: std::env::current_dir()
             .ok()
             .and_then(|d| slogate::git::toplevel(&d)),
-        profiles: args.profiles.clone(),
+        profiles,
     };
     let report = render(&comparison, args.format, &render_opts);
     match &args.report {

@@ -5,7 +5,7 @@ use super::folded::Folded;
 use std::collections::{BTreeMap, BTreeSet};
 
 /// One function's cost on both sides, per profiled process.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct FunctionDelta {
     pub name: String,
     /// Cost in the function itself.
@@ -21,7 +21,7 @@ impl FunctionDelta {
 }
 
 /// One stack's cost on both sides, per profiled process.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct StackDelta {
     pub stack: Vec<String>,
     pub cost: [f64; 2],

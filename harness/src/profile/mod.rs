@@ -9,6 +9,7 @@
 pub mod callgrind;
 mod collect;
 pub mod diff;
+pub mod file;
 pub mod flamegraph;
 pub mod folded;
 pub mod pprof;
@@ -155,14 +156,14 @@ pub fn chosen(c: &Comparison, scope: Scope) -> Vec<Chosen> {
 const INTERPRETER_FRAMES: [&str; 2] = ["_PyEval_EvalFrameDefault", "PyEval_EvalCode"];
 
 /// What the report shows of one profiled benchmark.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct BenchmarkProfile {
     pub key: String,
     pub outcome: Result<ProfileSummary, String>,
 }
 
 /// The head of a differential, for the report.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ProfileSummary {
     /// The source's name (py-spy, callgrind, pprof).
     pub source: String,
