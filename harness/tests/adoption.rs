@@ -65,8 +65,16 @@ fn wheel(test: &str) -> Option<&'static Path> {
             let _ = std::fs::remove_dir_all(&out);
             std::fs::create_dir_all(&out).unwrap();
             let log = out.join("build.log");
-            let mut cmd = Command::new(python);
-            cmd.args(["-m", "pip", "wheel", "--no-build-isolation", "--no-deps"])
+            // maturin's build hooks start `maturin` by name: the virtualenv's bin goes first on
+            // the PATH, as an activated virtualenv puts it (a new machine has no other maturin).
+            let bin = python.parent().unwrap().to_path_buf();
+            let path = std::env::var_os("PATH").unwrap_or_default();
+            let path =
+                std::env::join_paths(std::iter::once(bin).chain(std::env::split_paths(&path)))
+                    .unwrap();
+            let mut cmd = Command::new(&python);
+            cmd.env("PATH", path)
+                .args(["-m", "pip", "wheel", "--no-build-isolation", "--no-deps"])
                 .args(["--disable-pip-version-check", "--wheel-dir"])
                 .arg(&out)
                 .arg(root())
