@@ -337,7 +337,18 @@ fn without_a_budget_flag_a_fifteen_percent_slowdown_fails_and_a_a_passes() {
             .find(|(k, _)| k == "\"cpu/loop\" \"execution_time\"")
             .map(|(_, v)| v)
     };
-    let (code, cmp, stderr) = run("1.15");
+    // A machine saturated by other work can leave even 60 s of pairs too spread to decide
+    // (seen: ±36% after 65 rounds with two builds beside it): undecided runs are measured again,
+    // up to three times; a wrong verdict fails at once.
+    let mut attempt = 1;
+    let (code, cmp, stderr) = loop {
+        let (code, cmp, stderr) = run("1.15");
+        if time(&cmp).as_deref() != Some("unstable") || attempt == 3 {
+            break (code, cmp, stderr);
+        }
+        eprintln!("attempt {attempt} undecided, measuring again: {stderr}");
+        attempt += 1;
+    };
     assert_eq!(time(&cmp).as_deref(), Some("regression"), "{stderr}");
     assert_eq!(code, Some(1), "{stderr}");
     assert_eq!(cmp["settings"]["noise_threshold"], 0.01);
