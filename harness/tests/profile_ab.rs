@@ -253,11 +253,13 @@ fn callgrind_on_python_says_the_frames_are_the_interpreters() {
 fn a_workload_that_cannot_be_profiled_gets_its_verdict_and_one_line() {
     let out = tempfile::tempdir().unwrap();
     let path = std::env::var("PATH").unwrap_or_default();
+    // Two fixed rounds: this test is about profiling, and two pairs can flag nothing, so only
+    // `--profile=all` profiles the benchmark.
     let (ok, report) = ab(
         &fixture("unprofiled"),
         out.path(),
         &path,
-        &["--profile=all"],
+        &["--profile=all", "--processes", "2"],
     );
     assert!(ok, "{report}");
     assert!(report.contains("| ✅ | shell |"), "{report}");
@@ -271,7 +273,12 @@ fn a_workload_that_cannot_be_profiled_gets_its_verdict_and_one_line() {
     );
     // Without `=all` only flagged benchmarks are profiled: an unchanged one is not.
     let out = tempfile::tempdir().unwrap();
-    let (ok, report) = ab(&fixture("unprofiled"), out.path(), &path, &["--profile"]);
+    let (ok, report) = ab(
+        &fixture("unprofiled"),
+        out.path(),
+        &path,
+        &["--profile", "--processes", "2"],
+    );
     assert!(ok && !report.contains("not profiled"), "{report}");
 }
 
