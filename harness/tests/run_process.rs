@@ -274,7 +274,11 @@ fn pyperf_protocol_with_real_pyperf() {
 /// `--loops` and starts only its values worker. Each Python start of the script logs a line.
 #[test]
 fn pyperf_loops_are_calibrated_once() {
-    let py = python();
+    // pyperf comes from the tests' virtualenv, as for every test that drives it.
+    let Some(py) = support::python("pyperf_loops_are_calibrated_once") else {
+        return;
+    };
+    let py = py.display().to_string();
     let dir = tempfile::tempdir().unwrap();
     let log = dir.path().join("starts.log");
     let script = dir.path().join("bench.py");
@@ -325,7 +329,12 @@ fn pyperf_loops_are_calibrated_once() {
 /// naming them instead of pooling their values into one execution time.
 #[test]
 fn pyperf_protocol_keeps_units_and_refuses_several_benchmarks() {
-    let py = python();
+    // pyperf comes from the tests' virtualenv, as for every test that drives it.
+    let Some(py) = support::python("pyperf_protocol_keeps_units_and_refuses_several_benchmarks")
+    else {
+        return;
+    };
+    let py = py.display().to_string();
     let dir = tempfile::tempdir().unwrap();
     let one = dir.path().join("one.py");
     std::fs::write(
