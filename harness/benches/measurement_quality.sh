@@ -13,6 +13,7 @@
 # the benchmark is flagged (regression or improvement for A/A; regression for A/B).
 #
 #   harness/benches/measurement_quality.sh [--budget 60s] [--reps 20] [--scale 1] [--threshold 1%]
+#       [--modes "ab run+compare"] [--slowdowns "0 0.02 0.05 0.10"]
 #
 # Run from the repository root. SLOGATE names the binary (default: target/release/slogate when
 # built, else target/debug/slogate). The defaults take up to about 20 x 4 x 2 x 60 s = 2.7 hours.
@@ -22,13 +23,17 @@ budget=60s
 reps=20
 scale=1
 threshold=1%
+modes="ab run+compare"
+slowdowns="0 0.02 0.05 0.10"
 while [ $# -gt 0 ]; do
     case "$1" in
         --budget) budget=$2; shift 2 ;;
         --reps) reps=$2; shift 2 ;;
         --scale) scale=$2; shift 2 ;;
         --threshold) threshold=$2; shift 2 ;;
-        -h|--help) sed -n '2,20p' "$0"; exit 0 ;;
+        --modes) modes=$2; shift 2 ;;
+        --slowdowns) slowdowns=$2; shift 2 ;;
+        -h|--help) sed -n '2,21p' "$0"; exit 0 ;;
         *) echo "unknown argument: $1" >&2; exit 2 ;;
     esac
 done
@@ -40,7 +45,6 @@ work=$(mktemp -d -t slogate-mq-XXXXXX)
 trap 'rm -rf "$work"' EXIT
 suite=suites/quickstart
 filter='cpu\[profiler=off\]'
-slowdowns="0 0.02 0.05 0.10"
 log="$work/log.tsv"
 
 echo "# budget $budget per comparison, $reps repetitions, work_scale $scale, noise threshold $threshold"
@@ -53,7 +57,7 @@ for rep in $(seq 1 "$reps"); do
         i=$((i + 1))
         cand=$(python3 -c "import sys; print(round(float(sys.argv[1]) * (1 + float(sys.argv[2])), 6))" "$scale" "$d")
         seed=$((rep * 100 + i))
-        # ab
+        # ab: it always runs, since run+compare gets as many processes as ab ran
         t0=$(date +%s.%N)
         "$SLOGATE" ab "$suite" --filter "$filter" --baseline-var work_scale="$scale" \
             --candidate-var work_scale="$cand" --budget "$budget" --seed "$seed" \
@@ -64,6 +68,7 @@ for rep in $(seq 1 "$reps"); do
         run_procs=$(processes_of "$work/ab/baseline.json")
         printf "ab\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n" "$d" "$rep" "$v" "$r" "$lo" "$hi" \
             "$run_procs" "$secs" | tee -a "$log"
+        case " $modes " in *" run+compare "*) ;; *) continue ;; esac
         # run + compare
         t0=$(date +%s.%N)
         "$SLOGATE" run "$suite" --filter "$filter" --var work_scale="$scale" --processes "$run_procs" \
@@ -80,6 +85,7 @@ for rep in $(seq 1 "$reps"); do
 done
 
 echo
+echo "# the machine's load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)"
 python3 - "$log" "$budget" <<'EOF'
 import csv, sys
 rows = list(csv.DictReader(open(sys.argv[1]), delimiter="\t"))
@@ -95,6 +101,8 @@ for mode in ("ab", "run+compare"):
     reps = len([r for r in mine if float(r["slowdown"]) == 0])
     unstable = sum(r["verdict"] == "unstable" for r in mine)
     secs = [float(r["seconds"]) for r in mine]
+    if not mine:
+        continue
     print("| %s | %s | %d | %s | %s | %s | %s | %d/%d | %.0f s |" % (
         mode, budget, reps, cell(0.0, ("regression", "improvement")), cell(0.02, ("regression",)),
         cell(0.05, ("regression",)), cell(0.10, ("regression",)), unstable, len(mine),
