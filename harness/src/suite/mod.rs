@@ -36,6 +36,7 @@
 //! `{suite_dir}` (absolute) and `{tmp}`, which the runner fills with a directory per benchmark.
 //! Every error names the file, line and column.
 
+mod configs;
 mod placeholder;
 mod raw;
 mod resolve;
