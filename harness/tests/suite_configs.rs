@@ -64,7 +64,10 @@ fn check_lists_one_benchmark_per_configuration() {
         assert!(stdout.contains(&key), "{key} missing from:\n{stdout}");
     }
     assert!(stdout.contains("7 benchmark(s): ok"), "{stdout}");
-    assert!(!stdout.contains(".defaults"), "templates are not configurations");
+    assert!(
+        !stdout.contains(".defaults"),
+        "templates are not configurations"
+    );
 }
 
 #[test]
@@ -130,7 +133,11 @@ fn ab_runs_every_configuration_and_applies_the_fail_on_breach_yaml() {
         .output()
         .unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(1), "the breach fails the gate:\n{stderr}");
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "the breach fails the gate:\n{stderr}"
+    );
 
     let candidate: Value =
         serde_json::from_str(&std::fs::read_to_string(results.join("candidate.json")).unwrap())
@@ -165,7 +172,11 @@ fn ab_runs_every_configuration_and_applies_the_fail_on_breach_yaml() {
             .iter()
             .map(|s| (s["line"].as_str().unwrap(), s["verdict"].as_str().unwrap()))
             .collect();
-        assert_eq!(slos.len(), 2, "{key}: both lines of its SLO entry apply: {slos:?}");
+        assert_eq!(
+            slos.len(),
+            2,
+            "{key}: both lines of its SLO entry apply: {slos:?}"
+        );
         let breached: Vec<&str> = slos
             .iter()
             .filter(|(_, v)| *v == "breach")

@@ -244,10 +244,7 @@ pub(super) fn parse(file: &Path, text: &str) -> Result<Vec<Config>, SuiteError> 
             return Err(at(
                 cursor.0.max(1),
                 1,
-                format!(
-                    "a configuration name is {}: expected a string",
-                    key.kind()
-                ),
+                format!("a configuration name is {}: expected a string", key.kind()),
             ));
         };
         let (line, column) = key_position(&lines, &name, cursor, END)
@@ -364,15 +361,16 @@ fn merge_keys(value: &mut Value) -> Result<(), String> {
                     .into_iter()
                     .map(|item| match item {
                         Value::Mapping(m) => Ok(m),
-                        _ => Err("a `<<` list may hold only mappings (aliases such as `*base`)".to_string()),
+                        _ => Err(
+                            "a `<<` list may hold only mappings (aliases such as `*base`)"
+                                .to_string(),
+                        ),
                     })
                     .collect::<Result<_, _>>()?,
-                Some(_) => {
-                    return Err(
-                        "`<<` must merge a mapping or a list of mappings (an alias such as `*base`)"
-                            .into(),
-                    )
-                }
+                Some(_) => return Err(
+                    "`<<` must merge a mapping or a list of mappings (an alias such as `*base`)"
+                        .into(),
+                ),
             };
             for source in sources {
                 for (k, v) in source {
@@ -417,9 +415,7 @@ fn key_position(lines: &[&str], key: &str, after: Pos, before: Pos) -> Option<Po
                     None => continue,
                 }
             }
-            let ends = rest
-                .trim_start()
-                .starts_with(|c: char| matches!(c, ':' | '=' | ']' | '.'));
+            let ends = rest.trim_start().starts_with([':', '=', ']', '.']);
             let pos = (
                 number,
                 line[..at].chars().count() + 1 - usize::from(quote.is_some()),
@@ -470,7 +466,11 @@ tags:
     fn yaml_anchors_and_chained_merge_keys() {
         let configs = parse_as("yaml", YAML).unwrap();
         let names: Vec<&str> = configs.iter().map(|c| c.name.as_str()).collect();
-        assert_eq!(names, ["start", "start-finish", "tags"], ".base is a template");
+        assert_eq!(
+            names,
+            ["start", "start-finish", "tags"],
+            ".base is a template"
+        );
         assert_eq!(configs[0].line, 5);
         assert_eq!(
             configs[0].args,
@@ -481,9 +481,10 @@ tags:
             ]
         );
         // start-finish merges start, which merged base: the chain is followed.
-        assert_eq!(configs[1].words(), [
-            "--finish", "true", "--nspans", "1000", "--ratio", "0.5"
-        ]);
+        assert_eq!(
+            configs[1].words(),
+            ["--finish", "true", "--nspans", "1000", "--ratio", "0.5"]
+        );
         // The first mapping of a `<<` list wins over a later one; own keys win over both.
         let tags = &configs[2];
         assert_eq!(tags.text("nspans").unwrap(), "1000");
@@ -491,10 +492,16 @@ tags:
         assert_eq!(tags.text("whole").unwrap(), "2.0");
         assert_eq!(tags.text("skip").unwrap(), "");
         assert!(tags.text("kinds").unwrap_err().contains("is a list"));
-        assert!(tags.text("nope").unwrap_err().contains("has no argument `nope`"));
+        assert!(tags
+            .text("nope")
+            .unwrap_err()
+            .contains("has no argument `nope`"));
         let words = tags.words();
         assert_eq!(&words[..5], ["--kinds", "server", "2", "true", "--whole"]);
-        assert!(!words.contains(&"--skip".to_string()), "null leaves the argument out");
+        assert!(
+            !words.contains(&"--skip".to_string()),
+            "null leaves the argument out"
+        );
     }
 
     #[test]
@@ -530,27 +537,56 @@ tags:
         assert!(e.starts_with("dir/config.yaml:5:"), "{e}");
         assert!(e.contains("bad YAML"), "{e}");
         let e = err("yaml", "a:\n  n: 1\nb:\n  x: 1\n  n: {deep: 1}\n");
-        assert!(e.starts_with("dir/config.yaml:5:3: configuration `b`: argument `n` is a mapping"), "{e}");
+        assert!(
+            e.starts_with("dir/config.yaml:5:3: configuration `b`: argument `n` is a mapping"),
+            "{e}"
+        );
         let e = err("yaml", "a:\n  n: [[1]]\n");
-        assert!(e.starts_with("dir/config.yaml:2:3:") && e.contains("a list holding a list"), "{e}");
+        assert!(
+            e.starts_with("dir/config.yaml:2:3:") && e.contains("a list holding a list"),
+            "{e}"
+        );
         let e = err("yaml", "ok:\n  n: 1\nbad name:\n  n: 1\n");
-        assert!(e.starts_with("dir/config.yaml:3:1: configuration name `bad name`"), "{e}");
+        assert!(
+            e.starts_with("dir/config.yaml:3:1: configuration name `bad name`"),
+            "{e}"
+        );
         let e = err("yaml", "a: 3\n");
-        assert!(e.starts_with("dir/config.yaml:1:1: configuration `a` is a number"), "{e}");
+        assert!(
+            e.starts_with("dir/config.yaml:1:1: configuration `a` is a number"),
+            "{e}"
+        );
         for empty in ["", "# nothing\n", ".only: {n: 1}\n"] {
             let e = err("yaml", empty);
-            assert!(e.starts_with("dir/config.yaml:1:1: no configurations"), "{empty:?}: {e}");
+            assert!(
+                e.starts_with("dir/config.yaml:1:1: no configurations"),
+                "{empty:?}: {e}"
+            );
         }
         let e = err("yaml", "- a\n- b\n");
         assert!(e.contains("the file is a list"), "{e}");
         let e = err("yaml", "a:\n  <<: 3\n");
-        assert!(e.starts_with("dir/config.yaml:1:1: configuration `a`: `<<` must merge"), "{e}");
+        assert!(
+            e.starts_with("dir/config.yaml:1:1: configuration `a`: `<<` must merge"),
+            "{e}"
+        );
         let e = err("json", "{\"a\": {\"n\": 1},\n \"a\": {\"n\": 2}}");
-        assert!(e.starts_with("dir/config.json:2:2: configuration `a` is defined twice (first at line 1)"), "{e}");
+        assert!(
+            e.starts_with(
+                "dir/config.json:2:2: configuration `a` is defined twice (first at line 1)"
+            ),
+            "{e}"
+        );
         let e = err("json", "{\"a\": {\"n\": 1,}}");
-        assert!(e.starts_with("dir/config.json:1:") && e.contains("bad JSON"), "{e}");
+        assert!(
+            e.starts_with("dir/config.json:1:") && e.contains("bad JSON"),
+            "{e}"
+        );
         let e = err("toml", "[a]\nn = \n");
-        assert!(e.starts_with("dir/config.toml:2:") && e.contains("bad TOML"), "{e}");
+        assert!(
+            e.starts_with("dir/config.toml:2:") && e.contains("bad TOML"),
+            "{e}"
+        );
         let e = err("ini", "a=1");
         assert!(e.contains("by its extension"), "{e}");
     }

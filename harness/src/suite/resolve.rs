@@ -304,7 +304,9 @@ impl Context<'_> {
                         "{place}: `{{{unknown}}}` needs `configs = \"FILE\"` on the scenario"
                     ),
                     _ => {
-                        let config_names = ["config", "config_args"].into_iter().filter(|_| config.is_some());
+                        let config_names = ["config", "config_args"]
+                            .into_iter()
+                            .filter(|_| config.is_some());
                         let known = matrix
                             .iter()
                             .map(|(d, _)| d.as_str())
@@ -323,7 +325,10 @@ impl Context<'_> {
                     continue;
                 }
                 argv.push(fill(arg.get_ref(), lookup).map_err(|u| {
-                    src.error(arg.span(), unknown(&format!("scenario `{name}`: command"), &u))
+                    src.error(
+                        arg.span(),
+                        unknown(&format!("scenario `{name}`: command"), &u),
+                    )
                 })?);
             }
             let mut vars_env = BTreeMap::new();

@@ -586,7 +586,11 @@ fn configs_times_matrix_name_benchmarks_scenario_dash_config() {
     );
     let b = &suite.benchmarks[3];
     assert_eq!(b.scenario, "spans-start-finish");
-    assert_eq!(b.variant.len(), 1, "the configuration is in the name, not the variant");
+    assert_eq!(
+        b.variant.len(),
+        1,
+        "the configuration is in the name, not the variant"
+    );
     // A whole `{config_args}` element gives one element per word; inside a string, a shell line.
     assert_eq!(
         b.command,
@@ -611,10 +615,16 @@ fn configs_files_may_be_toml_or_json() {
     let suite_text = |ext: &str| {
         format!("{HEAD}[[scenario]]\nname = \"spans\"\nconfigs = \"benchmarks/spans/config.{ext}\"\ncommand = [\"py\", \"{{config_args}}\"]\n")
     };
-    let toml = load_with_configs(&suite_text("toml"), "toml", "[one]\nn = 1\n[two]\nn = 2.5\n").unwrap();
+    let toml = load_with_configs(
+        &suite_text("toml"),
+        "toml",
+        "[one]\nn = 1\n[two]\nn = 2.5\n",
+    )
+    .unwrap();
     assert_eq!(toml.benchmarks[1].key, "s/spans-two");
     assert_eq!(toml.benchmarks[1].command, ["py", "--n", "2.5"]);
-    let json = load_with_configs(&suite_text("json"), "json", r#"{"one": {"flag": false}}"#).unwrap();
+    let json =
+        load_with_configs(&suite_text("json"), "json", r#"{"one": {"flag": false}}"#).unwrap();
     assert_eq!(json.benchmarks[0].command, ["py", "--flag", "false"]);
 }
 
@@ -629,7 +639,9 @@ fn configs_errors_name_the_file_and_line() {
     assert!(file.ends_with("s/benchmarks/spans/config.yaml"), "{e}");
     assert_eq!(*line, 2, "{e}");
     // A placeholder a configuration cannot fill names the configuration's line.
-    let e = load_with_configs(&text, "yaml", SPANS_CONFIG).unwrap_err().to_string();
+    let e = load_with_configs(&text, "yaml", SPANS_CONFIG)
+        .unwrap_err()
+        .to_string();
     assert!(e.contains("suite.toml:6:"), "{e}");
     assert!(
         e.contains("`{config.nspan}`: configuration `start` has no argument `nspan` (")
@@ -638,8 +650,13 @@ fn configs_errors_name_the_file_and_line() {
     );
     // A missing file is an error at `configs` naming the file.
     let missing = text.replace("config.yaml", "nope.yaml");
-    let e = load_with_configs(&missing, "yaml", SPANS_CONFIG).unwrap_err().to_string();
-    assert!(e.contains("suite.toml:5:11: scenario `spans`: cannot read configs file"), "{e}");
+    let e = load_with_configs(&missing, "yaml", SPANS_CONFIG)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains("suite.toml:5:11: scenario `spans`: cannot read configs file"),
+        "{e}"
+    );
     assert!(e.contains("benchmarks/spans/nope.yaml"), "{e}");
 }
 
@@ -653,8 +670,13 @@ fn config_placeholders_need_a_configs_file_and_their_names() {
         "5:18: scenario `x`: command: `{config_args}` needs `configs = \"FILE\"` on the scenario"
     );
     let shadow = format!("{HEAD}[[scenario]]\nname = \"spans\"\nconfigs = \"benchmarks/spans/config.yaml\"\ncommand = [\"py\"]\nmatrix = {{ config = [\"a\"] }}\n");
-    let e = load_with_configs(&shadow, "yaml", SPANS_CONFIG).unwrap_err().to_string();
-    assert!(e.contains("a matrix dimension or variable is named `config`"), "{e}");
+    let e = load_with_configs(&shadow, "yaml", SPANS_CONFIG)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains("a matrix dimension or variable is named `config`"),
+        "{e}"
+    );
 }
 
 #[test]
@@ -663,6 +685,11 @@ fn a_scenario_dash_config_name_may_not_repeat_another_benchmark() {
         "{HEAD}[[scenario]]\nname = \"spans\"\nconfigs = \"benchmarks/spans/config.yaml\"\ncommand = [\"py\"]\n\
          [[scenario]]\nname = \"spans-start\"\ncommand = [\"py\"]\n"
     );
-    let e = load_with_configs(&text, "yaml", SPANS_CONFIG).unwrap_err().to_string();
-    assert!(e.contains("suite.toml:8:8: benchmark `s/spans-start` is named twice"), "{e}");
+    let e = load_with_configs(&text, "yaml", SPANS_CONFIG)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains("suite.toml:8:8: benchmark `s/spans-start` is named twice"),
+        "{e}"
+    );
 }
