@@ -30,12 +30,27 @@
 //! env.profiler.ddtrace = { DD_PROFILING_ENABLED = "true" }               # a table: per matrix value
 //! thresholds = ["execution_time < 2.5 ms", "max_rss_usage < 60 MB"]
 //! overhead = ["execution_time[profiler=ddtrace] < 1.05 * execution_time[profiler=off]"]
+//!
+//! [[scenario]]
+//! name = "span"                         # a `benchmarks/span/scenario.py` + `config.yaml` folder
+//! command = ["python3", "benchmarks/span/scenario.py", "{config_args}"]
+//! configs = "benchmarks/span/config.yaml"   # variants: its top-level keys (YAML, TOML or JSON)
+//! matrix = { profiler = ["off", "on"] }     # optional: configurations x matrix
 //! ```
 //!
 //! Placeholders (see [`placeholder`]) in `command`, `env` and `setup`: matrix dimensions, variables,
 //! `{suite_dir}` (absolute) and `{tmp}`, which the runner fills with a directory per benchmark.
 //! Every error names the file, line and column.
+//!
+//! A scenario with `configs` (a path relative to the suite's directory; see [`configs`] for the
+//! file) runs once per configuration and matrix variant, each benchmark named
+//! `<scenario>-<config>` (`<suite>/span-start-finish[profiler=on]`), so SLO files keyed
+//! `<scenario>-<config>` match as they are. Its placeholders: `{config}` (the name),
+//! `{config_args}` (the configuration's arguments as `--key value` words: a command element that is
+//! exactly `{config_args}` becomes one element per word, inside a longer string they are joined as
+//! a shell line), and `{config.KEY}` (one argument's value).
 
+mod configs;
 mod placeholder;
 mod raw;
 mod resolve;

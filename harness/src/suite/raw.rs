@@ -63,6 +63,8 @@ pub(super) struct RawScenario {
     pub command: Option<Spanned<Vec<Spanned<String>>>>,
     #[serde(default)]
     pub matrix: BTreeMap<Spanned<String>, Spanned<Vec<Spanned<String>>>>,
+    /// A configuration file whose top-level keys are variants (see the `configs` module).
+    pub configs: Option<Spanned<String>>,
     /// `env.VAR = "..."` for every variant, `env.<dimension>.<value> = { VAR = "..." }` per value.
     #[serde(default)]
     /// Values carry no span: toml keeps none for a table made of dotted keys (`env.a.b = ...`).

@@ -1,6 +1,7 @@
 //! From the file as written ([`raw`](super::raw)) to a [`Suite`]: validation, settings laid over
 //! defaults, matrix expansion, placeholders filled.
 
+use super::configs::{self, shell_join, Config};
 use super::placeholder::fill;
 use super::raw::{EnvEntry, RawFile, RawScenario, RawSettings, Source};
 use super::spec::{BenchmarkSpec, MemoryLimit, Protocol, TMP_PLACEHOLDER};
@@ -9,7 +10,7 @@ use crate::results::benchmark_key;
 use crate::slo::threshold::{parse_overhead, parse_threshold};
 use crate::units::{parse_bytes, parse_duration};
 use std::collections::BTreeMap;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 use toml::Spanned;
 
@@ -146,10 +147,23 @@ pub(super) fn resolve(
     for scenario in raw.scenarios {
         let span = scenario.span();
         let s = scenario.get_ref();
-        if !s.description.is_empty() {
-            scenario_descriptions.insert(s.name.get_ref().clone(), s.description.clone());
+        let (description, name_span) = (s.description.clone(), s.name.span());
+        for spec in ctx.scenario(scenario.into_inner(), span)? {
+            // `<scenario>-<config>` of one scenario may be the name of another.
+            if benchmarks.iter().any(|b: &BenchmarkSpec| b.key == spec.key) {
+                return Err(src.error(
+                    name_span,
+                    format!(
+                        "benchmark `{}` is named twice: by scenario `{}` and by an earlier scenario",
+                        spec.key, spec.scenario
+                    ),
+                ));
+            }
+            if !description.is_empty() {
+                scenario_descriptions.insert(spec.scenario.clone(), description.clone());
+            }
+            benchmarks.push(spec);
         }
-        benchmarks.extend(ctx.scenario(scenario.into_inner(), span)?);
     }
     Ok(Suite {
         name,
@@ -206,6 +220,16 @@ impl Context<'_> {
 
         let matrix = self.matrix(&name, &raw.matrix)?;
         let env = ScenarioEnv::parse(src, &name, &raw.env, &matrix)?;
+        let (configs_file, configs) = match &raw.configs {
+            Some(file) => self.configs(&name, file, &matrix)?,
+            None => (PathBuf::new(), Vec::new()),
+        };
+        // No configs file: one pass without a configuration.
+        let slots: Vec<Option<&Config>> = if configs.is_empty() {
+            vec![None]
+        } else {
+            configs.iter().map(Some).collect()
+        };
 
         let mut thresholds = Vec::new();
         for line in &raw.thresholds {
@@ -242,46 +266,83 @@ impl Context<'_> {
         }
 
         let mut out = Vec::new();
-        for variant in expand(&matrix) {
+        for (config, variant) in slots
+            .iter()
+            .flat_map(|c| expand(&matrix).into_iter().map(move |v| (*c, v)))
+        {
+            let benchmark = config.map_or_else(|| name.clone(), |c| format!("{name}-{}", c.name));
+            let words = config.map(Config::words).unwrap_or_default();
+            let args_line = shell_join(&words);
             let lookup = |n: &str| -> Option<&str> {
-                match n {
-                    "suite_dir" => Some(self.suite_dir),
-                    "tmp" => Some(TMP_PLACEHOLDER),
+                match (n, config) {
+                    ("suite_dir", _) => Some(self.suite_dir),
+                    ("tmp", _) => Some(TMP_PLACEHOLDER),
+                    ("config", Some(c)) => Some(c.name.as_str()),
+                    ("config_args", Some(_)) => Some(args_line.as_str()),
+                    (_, Some(c)) if n.starts_with("config.") => {
+                        n.strip_prefix("config.").and_then(|k| c.text(k).ok())
+                    }
                     _ => variant
                         .get(n)
                         .or_else(|| self.vars.get(n))
                         .map(String::as_str),
                 }
             };
-            let known = || {
-                matrix
-                    .iter()
-                    .map(|(d, _)| d.as_str())
-                    .chain(self.vars.keys().map(String::as_str))
-                    .chain(["suite_dir", "tmp"])
+            let unknown = |place: &str, unknown: &str| -> String {
+                let key = unknown.strip_prefix("config.");
+                let about_config = matches!(unknown, "config" | "config_args") || key.is_some();
+                match (config, key) {
+                    (Some(c), Some(key)) => {
+                        let why = c.text(key).err().unwrap_or_default();
+                        format!(
+                            "{place}: `{{{unknown}}}`: {why} ({}:{})",
+                            configs_file.display(),
+                            c.line
+                        )
+                    }
+                    (None, _) if about_config => format!(
+                        "{place}: `{{{unknown}}}` needs `configs = \"FILE\"` on the scenario"
+                    ),
+                    _ => {
+                        let config_names = ["config", "config_args"]
+                            .into_iter()
+                            .filter(|_| config.is_some());
+                        let known = matrix
+                            .iter()
+                            .map(|(d, _)| d.as_str())
+                            .chain(self.vars.keys().map(String::as_str))
+                            .chain(["suite_dir", "tmp"])
+                            .chain(config_names);
+                        unknown_placeholder(place, unknown, known)
+                    }
+                }
             };
             let mut argv = Vec::new();
             for arg in command {
-                argv.push(fill(arg.get_ref(), lookup).map_err(|unknown| {
-                    let place = format!("scenario `{name}`: command");
-                    src.error(arg.span(), unknown_placeholder(&place, &unknown, known()))
+                // A whole `{config_args}` element gives one element per word.
+                if config.is_some() && arg.get_ref() == "{config_args}" {
+                    argv.extend(words.iter().cloned());
+                    continue;
+                }
+                argv.push(fill(arg.get_ref(), lookup).map_err(|u| {
+                    src.error(
+                        arg.span(),
+                        unknown(&format!("scenario `{name}`: command"), &u),
+                    )
                 })?);
             }
             let mut vars_env = BTreeMap::new();
             for (var, (value, value_span)) in env.for_variant(&variant) {
-                let filled = fill(value, lookup).map_err(|unknown| {
+                let filled = fill(value, lookup).map_err(|u| {
                     let place = format!("scenario `{name}`: env `{var}`");
-                    src.error(
-                        value_span.clone(),
-                        unknown_placeholder(&place, &unknown, known()),
-                    )
+                    src.error(value_span.clone(), unknown(&place, &u))
                 })?;
                 vars_env.insert(var.to_string(), filled);
             }
             out.push(BenchmarkSpec {
-                key: benchmark_key(self.suite, &name, &variant),
+                key: benchmark_key(self.suite, &benchmark, &variant),
                 suite: self.suite.to_string(),
-                scenario: name.clone(),
+                scenario: benchmark,
                 variant,
                 command: argv,
                 env: vars_env,
@@ -300,6 +361,47 @@ impl Context<'_> {
             });
         }
         Ok(out)
+    }
+
+    /// The configurations of a scenario's `configs` file, and the file as the user reaches it.
+    fn configs(
+        &self,
+        scenario: &str,
+        file: &Spanned<String>,
+        matrix: &Matrix,
+    ) -> Result<(PathBuf, Vec<Config>), SuiteError> {
+        let src = self.src;
+        let rel = file.get_ref();
+        if rel.trim().is_empty() {
+            return Err(src.error(
+                file.span(),
+                format!("scenario `{scenario}`: `configs` needs a file name"),
+            ));
+        }
+        let shown = src.file.parent().unwrap_or(Path::new("")).join(rel);
+        let text = std::fs::read_to_string(self.dir.join(rel)).map_err(|e| {
+            src.error(
+                file.span(),
+                format!(
+                    "scenario `{scenario}`: cannot read configs file `{}`: {e}",
+                    shown.display()
+                ),
+            )
+        })?;
+        let taken = |n: &str| matches!(n, "config" | "config_args") || n.starts_with("config.");
+        let shadowed = matrix
+            .iter()
+            .map(|(d, _)| d.as_str())
+            .chain(self.declared_vars.keys().map(|v| v.get_ref().as_str()))
+            .find(|n| taken(n));
+        if let Some(n) = shadowed {
+            return Err(src.error(
+                file.span(),
+                format!("scenario `{scenario}`: a matrix dimension or variable is named `{n}`, a placeholder of its configurations"),
+            ));
+        }
+        let configs = configs::parse(&shown, &text)?;
+        Ok((shown, configs))
     }
 
     fn matrix(

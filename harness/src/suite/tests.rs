@@ -545,3 +545,151 @@ fn a_suite_without_setup_is_always_ready() {
     .unwrap();
     assert_eq!(run_setup(&suite).unwrap(), SetupOutcome::Cached);
 }
+
+/// Loads a suite whose directory also holds `benchmarks/spans/config.<ext>` with `config`.
+fn load_with_configs(suite: &str, ext: &str, config: &str) -> Result<Suite, SuiteError> {
+    let root = tempfile::tempdir().unwrap();
+    let file = write_suite(root.path(), "s", suite);
+    let spans = root.path().join("s/benchmarks/spans");
+    fs::create_dir_all(&spans).unwrap();
+    fs::write(spans.join(format!("config.{ext}")), config).unwrap();
+    load_suite(&file, &BTreeMap::new())
+}
+
+const SPANS_CONFIG: &str = "\
+start: &base
+  nspans: 10
+  name: a b
+start-finish:
+  <<: *base
+  finish: true
+";
+
+#[test]
+fn configs_times_matrix_name_benchmarks_scenario_dash_config() {
+    let text = format!(
+        "{HEAD}[[scenario]]\nname = \"spans\"\ndescription = \"d\"\nconfigs = \"benchmarks/spans/config.yaml\"\n\
+         command = [\"py\", \"{{config_args}}\", \"--label={{config}}/{{config.nspans}}/{{profiler}}\"]\n\
+         matrix = {{ profiler = [\"off\", \"on\"] }}\nenv.ARGS = \"{{config_args}}\"\n\
+         overhead = [\"execution_time[profiler=on] < 2 * execution_time[profiler=off]\"]\n"
+    );
+    let suite = load_with_configs(&text, "yaml", SPANS_CONFIG).unwrap();
+    let keys: Vec<&str> = suite.benchmarks.iter().map(|b| b.key.as_str()).collect();
+    assert_eq!(
+        keys,
+        [
+            "s/spans-start[profiler=off]",
+            "s/spans-start[profiler=on]",
+            "s/spans-start-finish[profiler=off]",
+            "s/spans-start-finish[profiler=on]",
+        ]
+    );
+    let b = &suite.benchmarks[3];
+    assert_eq!(b.scenario, "spans-start-finish");
+    assert_eq!(
+        b.variant.len(),
+        1,
+        "the configuration is in the name, not the variant"
+    );
+    // A whole `{config_args}` element gives one element per word; inside a string, a shell line.
+    assert_eq!(
+        b.command,
+        [
+            "py",
+            "--finish",
+            "true",
+            "--nspans",
+            "10",
+            "--name",
+            "a b",
+            "--label=start-finish/10/on"
+        ]
+    );
+    assert_eq!(b.env["ARGS"], "--finish true --nspans 10 --name 'a b'");
+    assert_eq!(suite.scenario_descriptions["spans-start"], "d");
+    assert_eq!(b.overhead.len(), 1);
+}
+
+#[test]
+fn configs_files_may_be_toml_or_json() {
+    let suite_text = |ext: &str| {
+        format!("{HEAD}[[scenario]]\nname = \"spans\"\nconfigs = \"benchmarks/spans/config.{ext}\"\ncommand = [\"py\", \"{{config_args}}\"]\n")
+    };
+    let toml = load_with_configs(
+        &suite_text("toml"),
+        "toml",
+        "[one]\nn = 1\n[two]\nn = 2.5\n",
+    )
+    .unwrap();
+    assert_eq!(toml.benchmarks[1].key, "s/spans-two");
+    assert_eq!(toml.benchmarks[1].command, ["py", "--n", "2.5"]);
+    let json =
+        load_with_configs(&suite_text("json"), "json", r#"{"one": {"flag": false}}"#).unwrap();
+    assert_eq!(json.benchmarks[0].command, ["py", "--flag", "false"]);
+}
+
+#[test]
+fn configs_errors_name_the_file_and_line() {
+    let text = format!("{HEAD}[[scenario]]\nname = \"spans\"\nconfigs = \"benchmarks/spans/config.yaml\"\ncommand = [\"py\", \"{{config.nspan}}\"]\n");
+    // A configuration file's own error is at its line.
+    let e = load_with_configs(&text, "yaml", "a:\n  n: {x: 1}\n").unwrap_err();
+    let SuiteError::At { file, line, .. } = &e else {
+        panic!("{e}")
+    };
+    assert!(file.ends_with("s/benchmarks/spans/config.yaml"), "{e}");
+    assert_eq!(*line, 2, "{e}");
+    // A placeholder a configuration cannot fill names the configuration's line.
+    let e = load_with_configs(&text, "yaml", SPANS_CONFIG)
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("suite.toml:6:"), "{e}");
+    assert!(
+        e.contains("`{config.nspan}`: configuration `start` has no argument `nspan` (")
+            && e.contains("benchmarks/spans/config.yaml:1)"),
+        "{e}"
+    );
+    // A missing file is an error at `configs` naming the file.
+    let missing = text.replace("config.yaml", "nope.yaml");
+    let e = load_with_configs(&missing, "yaml", SPANS_CONFIG)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains("suite.toml:5:11: scenario `spans`: cannot read configs file"),
+        "{e}"
+    );
+    assert!(e.contains("benchmarks/spans/nope.yaml"), "{e}");
+}
+
+#[test]
+fn config_placeholders_need_a_configs_file_and_their_names() {
+    let e = error_of(&format!(
+        "{HEAD}[[scenario]]\nname = \"x\"\ncommand = [\"py\", \"{{config_args}}\"]\n"
+    ));
+    assert_eq!(
+        e,
+        "5:18: scenario `x`: command: `{config_args}` needs `configs = \"FILE\"` on the scenario"
+    );
+    let shadow = format!("{HEAD}[[scenario]]\nname = \"spans\"\nconfigs = \"benchmarks/spans/config.yaml\"\ncommand = [\"py\"]\nmatrix = {{ config = [\"a\"] }}\n");
+    let e = load_with_configs(&shadow, "yaml", SPANS_CONFIG)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains("a matrix dimension or variable is named `config`"),
+        "{e}"
+    );
+}
+
+#[test]
+fn a_scenario_dash_config_name_may_not_repeat_another_benchmark() {
+    let text = format!(
+        "{HEAD}[[scenario]]\nname = \"spans\"\nconfigs = \"benchmarks/spans/config.yaml\"\ncommand = [\"py\"]\n\
+         [[scenario]]\nname = \"spans-start\"\ncommand = [\"py\"]\n"
+    );
+    let e = load_with_configs(&text, "yaml", SPANS_CONFIG)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains("suite.toml:8:8: benchmark `s/spans-start` is named twice"),
+        "{e}"
+    );
+}
