@@ -20,6 +20,7 @@ use crate::results::{BenchmarkResult, BenchmarkRounds, MetricSamples, Noise, Res
 use crate::slo::verdict::Cutoffs;
 use crate::stats::bootstrap::Scratch;
 use crate::stats::fdr::benjamini_hochberg;
+use crate::stats::sides::Sides;
 use metric::{PendingChange, Side, StatOptions};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
@@ -29,6 +30,8 @@ pub struct CompareOptions {
     /// Smallest relative change worth a flag (0.05); a benchmark's `noise_threshold` overrides it.
     pub noise_threshold: f64,
     pub confidence: f64,
+    /// Two-sided ("different?") or one-sided ("worse?") tests of changes (`stats::sides`).
+    pub sides: Sides,
     pub fdr: f64,
     pub near: f64,
     pub comfortable: f64,
@@ -56,6 +59,7 @@ impl Default for CompareOptions {
         CompareOptions {
             noise_threshold: 0.05,
             confidence: 0.95,
+            sides: Sides::TwoSided,
             fdr: 0.05,
             near: 0.02,
             comfortable: 0.10,
@@ -123,6 +127,7 @@ pub fn compare(
             resamples: opts.resamples.max(1) as usize,
             confidence: opts.confidence,
             seed: opts.seed,
+            sides: opts.sides,
         },
         cut: Cutoffs {
             near: opts.near,
@@ -184,6 +189,7 @@ pub fn compare(
         settings: Settings {
             noise_threshold: opts.noise_threshold,
             confidence: opts.confidence,
+            sides: opts.sides,
             fdr: opts.fdr,
             near: opts.near,
             comfortable: opts.comfortable,

@@ -2,6 +2,7 @@
 //! this and compute nothing themselves.
 
 use crate::results::Status;
+use crate::stats::sides::Sides;
 use crate::units::{Scale, Unit};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -114,6 +115,9 @@ pub struct Settings {
     pub noise_threshold: f64,
     /// Confidence level of the intervals (0.95).
     pub confidence: f64,
+    /// How changes were tested; a one-sided test's change intervals are at `2 confidence - 1`.
+    #[serde(default, skip_serializing_if = "Sides::is_two_sided")]
+    pub sides: Sides,
     /// Benjamini-Hochberg false-discovery rate.
     pub fdr: f64,
     /// 🟡 when the estimate is within this fraction under the limit (0.02).

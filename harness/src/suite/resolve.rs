@@ -162,6 +162,7 @@ pub(super) fn resolve(
         vars,
         benchmarks,
         scenario_descriptions,
+        noise: raw.suite.noise.map(|n| src.file.with_file_name(n)),
     })
 }
 
