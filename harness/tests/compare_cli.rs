@@ -1109,3 +1109,43 @@ fn one_sided_flags_what_two_sided_leaves_undecided_and_says_so() {
         .assert()
         .stdout(contains("95% confidence one-sided, FDR 5%"));
 }
+
+/// A limit twice the estimate catches no regression under +100%: the report lists it, at the
+/// margin `--loose-limit` sets (`0` lists none).
+#[test]
+fn limits_far_from_their_estimate_are_listed_as_loose() {
+    let dir = tempfile::tempdir().unwrap();
+    let base = write(dir.path(), "base.json", &results(1, 1.0, 200.0));
+    let cand = write(dir.path(), "cand.json", &results(2, 1.0, 200.0));
+    let loose = |extra: &[&str]| {
+        let out = slogate()
+            .args(["compare", "--format", "json"])
+            .args(extra)
+            .arg(&base)
+            .arg(&cand)
+            .output()
+            .unwrap();
+        let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        report["loose_slos"].as_array().cloned().unwrap_or_default()
+    };
+    // execution_time < 200 us on ~100 us: 100% from the estimate; max_rss_usage < 50 MB on
+    // ~40 MB: 25%.
+    let listed = loose(&[]);
+    assert_eq!(listed.len(), 5, "{listed:?}");
+    assert!(listed
+        .iter()
+        .all(|l| l["line"] == "execution_time < 200 us"));
+    assert_eq!(loose(&["--loose-limit", "20%"]).len(), 10);
+    assert!(loose(&["--loose-limit", "0"]).is_empty());
+    slogate()
+        .args(["compare"])
+        .arg(&base)
+        .arg(&cand)
+        .assert()
+        .stdout(contains(
+            "🪶 5 SLO limits sit 50% or more from the estimate: no smaller regression breaches them",
+        ))
+        .stdout(contains(
+            "- suite/b0: execution\\_time &lt; 200 us (the limit sits 100% from the estimate)",
+        ));
+}

@@ -57,6 +57,10 @@ pub struct ReportArgs {
     /// Default: the files the candidate's suites name (`noise = "noise.toml"` in `[suite]`).
     #[arg(long, value_name = "FILE")]
     pub noise: Option<PathBuf>,
+    /// List passing SLO limits that sit further than this from their estimate (`50%`: a limit
+    /// 1.5 times the estimate), which catch no smaller regression; `0` lists none.
+    #[arg(long, default_value = "50%", value_parser = parse_fraction)]
+    pub loose_limit: f64,
     /// Test changes one-sided: a regression is flagged when the one-sided bound at the confidence
     /// clears the threshold ("worse?" rather than "different?"); improvements are decided by the
     /// same interval. Detects smaller changes in as many rounds; see the README's "One-sided tests".
@@ -154,6 +158,7 @@ impl ReportArgs {
                 .or(recorded.map(|a| a.noise_threshold))
                 .unwrap_or(defaults.noise_threshold),
             confidence: recorded.map_or(defaults.confidence, |a| a.confidence),
+            loose_limit: self.loose_limit,
             sides: match recorded {
                 Some(a) if !self.one_sided => a.sides,
                 _ => self.sides(),

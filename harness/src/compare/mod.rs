@@ -52,6 +52,8 @@ pub struct CompareOptions {
     pub accept: Vec<accept::AcceptEntry>,
     /// Calibrated noise: per-benchmark thresholds, and flaky benchmarks kept out of the gate.
     pub noise: Option<noise::NoiseFile>,
+    /// Passing limits further than this from their estimate are listed as loose (0: none).
+    pub loose_limit: f64,
 }
 
 impl Default for CompareOptions {
@@ -72,6 +74,7 @@ impl Default for CompareOptions {
             not_run: BTreeSet::new(),
             accept: Vec::new(),
             noise: None,
+            loose_limit: crate::slo::verdict::DEFAULT_LOOSE,
         }
     }
 }
@@ -197,14 +200,36 @@ pub fn compare(
             seed: opts.seed,
             paired,
             uncertain_fails: opts.fail_on.uncertain,
+            loose_limit: opts.loose_limit,
         },
         warnings,
         shifts: shifts(&benchmarks),
         unmatched_slos,
+        loose_slos: loose_slos(&benchmarks, opts.loose_limit),
         summary: summarise(&benchmarks),
         gate: gate::verdict(&benchmarks, &opts.fail_on),
         benchmarks,
     }
+}
+
+/// Passing SLO lines (thresholds and overhead) whose limit sits at least `loose` from the
+/// estimate, in benchmark order.
+fn loose_slos(benchmarks: &[BenchmarkComparison], loose: f64) -> Vec<LooseSlo> {
+    if loose <= 0.0 {
+        return Vec::new();
+    }
+    benchmarks
+        .iter()
+        .flat_map(|b| b.slos.iter().chain(&b.overhead).map(move |s| (b, s)))
+        .filter_map(|(b, s)| {
+            let slack = crate::slo::verdict::slack(s.verdict, s.margin)?;
+            (slack >= loose).then(|| LooseSlo {
+                key: b.key.clone(),
+                line: s.line.clone(),
+                slack,
+            })
+        })
+        .collect()
 }
 
 /// The rounds a sequential `ab` recorded, by benchmark key: the candidate's record, else the

@@ -24,10 +24,24 @@ pub struct Comparison {
     /// SLO lines (from a standalone SLO file) that matched no benchmark.
     #[serde(default)]
     pub unmatched_slos: Vec<String>,
+    /// Passing SLO limits further from their estimate than `settings.loose_limit`: they catch
+    /// nothing smaller than that.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub loose_slos: Vec<LooseSlo>,
     pub benchmarks: Vec<BenchmarkComparison>,
     pub summary: Summary,
     /// The gate's decision, which the headline, the counts and the exit code read.
     pub gate: Gate,
+}
+
+/// A passing SLO line whose limit sits far from the estimate.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LooseSlo {
+    pub key: String,
+    pub line: String,
+    /// How far the limit sits from the estimate, as a fraction of it (0.9: 90% above it for an
+    /// upper bound); `slo::verdict::slack`.
+    pub slack: f64,
 }
 
 /// The gate's decision on the whole comparison.
@@ -130,6 +144,14 @@ pub struct Settings {
     pub paired: bool,
     /// Whether an ⚠️ uncertain SLO fails the gate.
     pub uncertain_fails: bool,
+    /// A passing limit further than this from its estimate (a fraction of it) is listed as loose;
+    /// 0 lists none.
+    #[serde(default = "default_loose")]
+    pub loose_limit: f64,
+}
+
+fn default_loose() -> f64 {
+    crate::slo::verdict::DEFAULT_LOOSE
 }
 
 /// A movement shared by most benchmarks on one metric (the seed's +5% memory everywhere).
