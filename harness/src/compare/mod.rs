@@ -8,6 +8,7 @@
 
 pub mod accept;
 mod gate;
+pub mod input_error;
 mod metric;
 pub mod model;
 pub mod noise;
