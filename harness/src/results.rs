@@ -1,6 +1,7 @@
 //! The results file, `slogate.results/1`: what a run (or an import) measured, raw values included, so
 //! every statistic can be redone later. Every stage after `run` reads this and nothing else.
 
+use crate::stats::sides::Sides;
 use crate::units::Unit;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -71,6 +72,9 @@ pub struct Analysis {
     pub noise_threshold: f64,
     /// Confidence of the intervals, 0.95 = 95%.
     pub confidence: f64,
+    /// How changes are tested (`ab --one-sided`).
+    #[serde(default, skip_serializing_if = "Sides::is_two_sided")]
+    pub sides: Sides,
     /// Set by a sequential `ab` (under a budget): how the rounds of each benchmark ended.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub rounds: Vec<BenchmarkRounds>,
@@ -182,6 +186,10 @@ pub struct SuiteInfo {
     pub path: PathBuf,
     /// sha256 of the suite file and the workload files beside it.
     pub hash: String,
+    /// The suite's `noise` file, as reached from `path`: what `compare` and `ab` use without
+    /// `--noise`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub noise: Option<PathBuf>,
 }
 
 /// The machine's noise as seen around a run (`slogate system`).

@@ -446,6 +446,7 @@ mod tests {
             name: "s".into(),
             path: "suites/s/suite.toml".into(),
             hash: "h1".into(),
+            noise: None,
         }];
         (PathBuf::from(format!("shard-{}.json", &label[..1])), r)
     }

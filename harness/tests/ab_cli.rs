@@ -499,3 +499,53 @@ fn compare_on_ab_files_uses_the_analysis_of_the_run() {
     let coarse = compare(&["--noise-threshold", "5%"]);
     assert_eq!(coarse["settings"]["noise_threshold"], 0.05);
 }
+
+/// `ab --one-sided` tests its looks and its comparison one-sided and records it, so `compare` of
+/// its files tests the same way without the flag.
+#[test]
+fn a_one_sided_ab_is_recorded_and_compare_follows_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let suite = dir.path().join("suites/s");
+    std::fs::create_dir_all(&suite).unwrap();
+    std::fs::write(
+        suite.join("suite.toml"),
+        "[suite]\nname = \"s\"\n\n[defaults]\nprotocol = \"process\"\nwarmups = 0\n\
+         timeout = \"10s\"\n\n[[scenario]]\nname = \"a\"\ncommand = [\"true\"]\n",
+    )
+    .unwrap();
+    let json = |args: &[&str]| -> Value {
+        let out = slogate()
+            .current_dir(dir.path())
+            .args(args)
+            .args(["--format", "json", "--fail-on", "none"])
+            .timeout(Duration::from_secs(120))
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        serde_json::from_slice(&out.stdout).unwrap()
+    };
+    let ab = json(&[
+        "ab",
+        "suites/s",
+        "--one-sided",
+        "--processes",
+        "16",
+        "--budget",
+        "30s",
+        "--seed",
+        "1",
+        "--results-dir",
+        "ab",
+    ]);
+    assert_eq!(ab["settings"]["sides"], "one-sided", "{}", ab["settings"]);
+    let cand = read_json(&dir.path().join("ab/candidate.json"));
+    assert_eq!(cand["meta"]["analysis"]["sides"], "one-sided");
+    let again = json(&["compare", "ab/baseline.json", "ab/candidate.json"]);
+    for field in ["sides", "confidence", "noise_threshold"] {
+        assert_eq!(again["settings"][field], ab["settings"][field], "{field}");
+    }
+}

@@ -230,3 +230,86 @@ fn a_flaky_benchmark_is_found_quarantined_and_a_stable_one_still_gated() {
         .code(2)
         .stderr(predicates::str::contains("bad.toml:3"));
 }
+
+/// A suite's `noise = "noise.toml"` stands in for `--noise`, in `ab` and in `compare` of its files;
+/// `--noise` overrides it, and a named file that is gone is said.
+#[test]
+fn the_suites_noise_file_is_used_without_the_flag() {
+    let dir = tempfile::tempdir().unwrap();
+    let suite = dir.path().join("suites/s");
+    std::fs::create_dir_all(&suite).unwrap();
+    std::fs::write(
+        suite.join("suite.toml"),
+        "[suite]\nname = \"s\"\nnoise = \"noise.toml\"\n\n[defaults]\nprotocol = \"process\"\n\
+         warmups = 0\ntimeout = \"10s\"\n\n[[scenario]]\nname = \"a\"\ncommand = [\"true\"]\n",
+    )
+    .unwrap();
+    let noise = |resolvable: f64, flaky: bool| {
+        format!(
+            "[calibration]\nrounds = 4\nprocesses = 6\nmachine = \"fp\"\n\n[[benchmark]]\n\
+             key = \"s/a\"\nmetric = \"execution_time\"\nspread = 0.01\ntail = 0.3\n\
+             resolvable = {resolvable}\nflaky = {flaky}\nevidence = [\"round 2: pair 3 ratio 1.300\"]\n"
+        )
+    };
+    std::fs::write(suite.join("noise.toml"), noise(0.42, true)).unwrap();
+    std::fs::write(dir.path().join("other.toml"), noise(0.37, false)).unwrap();
+    let report = |out: &std::process::Output| -> Value {
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        serde_json::from_slice(&out.stdout).unwrap()
+    };
+    let time_change = |r: &Value| {
+        benchmark_in(r, "s/a")["metrics"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|m| m["metric"] == "execution_time")
+            .unwrap()["change"]
+            .clone()
+    };
+    let out = slogate()
+        .current_dir(dir.path())
+        .args(["ab", "suites/s", "--processes", "3", "--seed", "1"])
+        .args([
+            "--results-dir",
+            "ab",
+            "--format",
+            "json",
+            "--fail-on",
+            "none",
+        ])
+        .timeout(std::time::Duration::from_secs(120))
+        .output()
+        .unwrap();
+    let r = report(&out);
+    assert_eq!(time_change(&r)["threshold"], 0.42, "{r}");
+    assert!(benchmark_in(&r, "s/a")["flaky"]["execution_time"].is_array());
+
+    let compare = |extra: &[&str]| {
+        slogate()
+            .current_dir(dir.path())
+            .args(["compare", "ab/baseline.json", "ab/candidate.json"])
+            .args(["--format", "json", "--fail-on", "none"])
+            .args(extra)
+            .output()
+            .unwrap()
+    };
+    let r = report(&compare(&[]));
+    assert_eq!(time_change(&r)["threshold"], 0.42);
+    let r = report(&compare(&["--noise", "other.toml"]));
+    assert_eq!(time_change(&r)["threshold"], 0.37);
+    assert!(benchmark_in(&r, "s/a")["flaky"].is_null());
+
+    std::fs::remove_file(suite.join("noise.toml")).unwrap();
+    let out = compare(&[]);
+    let r = report(&out);
+    assert_ne!(time_change(&r)["threshold"], 0.42);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("noise.toml is not there") && err.contains("without calibrated noise"),
+        "{err}"
+    );
+}

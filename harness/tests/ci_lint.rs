@@ -217,10 +217,10 @@ fn workflows_keep_the_security_split() {
             let perms = get(job, "permissions")
                 .unwrap_or_else(|| panic!("{name}, job {job_name:?}: no permissions"));
             let perms = serde_norway::to_string(perms).unwrap();
-            if perms.contains("pull-requests: write") {
+            for write in ["pull-requests: write", "checks: write"] {
                 assert!(
-                    COMMENTERS.contains(&name.as_str()),
-                    "pull-requests: write in {name}"
+                    !perms.contains(write) || COMMENTERS.contains(&name.as_str()),
+                    "{write} in {name}"
                 );
             }
         }
@@ -249,6 +249,9 @@ fn workflows_keep_the_security_split() {
         comment.contains("slogate compare"),
         "the commenter must re-render the report"
     );
+    // ... and the check run, from the same validated files, for the event's head sha.
+    assert!(comment.contains("--format github-check --check-sha \"$HEAD_SHA\""));
+    assert!(comment.contains("repos/$REPO/check-runs"));
 }
 
 /// The templates install slogate's wheel (through the action, or pip on GitLab) instead of

@@ -1059,3 +1059,93 @@ fn an_undecided_budget_run_says_what_it_resolves_and_only_from_its_record() {
     assert!(!report("term", &base, &cand).contains("undecided after"));
     assert!(!report("json", &base, &cand).contains("resolution"));
 }
+
+/// `--one-sided`: the same paired files, whose +8.5% two-sided 95% interval reaches under a 6.2%
+/// threshold, are a regression when tested one-sided, and the report says how it tested.
+#[test]
+fn one_sided_flags_what_two_sided_leaves_undecided_and_says_so() {
+    let dir = tempfile::tempdir().unwrap();
+    let steps = [
+        1.02, 1.16, 1.05, 1.12, 1.07, 1.10, 1.08, 1.11, 1.06, 1.13, 1.09, 1.04,
+    ];
+    let side = |seed: u64, ratio: &dyn Fn(usize) -> f64| {
+        let mut f = results(seed, 1.0, 1e6);
+        f.meta.pairing = Some("pairs".into());
+        f.benchmarks.truncate(1);
+        f.benchmarks[0].thresholds.clear();
+        let mut m = MetricSamples::new(Unit::Nanoseconds);
+        m.processes = (0..steps.len()).map(|i| vec![1e5 * ratio(i)]).collect();
+        f.benchmarks[0].metrics = BTreeMap::from([(metric::EXECUTION_TIME.to_string(), m)]);
+        f
+    };
+    let base = write(dir.path(), "base.json", &side(1, &|_| 1.0));
+    let cand = write(dir.path(), "cand.json", &side(2, &|i| steps[i]));
+    let run = |extra: &[&str]| {
+        let out = slogate()
+            .args(["compare", "--noise-threshold", "6.2%", "--format", "json"])
+            .args(["--fail-on", "regression"])
+            .args(extra)
+            .arg(&base)
+            .arg(&cand)
+            .output()
+            .unwrap();
+        let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        (out.status.code(), report)
+    };
+    let verdict = |r: &serde_json::Value| r["benchmarks"][0]["metrics"][0]["change"].clone();
+    let (code, two) = run(&[]);
+    assert_eq!(code, Some(0));
+    assert_eq!(verdict(&two)["verdict"], "unstable", "{two}");
+    assert!(two["settings"].get("sides").is_none());
+    let (code, one) = run(&["--one-sided"]);
+    assert_eq!(code, Some(1));
+    assert_eq!(verdict(&one)["verdict"], "regression", "{one}");
+    assert_eq!(one["settings"]["sides"], "one-sided");
+    assert!(verdict(&one)["ratio_low"].as_f64() > verdict(&two)["ratio_low"].as_f64());
+    slogate()
+        .args(["compare", "--one-sided", "--noise-threshold", "6.2%"])
+        .arg(&base)
+        .arg(&cand)
+        .assert()
+        .stdout(contains("95% confidence one-sided, FDR 5%"));
+}
+
+/// A limit twice the estimate catches no regression under +100%: the report lists it, at the
+/// margin `--loose-limit` sets (`0` lists none).
+#[test]
+fn limits_far_from_their_estimate_are_listed_as_loose() {
+    let dir = tempfile::tempdir().unwrap();
+    let base = write(dir.path(), "base.json", &results(1, 1.0, 200.0));
+    let cand = write(dir.path(), "cand.json", &results(2, 1.0, 200.0));
+    let loose = |extra: &[&str]| {
+        let out = slogate()
+            .args(["compare", "--format", "json"])
+            .args(extra)
+            .arg(&base)
+            .arg(&cand)
+            .output()
+            .unwrap();
+        let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        report["loose_slos"].as_array().cloned().unwrap_or_default()
+    };
+    // execution_time < 200 us on ~100 us: 100% from the estimate; max_rss_usage < 50 MB on
+    // ~40 MB: 25%.
+    let listed = loose(&[]);
+    assert_eq!(listed.len(), 5, "{listed:?}");
+    assert!(listed
+        .iter()
+        .all(|l| l["line"] == "execution_time < 200 us"));
+    assert_eq!(loose(&["--loose-limit", "20%"]).len(), 10);
+    assert!(loose(&["--loose-limit", "0"]).is_empty());
+    slogate()
+        .args(["compare"])
+        .arg(&base)
+        .arg(&cand)
+        .assert()
+        .stdout(contains(
+            "🪶 5 SLO limits sit 50% or more from the estimate: no smaller regression breaches them",
+        ))
+        .stdout(contains(
+            "- suite/b0: execution\\_time &lt; 200 us (the limit sits 100% from the estimate)",
+        ));
+}

@@ -221,3 +221,68 @@ fn a_machine_change_is_no_change_point() {
     // The new machine's level is 2.5 ms x 0.85 = 2.125 ms.
     assert!(th.limit > 2.125e6 && th.limit < 2.4e6, "{}", lines[0]);
 }
+
+/// `slo suggest --patch` and `--write` rewrite the threshold lines of an SLO file from the level
+/// after the step, keeping its comments and layout; a benchmark the file has no line for is named.
+#[test]
+fn suggest_writes_a_patch_and_the_file_in_place() {
+    let dir = tempfile::tempdir().unwrap();
+    let files = write_nights(&Plan::small(40, 3), &dir.path().join("in"), &level);
+    let (db, _) = history_and_trend(dir.path(), &files, "40 runs");
+    let slo = dir.path().join("slo.toml");
+    let text = "# Limits of the nightly suite.\n[[slo]]\nbenchmark = \"bench001\"   # the stepped one\nthresholds = [\n    \"execution_time < 9 ms\",  # far too loose\n]\n";
+    std::fs::write(&slo, text).unwrap();
+    let patch = dir.path().join("limits.diff");
+    let run = |extra: &[&std::ffi::OsStr]| {
+        Command::cargo_bin("slogate")
+            .unwrap()
+            .args(["slo", "suggest", "--db"])
+            .arg(&db)
+            .arg("--file")
+            .arg(&slo)
+            .args(extra)
+            .assert()
+            .success()
+            .get_output()
+            .clone()
+    };
+    let out = run(&["--patch".as_ref(), patch.as_os_str()]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("slo.toml:5: execution_time < 9 ms -> execution_time < "),
+        "{err}"
+    );
+    assert!(
+        err.contains("no threshold line on execution_time applies to suite0/bench000[size=1]"),
+        "{err}"
+    );
+    assert_eq!(
+        std::fs::read_to_string(&slo).unwrap(),
+        text,
+        "--patch leaves the file alone"
+    );
+    let diff = std::fs::read_to_string(&patch).unwrap();
+    assert!(
+        diff.contains("-    \"execution_time < 9 ms\",  # far too loose"),
+        "{diff}"
+    );
+    let added = diff
+        .lines()
+        .find(|l| l.starts_with("+    \"execution_time < "))
+        .unwrap_or_else(|| panic!("{diff}"));
+    let line = added
+        .trim_start_matches("+    \"")
+        .split('"')
+        .next()
+        .unwrap();
+    let th = parse_threshold(line).unwrap();
+    let after_step = 2.5e6 * 1.01 * 1.08;
+    assert!(
+        th.limit > after_step && th.limit < after_step * 1.2,
+        "{line}"
+    );
+
+    run(&["--write".as_ref()]);
+    let written = std::fs::read_to_string(&slo).unwrap();
+    assert_eq!(written, text.replace("execution_time < 9 ms", line));
+}

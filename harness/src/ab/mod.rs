@@ -27,6 +27,7 @@ pub use worktree::Worktree;
 
 use crate::results::{metric, Analysis, BenchmarkRounds, GitInfo, ResultsFile, SuiteInfo, SCHEMA};
 use crate::run::{self, RunError, RunOptions, Step, Stepper};
+use crate::stats::sides::Sides;
 use crate::suite::{BenchmarkSpec, SuiteError};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -159,6 +160,8 @@ pub struct AbOptions {
     /// Nominal confidence (0.95); under a budget every look and the final comparison use
     /// [`Schedule::confidence`] of it.
     pub confidence: f64,
+    /// Two-sided or one-sided tests, in the looks and the final comparison.
+    pub sides: Sides,
 }
 
 impl AbOptions {
@@ -253,8 +256,8 @@ impl Entry {
         self.sides.iter().all(Option::is_some)
     }
 
-    /// The paired execution-time ratio of the rounds so far at `confidence`.
-    fn look(&self, confidence: f64) -> Option<Look> {
+    /// The paired execution-time ratio of the rounds so far at `confidence`, `sides` tested.
+    fn look(&self, confidence: f64, sides: Sides) -> Option<Look> {
         let [Some(b), Some(c)] = &self.sides else {
             return None;
         };
@@ -265,7 +268,7 @@ impl Entry {
                 .map(|m| m.processes.clone())
                 .unwrap_or_default()
         };
-        sequential::paired_ratio(&times(b), &times(c), confidence)
+        sequential::paired_ratio(&times(b), &times(c), confidence, sides)
     }
 }
 
@@ -284,7 +287,7 @@ pub fn run_ab(
         .max_rounds
         .unwrap_or(sequential::DEFAULT_MAX_ROUNDS)
         .max(1);
-    let schedule = Schedule::new(max_rounds, opts.confidence);
+    let schedule = Schedule::new(max_rounds, opts.confidence, opts.sides);
     let start = Instant::now();
     let out_of_time = || opts.budget_total.is_some_and(|t| start.elapsed() >= t);
     let mut round = 0u32;
@@ -369,7 +372,7 @@ pub fn run_ab(
         // Where each benchmark stands: its last look may lie behind its last rounds.
         for e in &mut entries {
             if !matches!(e.why, Some(Why::Decided(_))) {
-                e.last = e.look(confidence).or(e.last);
+                e.last = e.look(confidence, opts.sides).or(e.last);
             }
             // A budget ending between two looks is analysed where it stands, in place of the
             // next look: when that analysis is decisive, the benchmark is decided.
@@ -385,6 +388,7 @@ pub fn run_ab(
     let analysis = Analysis {
         noise_threshold: opts.noise_threshold,
         confidence,
+        sides: opts.sides,
         rounds: Vec::new(),
     };
     Ok(finish(sides, entries, opts, interrupted, analysis))
@@ -517,7 +521,7 @@ fn decide(e: &mut Entry, opts: &AbOptions, schedule: &Schedule, max_rounds: u32)
     }
     if schedule.is_look(e.rounds) {
         let confidence = schedule.confidence();
-        e.last = e.look(confidence).or(e.last);
+        e.last = e.look(confidence, opts.sides).or(e.last);
         if let Some(look) = e
             .last
             .filter(|l| l.pairs == e.rounds && l.decisive(e.threshold, confidence))

@@ -26,7 +26,14 @@
 //! nothing about which side was faster, and the signed-rank test stays exact whenever time stops
 //! it. The simulation in the tests measures the resulting false-alarm rate (README, "Sequential
 //! stopping").
+//!
+//! One-sided (`--one-sided`, `stats::sides`): each look's interval is the two-sided one at
+//! `1 - 2 alpha/K`, whose ends are the one-sided bounds at `1 - alpha/K`, and the signed-rank
+//! p-value is halved. "Beyond the threshold" is then a one-sided test at `alpha/K` in its
+//! direction, and "inside `1 ± threshold`" the two one-sided tests of equivalence at the same
+//! level; the first look can decide from 8 pairs up to a cap of 512 (`1/2^8 <= 0.05/7`).
 
+use crate::stats::sides::Sides;
 use crate::stats::{hodges_lehmann, location, wilcoxon};
 
 /// The earliest look, when the cap allows it to decide (see [`Schedule::new`]).
@@ -44,9 +51,9 @@ pub struct Schedule {
 
 impl Schedule {
     /// Looks at `first · 2^k` below `max_rounds`, and at `max_rounds`, for a nominal confidence
-    /// `1 - alpha`. `first` is [`FIRST_LOOK`], doubled while its exact test could not reach
-    /// `alpha/K` (every doubling drops a look, so this ends).
-    pub fn new(max_rounds: u32, nominal: f64) -> Schedule {
+    /// `1 - alpha`. `first` is [`FIRST_LOOK`], doubled while its exact test (`sides` of it) could
+    /// not reach `alpha/K` (every doubling drops a look, so this ends).
+    pub fn new(max_rounds: u32, nominal: f64, sides: Sides) -> Schedule {
         let max = max_rounds.max(1);
         let alpha = 1.0 - nominal;
         let mut first = FIRST_LOOK;
@@ -59,7 +66,7 @@ impl Schedule {
             }
             looks.push(max);
             let level = alpha / looks.len() as f64;
-            if looks[0] >= max || smallest_p(looks[0]) <= level {
+            if looks[0] >= max || sides.p_value(smallest_p(looks[0])) <= level {
                 return Schedule {
                     looks,
                     confidence: 1.0 - level,
@@ -106,7 +113,8 @@ pub struct Look {
     pub ratio: f64,
     pub low: f64,
     pub high: f64,
-    /// Two-sided p-value of the signed-rank test of the log ratios.
+    /// p-value of the signed-rank test of the log ratios (one-sided, in the direction of the
+    /// estimate, when the look tests one side).
     pub p_value: f64,
     /// Pairs it saw.
     pub pairs: u32,
@@ -147,12 +155,13 @@ impl Look {
 
 /// The paired ratio candidate/baseline of per-process locations (Hodges-Lehmann estimate of the
 /// log ratios, as compare computes it; [`location`] says which location), with its signed-rank
-/// interval at `confidence`; None with fewer than two pairs, a non-positive location, or too few
-/// pairs for an interval at `confidence`.
+/// interval at `confidence` (the two-sided interval whose ends are `sides`' bounds); None with
+/// fewer than two pairs, a non-positive location, or too few pairs for that interval.
 pub fn paired_ratio(
     baseline: &[Vec<f64>],
     candidate: &[Vec<f64>],
     confidence: f64,
+    sides: Sides,
 ) -> Option<Look> {
     let b = location::process_locations(baseline);
     let c = location::process_locations(candidate);
@@ -160,12 +169,13 @@ pub fn paired_ratio(
         return None;
     }
     let logs: Vec<f64> = c.iter().zip(&b).map(|(c, b)| (c / b).ln()).collect();
-    let shift = hodges_lehmann::paired_shift(&logs, confidence).filter(|s| s.covered)?;
+    let shift = hodges_lehmann::paired_shift(&logs, sides.interval_confidence(confidence))
+        .filter(|s| s.covered)?;
     Some(Look {
         ratio: shift.estimate.exp(),
         low: shift.low.exp(),
         high: shift.high.exp(),
-        p_value: wilcoxon::signed_rank(&logs).p_value,
+        p_value: sides.p_value(wilcoxon::signed_rank(&logs).p_value),
         pairs: logs.len() as u32,
     })
 }
@@ -179,21 +189,30 @@ mod tests {
 
     #[test]
     fn schedule_doubles_ends_at_the_cap_and_its_first_look_can_decide() {
-        let s = Schedule::new(DEFAULT_MAX_ROUNDS, 0.95);
+        let s = Schedule::new(DEFAULT_MAX_ROUNDS, 0.95, Sides::TwoSided);
         assert_eq!(s.looks, vec![8, 16, 32, 64, 128, 256]);
         assert_eq!(s.looks(), 6);
         assert!((s.confidence() - (1.0 - 0.05 / 6.0)).abs() < 1e-12);
         assert!(smallest_p(8) <= 1.0 - s.confidence());
-        assert_eq!(Schedule::new(30, 0.95).looks, vec![8, 16, 30]);
-        assert_eq!(Schedule::new(3, 0.95).looks, vec![3]);
-        assert!(Schedule::new(30, 0.95).is_look(30) && !Schedule::new(30, 0.95).is_look(25));
+        assert_eq!(
+            Schedule::new(30, 0.95, Sides::TwoSided).looks,
+            vec![8, 16, 30]
+        );
+        assert_eq!(Schedule::new(3, 0.95, Sides::TwoSided).looks, vec![3]);
+        assert!(
+            Schedule::new(30, 0.95, Sides::TwoSided).is_look(30)
+                && !Schedule::new(30, 0.95, Sides::TwoSided).is_look(25)
+        );
         // Seven looks from 8 would leave the first undecidable (2/256 > 0.05/7): it moves to 16.
-        let s = Schedule::new(512, 0.95);
+        let s = Schedule::new(512, 0.95, Sides::TwoSided);
         assert_eq!(s.looks, vec![16, 32, 64, 128, 256, 512]);
         assert_eq!(
             (s.first(), s.next_look(16), s.next_look(512)),
             (16, Some(32), None)
         );
+        // One-sided, 8 pairs all one way reach 1/256 <= 0.05/7: the first look stays at 8.
+        let s = Schedule::new(512, 0.95, Sides::OneSided);
+        assert_eq!(s.looks, vec![8, 16, 32, 64, 128, 256, 512]);
     }
 
     fn look(low: f64, high: f64, p_value: f64) -> Look {
@@ -248,18 +267,24 @@ mod tests {
                     .collect()
             })
             .collect();
-        let look = paired_ratio(&base, &cand, 0.99).unwrap();
+        let look = paired_ratio(&base, &cand, 0.99, Sides::TwoSided).unwrap();
         assert!((look.ratio - 1.1).abs() < 0.005, "{look:?}");
         assert!((look.p_value - 2.0 / 1024.0).abs() < 1e-9, "{look:?}");
         assert!(look.low > 1.05 && look.decisive(0.05, 0.99), "{look:?}");
-        assert_eq!(paired_ratio(&base[..1], &cand[..1], 0.99), None);
-        assert_eq!(paired_ratio(&base, &cand[..3], 0.99), None);
+        assert_eq!(
+            paired_ratio(&base[..1], &cand[..1], 0.99, Sides::TwoSided),
+            None
+        );
+        assert_eq!(paired_ratio(&base, &cand[..3], 0.99, Sides::TwoSided), None);
         // Eight pairs all one way decide at the first look of the default schedule.
-        let first = Schedule::new(DEFAULT_MAX_ROUNDS, 0.95).confidence();
-        let look = paired_ratio(&base[..8], &cand[..8], first).unwrap();
+        let first = Schedule::new(DEFAULT_MAX_ROUNDS, 0.95, Sides::TwoSided).confidence();
+        let look = paired_ratio(&base[..8], &cand[..8], first, Sides::TwoSided).unwrap();
         assert!(look.decisive(0.05, first), "{look:?}");
         // ... but not at 99.3% (seven looks: the smallest two-sided p is 2/256).
-        assert_eq!(paired_ratio(&base[..8], &cand[..8], 1.0 - 0.05 / 7.0), None);
+        assert_eq!(
+            paired_ratio(&base[..8], &cand[..8], 1.0 - 0.05 / 7.0, Sides::TwoSided),
+            None
+        );
     }
 
     /// A standard normal draw.
@@ -298,7 +323,7 @@ mod tests {
         budget: Option<f64>,
         threshold: f64,
     ) -> (Option<Look>, bool) {
-        let schedule = Schedule::new(max_rounds, 0.95);
+        let schedule = Schedule::new(max_rounds, 0.95, Sides::TwoSided);
         let level = schedule.confidence();
         let (mut base, mut cand) = (Vec::new(), Vec::new());
         let mut spent = 0.0;
@@ -314,7 +339,7 @@ mod tests {
             let n = base.len() as u32;
             let out_of_time = budget.is_some_and(|b| spent >= b) && n >= schedule.first();
             if schedule.is_look(n) || out_of_time || n >= max_rounds {
-                let look = paired_ratio(&base, &cand, level);
+                let look = paired_ratio(&base, &cand, level, Sides::TwoSided);
                 if look.is_some_and(|l| l.decisive(threshold, level)) {
                     return (look, true);
                 }
@@ -391,7 +416,7 @@ mod tests {
                 let (b, c) = (process_means(&base), process_means(&cand));
                 let logs: Vec<f64> = c.iter().zip(&b).map(|(c, b)| (c / b).ln()).collect();
                 let mean = hodges_lehmann::paired_shift(&logs, 0.95).unwrap();
-                let location = paired_ratio(&base, &cand, 0.95).unwrap();
+                let location = paired_ratio(&base, &cand, 0.95, Sides::TwoSided).unwrap();
                 by_mean.push((mean.high - mean.low) / 2.0);
                 by_location.push((location.high.ln() - location.low.ln()) / 2.0);
                 rejected_mean += usize::from(mean.low > 0.0 || mean.high < 0.0);

@@ -195,6 +195,7 @@ pub fn exec(args: Args) -> anyhow::Result<ExitCode> {
             .noise_threshold
             .unwrap_or(defaults.noise_threshold),
         confidence: defaults.confidence,
+        sides: args.report.sides(),
     };
     let outcome = ab::run_ab(&sides, &opts, &signal)?;
 

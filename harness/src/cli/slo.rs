@@ -1,10 +1,14 @@
 //! `slogate slo`: SLO helpers.
 
 use super::history::DbArg;
+use anyhow::Context;
+use slogate::fsutil::write_atomic;
 use slogate::history::History;
+use slogate::slo::patch;
 use slogate::slo::suggest;
 use slogate::stats::changepoint;
 use slogate::trend::{self, Options};
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 #[derive(clap::Args, Debug)]
@@ -25,6 +29,16 @@ pub enum Command {
         /// Relative margin added on top (0.05 = 5%); default max(3 x the runs' CV, 5%).
         #[arg(long, value_parser = fraction)]
         margin: Option<f64>,
+        /// The suite file or SLO file (TOML or `fail_on_breach` YAML) whose threshold lines the
+        /// suggestions replace, with `--write` or `--patch`.
+        #[arg(long, value_name = "FILE", requires = "output")]
+        file: Option<PathBuf>,
+        /// Rewrite the threshold lines of `--file` in place (atomically; comments and layout kept).
+        #[arg(long, requires = "file", group = "output")]
+        write: bool,
+        /// Write the changes to `--file` as a unified diff to PATCH instead (`git apply PATCH`).
+        #[arg(long, value_name = "PATCH", requires = "file", group = "output")]
+        patch: Option<PathBuf>,
     },
 }
 
@@ -40,6 +54,9 @@ pub fn exec(args: Args) -> anyhow::Result<ExitCode> {
         db,
         quantile,
         margin,
+        file,
+        write,
+        patch,
     } = args.command;
     let h = History::open_existing(&db.db)?;
     let mut t = trend::load(&h)?;
@@ -74,5 +91,59 @@ pub fn exec(args: Args) -> anyhow::Result<ExitCode> {
         }
         println!("{}", s.line);
     }
+    if let Some(file) = file {
+        edit(&file, &suggestions, write, patch.as_deref())?;
+    }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Replaces the threshold lines of `file` that the suggestions cover: in place when `write`, else
+/// as a unified diff to `patch_file`. Says on stderr what changed and which suggestions found no
+/// line to replace.
+fn edit(
+    file: &Path,
+    suggestions: &[suggest::Suggestion],
+    write: bool,
+    patch_file: Option<&Path>,
+) -> anyhow::Result<()> {
+    let text =
+        std::fs::read_to_string(file).with_context(|| format!("reading {}", file.display()))?;
+    let patched = patch::patch(file, &text, suggestions)?;
+    for e in &patched.edits {
+        eprintln!("{}:{}: {} -> {}", file.display(), e.line, e.old, e.new);
+    }
+    for s in &patched.unplaced {
+        eprintln!(
+            "{}: no threshold line on {} applies to {}: add `{}` by hand",
+            file.display(),
+            s.metric,
+            s.key,
+            s.line
+        );
+    }
+    if write {
+        if !patched.edits.is_empty() {
+            write_atomic(file, patched.text.as_bytes())
+                .with_context(|| format!("writing {}", file.display()))?;
+        }
+        eprintln!(
+            "{} threshold line(s) of {} rewritten",
+            patched.edits.len(),
+            file.display()
+        );
+    } else if let Some(out) = patch_file {
+        let name = file.display().to_string();
+        let diff = similar::TextDiff::from_lines(&text, &patched.text)
+            .unified_diff()
+            .header(&format!("a/{name}"), &format!("b/{name}"))
+            .to_string();
+        write_atomic(out, diff.as_bytes()).with_context(|| format!("writing {}", out.display()))?;
+        eprintln!(
+            "{} threshold line(s) of {} changed in {}",
+            patched.edits.len(),
+            file.display(),
+            out.display()
+        );
+    }
+    Ok(())
 }

@@ -2,9 +2,11 @@
 //! `ab`): the report and gate flags, rendering, writing, and the exit code.
 
 use anyhow::Context;
+use slogate::compare::noise::NoiseFile;
 use slogate::compare::{compare, gate_reasons, CompareOptions, FailOn};
 use slogate::report::{render, Format, RenderOptions};
 use slogate::results::ResultsFile;
+use slogate::stats::sides::Sides;
 use std::collections::BTreeMap;
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
@@ -52,8 +54,18 @@ pub struct ReportArgs {
     pub accept: Option<PathBuf>,
     /// A noise file from `slogate calibrate`: per-benchmark thresholds learned from A/A rounds,
     /// and flaky benchmarks, reported apart, whose measurements never fail the gate by themselves.
+    /// Default: the files the candidate's suites name (`noise = "noise.toml"` in `[suite]`).
     #[arg(long, value_name = "FILE")]
     pub noise: Option<PathBuf>,
+    /// List passing SLO limits that sit further than this from their estimate (`50%`: a limit
+    /// 1.5 times the estimate), which catch no smaller regression; `0` lists none.
+    #[arg(long, default_value = "50%", value_parser = parse_fraction)]
+    pub loose_limit: f64,
+    /// Test changes one-sided: a regression is flagged when the one-sided bound at the confidence
+    /// clears the threshold ("worse?" rather than "different?"); improvements are decided by the
+    /// same interval. Detects smaller changes in as many rounds; see the README's "One-sided tests".
+    #[arg(long)]
+    pub one_sided: bool,
     /// Bootstrap resamples per estimate.
     #[arg(long, default_value_t = 2000, value_parser = clap::value_parser!(u32).range(1..))]
     pub resamples: u32,
@@ -82,6 +94,15 @@ pub fn parse_fraction(s: &str) -> Result<f64, String> {
 }
 
 impl ReportArgs {
+    /// The tests `--one-sided` asks for.
+    pub fn sides(&self) -> Sides {
+        if self.one_sided {
+            Sides::OneSided
+        } else {
+            Sides::TwoSided
+        }
+    }
+
     /// Comparison options from the flags, the two inputs named for the report. An SLO file is
     /// matched against the benchmarks of both sides and those the run left out on purpose
     /// (`not_run`: excluded by `--filter`, `--changed-since` or `--shard`); a pattern that matches
@@ -137,22 +158,54 @@ impl ReportArgs {
                 .or(recorded.map(|a| a.noise_threshold))
                 .unwrap_or(defaults.noise_threshold),
             confidence: recorded.map_or(defaults.confidence, |a| a.confidence),
+            loose_limit: self.loose_limit,
+            sides: match recorded {
+                Some(a) if !self.one_sided => a.sides,
+                _ => self.sides(),
+            },
             resamples: self.resamples,
             seed: self.bootstrap_seed.unwrap_or(defaults.seed),
             fail_on: self.fail_on,
             not_run: not_run.iter().cloned().collect(),
             accept,
-            noise: self
-                .noise
-                .as_deref()
-                .map(slogate::compare::noise::NoiseFile::load)
-                .transpose()?,
+            noise: match self.noise.as_deref() {
+                Some(path) => Some(NoiseFile::load(path)?),
+                None => suite_noise(candidate)?,
+            },
             baseline_file: Some(baseline_file.display().to_string()),
 
             candidate_file: Some(candidate_file.display().to_string()),
             ..defaults
         })
     }
+}
+
+/// The noise files the candidate's suites name (`noise` in `[suite]`), one file of them all; a
+/// named file that is not there (the suite's checkout is gone) is said on stderr and left out.
+fn suite_noise(candidate: &ResultsFile) -> anyhow::Result<Option<NoiseFile>> {
+    let paths: std::collections::BTreeSet<&Path> = candidate
+        .meta
+        .suites
+        .iter()
+        .filter_map(|s| s.noise.as_deref())
+        .collect();
+    let mut merged: Option<NoiseFile> = None;
+    for path in paths {
+        if !path.exists() {
+            eprintln!(
+                "warning: the suite's noise file {} is not there: its benchmarks are compared \
+                 without calibrated noise",
+                path.display()
+            );
+            continue;
+        }
+        let file = NoiseFile::load(path)?;
+        match &mut merged {
+            Some(m) => m.benchmarks.extend(file.benchmarks),
+            None => merged = Some(file),
+        }
+    }
+    Ok(merged)
 }
 
 /// The entries of an accept file, their expiry decided against today's date and the candidate's

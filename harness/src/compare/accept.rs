@@ -15,11 +15,12 @@
 //! an expired entry names, fails (`--fail-on breach` or `regression`). Entries matching nothing
 //! and expired entries are warnings.
 
+use super::input_error::InputFileError;
 use crate::slo::file::{key_matches, line_col};
 use chrono::NaiveDate;
 use globset::{GlobBuilder, GlobMatcher};
 use serde::Deserialize;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use toml::Spanned;
 
 /// One entry of an accept file, its expiry already decided.
@@ -64,21 +65,6 @@ impl AcceptEntry {
     }
 }
 
-#[derive(Debug, thiserror::Error)]
-pub enum AcceptError {
-    #[error("{path}: cannot read the accept file: {source}")]
-    Io {
-        path: PathBuf,
-        source: std::io::Error,
-    },
-    #[error("{path}:{line}: {message}")]
-    At {
-        path: PathBuf,
-        line: usize,
-        message: String,
-    },
-}
-
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawFile {
@@ -102,11 +88,8 @@ pub fn load(
     path: &Path,
     today: NaiveDate,
     commits_since: &dyn Fn(&str) -> Result<u64, String>,
-) -> Result<Vec<AcceptEntry>, AcceptError> {
-    let text = std::fs::read_to_string(path).map_err(|source| AcceptError::Io {
-        path: path.to_path_buf(),
-        source,
-    })?;
+) -> Result<Vec<AcceptEntry>, InputFileError> {
+    let text = InputFileError::read(path, "accept file")?;
     parse(path, &text, today, commits_since)
 }
 
@@ -115,12 +98,8 @@ fn parse(
     text: &str,
     today: NaiveDate,
     commits_since: &dyn Fn(&str) -> Result<u64, String>,
-) -> Result<Vec<AcceptEntry>, AcceptError> {
-    let at = |offset: usize, message: String| AcceptError::At {
-        path: path.to_path_buf(),
-        line: line_col(text, offset).0,
-        message,
-    };
+) -> Result<Vec<AcceptEntry>, InputFileError> {
+    let at = |offset: usize, message: String| InputFileError::at(path, text, offset, message);
     let file: RawFile = toml::from_str(text)
         .map_err(|e| at(e.span().map_or(0, |s| s.start), e.message().into()))?;
     if file.accept.is_empty() {
@@ -228,7 +207,7 @@ mod tests {
         NaiveDate::from_ymd_opt(2026, 6, 1).unwrap()
     }
 
-    fn parse_text(text: &str) -> Result<Vec<AcceptEntry>, AcceptError> {
+    fn parse_text(text: &str) -> Result<Vec<AcceptEntry>, InputFileError> {
         parse(Path::new("accept.toml"), text, today(), &|since| {
             if since == "abc1234" {
                 Ok(25)

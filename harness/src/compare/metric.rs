@@ -4,6 +4,7 @@ use super::model::{Change, ChangeVerdict, Estimate};
 use crate::results::MetricSamples;
 use crate::stats::bootstrap::{self, Scratch};
 use crate::stats::dispersion::{self, MAX_CI_WIDTH_IN_THRESHOLDS, MAX_CV};
+use crate::stats::sides::Sides;
 use crate::stats::summary::{self, Summary};
 use crate::stats::{hodges_lehmann, location, mannwhitney, wilcoxon};
 
@@ -38,6 +39,8 @@ pub struct StatOptions {
     pub resamples: usize,
     pub confidence: f64,
     pub seed: u64,
+    /// Whether a change is tested two-sided or one-sided (`stats::sides`).
+    pub sides: Sides,
 }
 
 /// One side of one metric, reduced to what the statistics need.
@@ -184,6 +187,8 @@ pub fn change(
         return None;
     }
     let raw = !base.replicates.is_empty() && !cand.replicates.is_empty();
+    // The interval whose ends are the test's bounds: narrower when each side is tested one-sided.
+    let confidence = opts.sides.interval_confidence(opts.confidence);
     // A pair is one observation: each process contributes its location (interquartile mean), so
     // values within a process sharpen it without one slow value moving it.
     let (base_at, cand_at) = if paired && raw {
@@ -212,8 +217,8 @@ pub fn change(
             .collect();
         let ratios: Vec<f64> = logs.iter().map(|l| l.exp()).collect();
         spread = dispersion::cv(&ratios);
-        let shift = hodges_lehmann::paired_shift(&logs, opts.confidence)?;
-        match summary::paired_t(&logs, opts.confidence).filter(|_| counted && !shift.covered) {
+        let shift = hodges_lehmann::paired_shift(&logs, confidence)?;
+        match summary::paired_t(&logs, confidence).filter(|_| counted && !shift.covered) {
             Some((estimate, low, high, p)) => (estimate.exp(), low.exp(), high.exp(), p),
             None => {
                 uncovered = !shift.covered;
@@ -227,7 +232,7 @@ pub fn change(
         let welch = summary::log_ratio_interval(
             cand.summary(cand_samples),
             base.summary(base_samples),
-            opts.confidence,
+            confidence,
         );
         welch.unwrap_or((
             cand.estimate.point / base.estimate.point,
@@ -246,7 +251,7 @@ pub fn change(
                 .map(|(c, b)| c / b),
         );
         let ratio = cand.estimate.point / base.estimate.point;
-        let (lo, hi) = bootstrap::percentile_interval(buf, opts.confidence);
+        let (lo, hi) = bootstrap::percentile_interval(buf, confidence);
         let p = if base.means.len().min(cand.means.len()) >= mannwhitney::MIN_PROCESSES {
             mannwhitney::mann_whitney_u(&cand.means, &base.means).p_value
         } else {
@@ -260,7 +265,7 @@ pub fn change(
         let (r, lo, hi, p) = summary::log_ratio_interval(
             cand.summary(cand_samples),
             base.summary(base_samples),
-            opts.confidence,
+            confidence,
         )
         .unwrap_or((
             cand.estimate.point / base.estimate.point,
@@ -270,6 +275,7 @@ pub fn change(
         ));
         (r, lo, hi, p)
     };
+    let p = opts.sides.p_value(p);
     let too_few = base.too_few() || cand.too_few();
     let noisy = uncovered
         || (high - low) / ratio > MAX_CI_WIDTH_IN_THRESHOLDS * threshold
@@ -330,6 +336,7 @@ mod tests {
         resamples: 2000,
         confidence: 0.95,
         seed: 1,
+        sides: Sides::TwoSided,
     };
 
     fn stats(m: &MetricSamples, stream: u64) -> SideStats {
@@ -431,6 +438,42 @@ mod tests {
         let mut spread = change(&b, &base, &c, &cand, true, 0.001, OPTS, true, &mut buf).unwrap();
         spread.change.q_value = spread.change.p_value;
         assert_eq!(verdict(&spread, false, 0.05), ChangeVerdict::Unstable);
+    }
+
+    #[test]
+    fn one_sided_narrows_the_interval_and_flags_what_two_sided_cannot_confirm() {
+        // Pairs around +8.5% with a spread that puts the two-sided 95% lower bound (+5.9%) under
+        // a 6.2% threshold and the one-sided one (the two-sided 90% interval's, +6.4%) above it.
+        let base: Vec<Vec<f64>> = (0..12).map(|_| vec![100.0]).collect();
+        let steps = [
+            1.02, 1.16, 1.05, 1.12, 1.07, 1.10, 1.08, 1.11, 1.06, 1.13, 1.09, 1.04,
+        ];
+        let cand: Vec<Vec<f64>> = steps.iter().map(|r| vec![100.0 * r]).collect();
+        let (bm, cm) = (samples(base), samples(cand));
+        let (b, c) = (stats(&bm, 1), stats(&cm, 2));
+        let mut buf = vec![];
+        let mut two = change(&b, &bm, &c, &cm, true, 0.062, OPTS, false, &mut buf).unwrap();
+        let one_opts = StatOptions {
+            sides: Sides::OneSided,
+            ..OPTS
+        };
+        let mut one = change(&b, &bm, &c, &cm, true, 0.062, one_opts, false, &mut buf).unwrap();
+        assert_eq!(one.change.ratio, two.change.ratio);
+        assert_eq!(one.change.p_value, two.change.p_value / 2.0);
+        assert!(one.change.ratio_low > two.change.ratio_low);
+        assert!(one.change.ratio_high < two.change.ratio_high);
+        two.change.q_value = two.change.p_value;
+        one.change.q_value = one.change.p_value;
+        assert!(
+            two.change.ratio_low < 1.062 && one.change.ratio_low > 1.062,
+            "two-sided {:?}, one-sided {:?}",
+            two.change,
+            one.change
+        );
+        assert_eq!(verdict(&two, false, 0.05), ChangeVerdict::Unstable);
+        assert_eq!(verdict(&one, false, 0.05), ChangeVerdict::Regression);
+        // An improvement is decided by the same interval, from its upper end.
+        assert_eq!(verdict(&one, true, 0.05), ChangeVerdict::Improvement);
     }
 
     #[test]

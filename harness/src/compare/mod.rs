@@ -8,6 +8,7 @@
 
 pub mod accept;
 mod gate;
+pub mod input_error;
 mod metric;
 pub mod model;
 pub mod noise;
@@ -20,6 +21,7 @@ use crate::results::{BenchmarkResult, BenchmarkRounds, MetricSamples, Noise, Res
 use crate::slo::verdict::Cutoffs;
 use crate::stats::bootstrap::Scratch;
 use crate::stats::fdr::benjamini_hochberg;
+use crate::stats::sides::Sides;
 use metric::{PendingChange, Side, StatOptions};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
@@ -29,6 +31,8 @@ pub struct CompareOptions {
     /// Smallest relative change worth a flag (0.05); a benchmark's `noise_threshold` overrides it.
     pub noise_threshold: f64,
     pub confidence: f64,
+    /// Two-sided ("different?") or one-sided ("worse?") tests of changes (`stats::sides`).
+    pub sides: Sides,
     pub fdr: f64,
     pub near: f64,
     pub comfortable: f64,
@@ -49,6 +53,8 @@ pub struct CompareOptions {
     pub accept: Vec<accept::AcceptEntry>,
     /// Calibrated noise: per-benchmark thresholds, and flaky benchmarks kept out of the gate.
     pub noise: Option<noise::NoiseFile>,
+    /// Passing limits further than this from their estimate are listed as loose (0: none).
+    pub loose_limit: f64,
 }
 
 impl Default for CompareOptions {
@@ -56,6 +62,7 @@ impl Default for CompareOptions {
         CompareOptions {
             noise_threshold: 0.05,
             confidence: 0.95,
+            sides: Sides::TwoSided,
             fdr: 0.05,
             near: 0.02,
             comfortable: 0.10,
@@ -68,6 +75,7 @@ impl Default for CompareOptions {
             not_run: BTreeSet::new(),
             accept: Vec::new(),
             noise: None,
+            loose_limit: crate::slo::verdict::DEFAULT_LOOSE,
         }
     }
 }
@@ -123,6 +131,7 @@ pub fn compare(
             resamples: opts.resamples.max(1) as usize,
             confidence: opts.confidence,
             seed: opts.seed,
+            sides: opts.sides,
         },
         cut: Cutoffs {
             near: opts.near,
@@ -184,6 +193,7 @@ pub fn compare(
         settings: Settings {
             noise_threshold: opts.noise_threshold,
             confidence: opts.confidence,
+            sides: opts.sides,
             fdr: opts.fdr,
             near: opts.near,
             comfortable: opts.comfortable,
@@ -191,14 +201,36 @@ pub fn compare(
             seed: opts.seed,
             paired,
             uncertain_fails: opts.fail_on.uncertain,
+            loose_limit: opts.loose_limit,
         },
         warnings,
         shifts: shifts(&benchmarks),
         unmatched_slos,
+        loose_slos: loose_slos(&benchmarks, opts.loose_limit),
         summary: summarise(&benchmarks),
         gate: gate::verdict(&benchmarks, &opts.fail_on),
         benchmarks,
     }
+}
+
+/// Passing SLO lines (thresholds and overhead) whose limit sits at least `loose` from the
+/// estimate, in benchmark order.
+fn loose_slos(benchmarks: &[BenchmarkComparison], loose: f64) -> Vec<LooseSlo> {
+    if loose <= 0.0 {
+        return Vec::new();
+    }
+    benchmarks
+        .iter()
+        .flat_map(|b| b.slos.iter().chain(&b.overhead).map(move |s| (b, s)))
+        .filter_map(|(b, s)| {
+            let slack = crate::slo::verdict::slack(s.verdict, s.margin)?;
+            (slack >= loose).then(|| LooseSlo {
+                key: b.key.clone(),
+                line: s.line.clone(),
+                slack,
+            })
+        })
+        .collect()
 }
 
 /// The rounds a sequential `ab` recorded, by benchmark key: the candidate's record, else the

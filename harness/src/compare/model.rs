@@ -2,6 +2,7 @@
 //! this and compute nothing themselves.
 
 use crate::results::Status;
+use crate::stats::sides::Sides;
 use crate::units::{Scale, Unit};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -23,10 +24,24 @@ pub struct Comparison {
     /// SLO lines (from a standalone SLO file) that matched no benchmark.
     #[serde(default)]
     pub unmatched_slos: Vec<String>,
+    /// Passing SLO limits further from their estimate than `settings.loose_limit`: they catch
+    /// nothing smaller than that.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub loose_slos: Vec<LooseSlo>,
     pub benchmarks: Vec<BenchmarkComparison>,
     pub summary: Summary,
     /// The gate's decision, which the headline, the counts and the exit code read.
     pub gate: Gate,
+}
+
+/// A passing SLO line whose limit sits far from the estimate.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LooseSlo {
+    pub key: String,
+    pub line: String,
+    /// How far the limit sits from the estimate, as a fraction of it (0.9: 90% above it for an
+    /// upper bound); `slo::verdict::slack`.
+    pub slack: f64,
 }
 
 /// The gate's decision on the whole comparison.
@@ -114,6 +129,9 @@ pub struct Settings {
     pub noise_threshold: f64,
     /// Confidence level of the intervals (0.95).
     pub confidence: f64,
+    /// How changes were tested; a one-sided test's change intervals are at `2 confidence - 1`.
+    #[serde(default, skip_serializing_if = "Sides::is_two_sided")]
+    pub sides: Sides,
     /// Benjamini-Hochberg false-discovery rate.
     pub fdr: f64,
     /// 🟡 when the estimate is within this fraction under the limit (0.02).
@@ -126,6 +144,14 @@ pub struct Settings {
     pub paired: bool,
     /// Whether an ⚠️ uncertain SLO fails the gate.
     pub uncertain_fails: bool,
+    /// A passing limit further than this from its estimate (a fraction of it) is listed as loose;
+    /// 0 lists none.
+    #[serde(default = "default_loose")]
+    pub loose_limit: f64,
+}
+
+fn default_loose() -> f64 {
+    crate::slo::verdict::DEFAULT_LOOSE
 }
 
 /// A movement shared by most benchmarks on one metric (the seed's +5% memory everywhere).

@@ -19,9 +19,10 @@
 //! evidence = []
 //! ```
 
+use super::input_error::InputFileError;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -64,32 +65,10 @@ pub struct BenchmarkNoise {
     pub evidence: Vec<String>,
 }
 
-#[derive(Debug, thiserror::Error)]
-pub enum NoiseFileError {
-    #[error("{path}: cannot read the noise file: {source}")]
-    Io {
-        path: PathBuf,
-        source: std::io::Error,
-    },
-    #[error("{path}:{line}: {message}")]
-    At {
-        path: PathBuf,
-        line: usize,
-        message: String,
-    },
-}
-
 impl NoiseFile {
-    pub fn load(path: &Path) -> Result<NoiseFile, NoiseFileError> {
-        let text = std::fs::read_to_string(path).map_err(|source| NoiseFileError::Io {
-            path: path.to_path_buf(),
-            source,
-        })?;
-        let at = |offset: usize, message: String| NoiseFileError::At {
-            path: path.to_path_buf(),
-            line: crate::slo::file::line_col(&text, offset).0,
-            message,
-        };
+    pub fn load(path: &Path) -> Result<NoiseFile, InputFileError> {
+        let text = InputFileError::read(path, "noise file")?;
+        let at = |offset: usize, message: String| InputFileError::at(path, &text, offset, message);
         let file: NoiseFile = toml::from_str(&text)
             .map_err(|e| at(e.span().map_or(0, |s| s.start), e.message().into()))?;
         if let Some(b) = file.benchmarks.iter().find(|b| {

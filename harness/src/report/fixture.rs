@@ -447,6 +447,7 @@ pub fn undecided_sides() -> (ResultsFile, ResultsFile) {
     let analysis = Analysis {
         noise_threshold: 0.05,
         confidence: 0.95,
+        sides: Default::default(),
         rounds: vec![
             record("noisy", "budget", Some(41), Some(0.123)),
             record("sits", "budget", None, Some(0.081)),

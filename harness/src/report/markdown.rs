@@ -172,6 +172,43 @@ fn row_mark(b: &BenchmarkComparison) -> &'static str {
     }
 }
 
+/// The passing limits that sit far from their estimate, folded: each catches no regression
+/// smaller than its distance, as limits set once and never tightened do.
+fn loose_slos(c: &Comparison) -> String {
+    let loose = &c.loose_slos;
+    if loose.is_empty() {
+        return String::new();
+    }
+    let mut s = format!(
+        "<details><summary>🪶 {} {} {}% or more from the estimate: no smaller regression breaches {}</summary>\n\n",
+        count_noun(loose.len(), "SLO limit"),
+        if loose.len() == 1 { "sits" } else { "sit" },
+        setting_pct(c.settings.loose_limit),
+        if loose.len() == 1 { "it" } else { "them" },
+    );
+    for l in loose.iter().take(LOOSE_LIST) {
+        let _ = writeln!(
+            s,
+            "- {}: {} (the limit sits {:.0}% from the estimate)",
+            esc(&l.key),
+            esc(&l.line),
+            l.slack * 100.0
+        );
+    }
+    if loose.len() > LOOSE_LIST {
+        let _ = writeln!(
+            s,
+            "- … and {} more (the JSON output lists them all)",
+            loose.len() - LOOSE_LIST
+        );
+    }
+    s.push_str(
+        "\n`slogate slo suggest --write` tightens limits from the history since its last change \
+         point.\n\n</details>\n\n",
+    );
+    s
+}
+
 fn count_noun(n: usize, noun: &str) -> String {
     if n == 1 {
         format!("1 {noun}")
@@ -227,6 +264,7 @@ fn head(c: &Comparison) -> String {
         }
         s.push_str("\n</details>\n\n");
     }
+    s.push_str(&loose_slos(c));
 
     let mark = if c.gate.passed { "✅" } else { "❌" };
     let _ = writeln!(s, "**{mark} {}**\n", esc(&headline(c)));
@@ -312,6 +350,8 @@ fn head(c: &Comparison) -> String {
 /// How many unmatched SLO lines the folded list names, so that a huge SLO file cannot crowd the
 /// results out of one comment.
 const UNMATCHED_LIST: usize = 300;
+/// How many loose limits the markdown report lists.
+const LOOSE_LIST: usize = 20;
 
 /// How many changes the glance block shows.
 const GLANCE: usize = 5;
@@ -320,9 +360,10 @@ const GLANCE: usize = 5;
 fn foot(c: &Comparison) -> String {
     let st = &c.settings;
     format!(
-        "<sub>Noise threshold {}%, {}% confidence, FDR {}%, near {}%, comfortable {}%, {} runs · baseline {} · candidate {}</sub>\n",
+        "<sub>Noise threshold {}%, {}% confidence{}, FDR {}%, near {}%, comfortable {}%, {} runs · baseline {} · candidate {}</sub>\n",
         setting_pct(st.noise_threshold),
         setting_pct(st.confidence),
+        if st.sides.is_two_sided() { "" } else { " one-sided" },
         setting_pct(st.fdr),
         setting_pct(st.near),
         setting_pct(st.comfortable),

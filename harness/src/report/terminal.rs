@@ -42,6 +42,15 @@ impl Renderer for TerminalRenderer {
             );
             let _ = writeln!(s, "{}", paint.color(&text, Color::Yellow));
         }
+        if !c.loose_slos.is_empty() {
+            let _ = writeln!(
+                s,
+                "NOTE: {} passing SLO limit(s) sit {:.0}% or more from the estimate and catch no \
+                 smaller regression (the JSON output lists them)",
+                c.loose_slos.len(),
+                c.settings.loose_limit * 100.0
+            );
+        }
         summary(&mut s, c, paint);
         for section in SECTIONS {
             let benchmarks = in_section(c, section);

@@ -304,7 +304,7 @@ fn find_line(lines: &[&str], from: usize, needle: &str) -> Option<usize> {
 }
 
 impl SloEntry {
-    fn matches(&self, key: &str) -> bool {
+    pub fn matches(&self, key: &str) -> bool {
         key_matches(&self.pattern, self.matcher.as_ref(), key)
     }
 }

@@ -1,6 +1,7 @@
 //! SLOs: the threshold grammar, standalone SLO files, verdicts, and suggestions from history.
 
 pub mod file;
+pub mod patch;
 pub mod suggest;
 pub mod threshold;
 pub mod verdict;

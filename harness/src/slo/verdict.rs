@@ -41,6 +41,24 @@ pub fn margin(estimate: f64, limit: f64) -> Option<f64> {
     (limit != 0.0).then(|| estimate / limit - 1.0)
 }
 
+/// How far a limit may sit on the good side of its estimate, as a fraction of the estimate,
+/// before the report says it catches nothing (a limit 50% above the estimate lets a +50%
+/// regression pass).
+pub const DEFAULT_LOOSE: f64 = 0.5;
+
+/// How far a passing limit sits from its estimate, as a fraction of the estimate, from the
+/// check's `margin` (`estimate / limit - 1`): `limit / estimate - 1` for an upper bound, `1 -
+/// limit / estimate` for a lower one. Both are `|margin| / (1 + margin)` on the passing side.
+/// None when the verdict is not a pass or there is no margin.
+pub fn slack(verdict: SloVerdict, margin: Option<f64>) -> Option<f64> {
+    let m = margin?;
+    let passing = matches!(
+        verdict,
+        SloVerdict::Pass | SloVerdict::Comfortable | SloVerdict::Near
+    );
+    (passing && 1.0 + m > 0.0).then(|| m.abs() / (1.0 + m))
+}
+
 /// A verdict and the margin it was judged by.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Judgement {
@@ -131,6 +149,21 @@ mod tests {
             checked += 1;
         }
         assert_eq!(checked, 172);
+    }
+
+    #[test]
+    fn slack_is_how_far_the_limit_sits_from_the_estimate() {
+        // 1 ms against `< 1.9 ms`: the limit is 90% above the estimate.
+        let j = judge(Op::Lt, 1.0, 0.99, 1.01, 1.9, CUT);
+        let s = slack(j.verdict, j.margin).unwrap();
+        assert!((s - 0.9).abs() < 1e-12, "{s}");
+        // 100 ops/s against `> 10`: the limit is 90% below the estimate.
+        let j = judge(Op::Gt, 100.0, 99.0, 101.0, 10.0, CUT);
+        assert!((slack(j.verdict, j.margin).unwrap() - 0.9).abs() < 1e-12);
+        // A breach or an uncertain check has no slack.
+        let j = judge(Op::Lt, 2.0, 1.9, 2.1, 1.9, CUT);
+        assert_eq!(slack(j.verdict, j.margin), None);
+        assert_eq!(slack(SloVerdict::Pass, None), None);
     }
 
     #[test]

@@ -8,6 +8,7 @@ pub mod fdr;
 pub mod hodges_lehmann;
 pub mod location;
 pub mod mannwhitney;
+pub mod sides;
 pub mod summary;
 pub mod wilcoxon;
 

@@ -7,6 +7,7 @@
 //! paths = ["ddtrace/profiling/**"]      # globs: the suite runs only when matching files change
 //! setup = ["python3 -m venv .venv-{ddtrace}", ".venv-{ddtrace}/bin/pip install ddtrace=={ddtrace}"]
 //! profile = "pprof"                     # for `ab --profile`: py-spy | callgrind | pprof
+//! noise = "noise.toml"                  # `slogate calibrate`'s file, when --noise is not given
 //!
 //! [vars]                                # defaults; `--var NAME=VALUE` overrides them
 //! ddtrace = "4.16.0"
@@ -91,6 +92,8 @@ pub struct Suite {
     pub benchmarks: Vec<BenchmarkSpec>,
     /// Scenario name → its `description`, for scenarios that have one.
     pub scenario_descriptions: BTreeMap<String, String>,
+    /// `noise`: the noise file of `slogate calibrate` for this suite, as reached from [`Self::file`].
+    pub noise: Option<PathBuf>,
 }
 
 impl Suite {
@@ -100,6 +103,7 @@ impl Suite {
             name: self.name.clone(),
             path: self.file.clone(),
             hash: self.hash.clone(),
+            noise: self.noise.clone(),
         }
     }
 

@@ -36,6 +36,8 @@ pub(super) struct RawSuite {
     pub setup: Vec<Spanned<String>>,
     /// Where `ab --profile` gets this suite's profiles.
     pub profile: Option<Profiler>,
+    /// The noise file `compare` and `ab` use when `--noise` is not given, beside the suite file.
+    pub noise: Option<String>,
 }
 
 /// Measurement settings: `[defaults]`, and the same keys on a scenario.

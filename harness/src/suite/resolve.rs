@@ -176,6 +176,7 @@ pub(super) fn resolve(
         vars,
         benchmarks,
         scenario_descriptions,
+        noise: raw.suite.noise.map(|n| src.file.with_file_name(n)),
     })
 }
 
