@@ -38,6 +38,7 @@ fn spec(key: &str, argv: &[&str]) -> BenchmarkSpec {
         noise_threshold: None,
         profile: None,
         simulate: false,
+        filter: None,
     }
 }
 
