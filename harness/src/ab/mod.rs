@@ -263,7 +263,11 @@ impl Entry {
         self.looks(confidence)
             .into_iter()
             .map(|(_, l)| l)
-            .max_by(|a, b| (open(a), width(a)).partial_cmp(&(open(b), width(b))).unwrap())
+            .max_by(|a, b| {
+                (open(a), width(a))
+                    .partial_cmp(&(open(b), width(b)))
+                    .unwrap()
+            })
     }
 
     /// The paired execution-time ratio of each benchmark both sides measured, by key.

@@ -19,9 +19,9 @@ use crate::results::{
     benchmark_key, metric, BenchmarkResult, GitInfo, Metadata, MetricSamples, ResultsFile, Status,
     SuiteInfo, SCHEMA,
 };
-use crate::units::Unit;
 use crate::suite::spec::TMP_PLACEHOLDER;
 use crate::suite::{BenchmarkSpec, Protocol};
+use crate::units::Unit;
 use protocol::{Attempt, Job, Part, ProcessValues, Stop};
 use rand::seq::SliceRandom;
 use rand::SeedableRng;
@@ -300,7 +300,10 @@ fn is_part_of(spec: &BenchmarkSpec, r: &BenchmarkResult) -> bool {
     spec.protocol.yields_many()
         && r.suite == spec.suite
         && r.scenario.starts_with(&format!("{}/", spec.scenario))
-        && spec.variant.iter().all(|(k, v)| r.variant.get(k) == Some(v))
+        && spec
+            .variant
+            .iter()
+            .all(|(k, v)| r.variant.get(k) == Some(v))
 }
 
 /// Processes recorded for a part: every part has its process's `max_rss_usage`.
@@ -891,7 +894,14 @@ mod tests {
         let keys: Vec<&str> = r.benchmarks.iter().map(|b| b.key.as_str()).collect();
         assert_eq!(keys, ["s/gb/BM_B/8"]);
         let none = select(&s, Some(&regex::Regex::new("BM_Z").unwrap())).unwrap();
-        let r = run(&[none], &RunOptions::default(), None, &AtomicUsize::new(0), &()).unwrap();
+        let r = run(
+            &[none],
+            &RunOptions::default(),
+            None,
+            &AtomicUsize::new(0),
+            &(),
+        )
+        .unwrap();
         assert!(r.benchmarks.is_empty(), "{:?}", r.benchmarks);
         assert_eq!(name_filter(Some("BM_B")), Some("BM_B"));
         assert_eq!(name_filter(Some("s/gb/BM_B")), None);

@@ -31,11 +31,7 @@ impl Framework for Tool {
         if !argv.iter().any(|a| a == "--") {
             argv.push("--".into());
         }
-        push_option(
-            &mut argv,
-            "--sample-size",
-            job.spec.values.max(MIN_SAMPLES),
-        );
+        push_option(&mut argv, "--sample-size", job.spec.values.max(MIN_SAMPLES));
         if !argv.iter().any(|a| a == "--noplot") {
             argv.push("--noplot".into());
         }

@@ -15,6 +15,9 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::AtomicUsize;
 
+/// Lines of a failed tool's printed results kept with its failure.
+const STDOUT_TAIL_LINES: usize = 20;
+
 /// How one tool is run for one process.
 pub trait Framework {
     /// The format the tool writes, read by its importer.
@@ -46,7 +49,20 @@ pub fn measure(job: &Job, tool: &dyn Framework, interrupt: &AtomicUsize) -> Atte
     env.extend(inv.env);
     let run = match launch(job, &inv.argv, &env, inv.stdout.as_deref(), interrupt) {
         Ok(run) => run,
-        Err(a) => {
+        Err(mut a) => {
+            // A tool that prints its results prints its failures there too.
+            if let (Attempt::Stopped(stop), Some(file)) = (&mut a, &inv.stdout) {
+                let text = std::fs::read_to_string(file).unwrap_or_default();
+                let tail: Vec<&str> = text.lines().rev().take(STDOUT_TAIL_LINES).collect();
+                let tail: Vec<&str> = tail.into_iter().rev().collect();
+                let stdout = tail.join("\n");
+                if !stdout.trim().is_empty() {
+                    stop.stderr_tail = Some(match stop.stderr_tail.take() {
+                        Some(err) => format!("{stdout}\n{err}"),
+                        None => stdout,
+                    });
+                }
+            }
             remove(&out);
             return a;
         }
@@ -162,7 +178,10 @@ mod tests {
         let e = read(Format::GoogleBenchmark, &file).unwrap_err();
         assert!(e.contains("gb.json") && e.contains("`BM_A`"), "{e}");
         let e = read(Format::GoogleBenchmark, &dir.path().join("none.json")).unwrap_err();
-        assert!(e.contains("wrote no results") && e.contains("none.json"), "{e}");
+        assert!(
+            e.contains("wrote no results") && e.contains("none.json"),
+            "{e}"
+        );
         std::fs::write(&file, "not json").unwrap();
         assert!(read(Format::GoogleBenchmark, &file)
             .unwrap_err()

@@ -327,11 +327,9 @@ fn fixes_loops(argv: &[String]) -> bool {
 /// that sets an option itself keeps its own value.
 fn sets_option(argv: &[String], names: &[&str]) -> bool {
     argv.iter().any(|a| {
-        names.iter().any(|n| {
-            a == n
-                || a.strip_prefix(n)
-                    .is_some_and(|rest| rest.starts_with('='))
-        })
+        names
+            .iter()
+            .any(|n| a == n || a.strip_prefix(n).is_some_and(|rest| rest.starts_with('=')))
     })
 }
 

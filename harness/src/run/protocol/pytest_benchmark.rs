@@ -28,11 +28,7 @@ impl Framework for Tool {
         push_option(&mut argv, "--benchmark-max-time", 0);
         if job.spec.warmups > 0 {
             push_option(&mut argv, "--benchmark-warmup", "on");
-            push_option(
-                &mut argv,
-                "--benchmark-warmup-iterations",
-                job.spec.warmups,
-            );
+            push_option(&mut argv, "--benchmark-warmup-iterations", job.spec.warmups);
         }
         argv.extend(["--benchmark-only", "-q", "-p", "no:cacheprovider"].map(String::from));
         if let Some(word) = job.name_filter {
