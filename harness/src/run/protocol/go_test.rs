@@ -1,6 +1,7 @@
-//! `go-test`: the command is `go test` of a package (`["go", "test", "./pkg"]`) or its compiled test
-//! binary (`go test -c`, then `["./pkg.test"]`); each `Benchmark...` function is a benchmark of the
-//! process.
+//! `go-test`: the command is `go test` of a package (`["go", "test", "."]`, run in the suite's
+//! directory; a package elsewhere: `["sh", "-c", "cd DIR && exec go test . \"$@\"", "sh"]`) or
+//! its compiled test binary (`go test -c`: a program named `*.test`, which takes the same flags as
+//! `-test.*`); each `Benchmark...` function is a benchmark of the process.
 //!
 //! A process takes `values` results of each benchmark (`-count`), each one value: ns/op over the
 //! b.N iterations Go chose, with `-benchmem`'s B/op and allocs/op; tests are not run (`-run ^$`).
@@ -24,14 +25,12 @@ impl Framework for Tool {
     fn invocation(&self, job: &Job, out: &Path) -> Invocation {
         let mut argv = job.argv.to_vec();
         // `go test` takes `-bench`; a compiled test binary takes the same flags as `-test.bench`.
-        let go_test = argv.len() > 1
-            && Path::new(&argv[0]).file_name().is_some_and(|n| n == "go")
-            && argv[1] == "test";
+        let binary = argv.first().is_some_and(|p| p.ends_with(".test"));
         let flag = |name: &str| {
-            if go_test {
-                format!("-{name}")
-            } else {
+            if binary {
                 format!("-test.{name}")
+            } else {
+                format!("-{name}")
             }
         };
         push_option(&mut argv, &flag("run"), "^$");
