@@ -255,8 +255,9 @@ fn go_test_packages_yield_every_benchmark() {
 }
 
 /// A git repository with a pytest-benchmark file of three tests; the second commit makes
-/// `test_beta` do `beta_work` times the work (1.0: only a comment changes).
-fn pytest_repo(python: &Path, beta_work: &str) -> tempfile::TempDir {
+/// `test_beta` do `beta_work` times the work (1.0: only a comment changes) and names
+/// `test_gamma` `gamma_name`.
+fn pytest_repo(python: &Path, beta_work: &str, gamma_name: &str) -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
     let bench = |beta: &str| {
         format!(
@@ -295,14 +296,19 @@ fn pytest_repo(python: &Path, beta_work: &str) -> tempfile::TempDir {
         dir.path(),
         &format!("git init -q -b main && git add -A && {git} commit -q -m first"),
     );
-    std::fs::write(suite.join("test_bench.py"), bench(beta_work) + "# second\n").unwrap();
+    let second = bench(beta_work) + "# second\n";
+    std::fs::write(
+        suite.join("test_bench.py"),
+        second.replace("test_gamma", gamma_name),
+    )
+    .unwrap();
     sh(dir.path(), &format!("{git} commit -q -am second"));
     dir
 }
 
 /// `ab` between the two commits of [`pytest_repo`]; the execution-time verdict of each test.
 fn ab_pytest(python: &Path, beta_work: &str, sampling: &[&str]) -> Vec<(String, String)> {
-    let repo = pytest_repo(python, beta_work);
+    let repo = pytest_repo(python, beta_work, "test_gamma");
     let json = repo.path().join("cmp.json");
     slogate()
         .current_dir(repo.path())
@@ -378,4 +384,60 @@ fn ab_flags_the_one_pytest_benchmark_test_that_does_more_work() {
     for (key, v) in &verdicts {
         assert!(v != "regression" && v != "improvement", "{key}: {v}");
     }
+}
+
+/// A test the candidate renamed is never dropped silently: the baseline's is reported missing
+/// (failing the gate), the candidate's new, and the two tests both sides have are paired.
+#[test]
+fn a_test_one_side_lacks_is_reported_missing() {
+    let Some(python) = support::python("a_test_one_side_lacks_is_reported_missing") else {
+        return;
+    };
+    let repo = pytest_repo(&python, "1.0", "test_delta");
+    let json = repo.path().join("cmp.json");
+    slogate()
+        .current_dir(repo.path())
+        .args(["ab", "--baseline-ref", "HEAD~1", "--candidate-ref", "HEAD"])
+        .args(["suites/bench", "--quick", "--json"])
+        .arg(&json)
+        .timeout(Duration::from_secs(300))
+        .assert()
+        .code(1);
+    let cmp = read_json(&json);
+    let mut presence: Vec<(String, String)> = cmp["benchmarks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|b| {
+            (
+                b["key"].as_str().unwrap().to_string(),
+                b["presence"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    presence.sort();
+    let want: Vec<(String, String)> = [
+        ("bench/all/test_alpha", "both"),
+        ("bench/all/test_beta", "both"),
+        ("bench/all/test_delta", "new"),
+        ("bench/all/test_gamma", "missing"),
+    ]
+    .iter()
+    .map(|(k, p)| (k.to_string(), p.to_string()))
+    .collect();
+    assert_eq!(presence, want);
+    let base = read_json(&repo.path().join("slogate-ab/baseline.json"));
+    let processes = |key: &str| {
+        base["benchmarks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|b| b["key"] == key)
+            .unwrap()["metrics"]["execution_time"]["processes"]
+            .as_array()
+            .unwrap()
+            .len()
+    };
+    assert_eq!(processes("bench/all/test_alpha"), 3);
+    assert_eq!(processes("bench/all/test_gamma"), 3);
 }
