@@ -48,3 +48,34 @@ impl Framework for Tool {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cargo_bench_gets_harness_options_a_fresh_home_and_the_filter() {
+        let spec = crate::run::tests::spec("s/c", &["cargo", "bench"]);
+        let loops = std::cell::Cell::new(None);
+        let env = BTreeMap::new();
+        let argv: Vec<String> = ["cargo", "bench", "--bench", "parse"]
+            .map(String::from)
+            .into();
+        let job = Job {
+            spec: &spec,
+            argv: &argv,
+            env: &env,
+            scratch: Path::new("/s"),
+            index: 3,
+            pyperf_loops: &loops,
+            name_filter: Some("tokenize"),
+        };
+        let inv = Tool.invocation(&job, Path::new("/s/criterion-3"));
+        assert_eq!(
+            inv.argv[4..],
+            ["--", "--sample-size=10", "--noplot", "tokenize"]
+        );
+        assert_eq!(inv.env["CRITERION_HOME"], "/s/criterion-3");
+        assert_eq!(inv.read, Path::new("/s/criterion-3"));
+    }
+}

@@ -42,3 +42,44 @@ impl Framework for Tool {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pytest_takes_values_rounds_and_warmup_iterations() {
+        let mut spec = crate::run::tests::spec("s/p", &["python3"]);
+        spec.values = 7;
+        spec.warmups = 2;
+        let loops = std::cell::Cell::new(None);
+        let env = BTreeMap::new();
+        let argv: Vec<String> = ["python3", "-m", "pytest", "b.py", "--benchmark-max-time=1"]
+            .map(String::from)
+            .into();
+        let job = Job {
+            spec: &spec,
+            argv: &argv,
+            env: &env,
+            scratch: Path::new("/s"),
+            index: 0,
+            pyperf_loops: &loops,
+            name_filter: None,
+        };
+        let inv = Tool.invocation(&job, Path::new("/s/o.json"));
+        assert_eq!(
+            inv.argv[5..],
+            [
+                "--benchmark-json=/s/o.json",
+                "--benchmark-min-rounds=7",
+                "--benchmark-warmup=on",
+                "--benchmark-warmup-iterations=2",
+                "--benchmark-only",
+                "-q",
+                "-p",
+                "no:cacheprovider",
+            ],
+            "the command's own --benchmark-max-time is kept"
+        );
+    }
+}
