@@ -8,7 +8,10 @@
 //!   setup with `g++`, which a person may need to adjust);
 //! - Go packages: a directory with a `_test.go` file declaring `func Benchmark...`;
 //! - criterion benches: a `Cargo.toml` with a `[[bench]]` of `harness = false` depending on
-//!   `criterion`.
+//!   `criterion`;
+//! - scenario folders: a directory holding `scenario.py` (a pyperf script) and `config.yaml`
+//!   (`.yml`, `.toml`, `.json`) whose top-level keys are named configurations: one scenario
+//!   taking its variants from the file (`configs`, with `{config_args}` in its command).
 //!
 //! Version-control, build and virtualenv directories are not searched. The suite refers to the
 //! files from its own directory (`{suite_dir}/../../<path>`), so it runs from any checkout of the
@@ -24,15 +27,16 @@ pub enum Kind {
     GoogleBenchmark,
     GoPackage,
     Criterion,
+    ScenarioFolder,
 }
 
 /// One thing found: its kind and its path relative to the repository (a file; for a Go package
-/// its directory; for criterion the bench's name in `path`'s `Cargo.toml`).
+/// or a scenario folder its directory; for criterion the bench's name in `path`'s `Cargo.toml`).
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Found {
     pub kind: Kind,
     pub path: PathBuf,
-    /// The criterion bench's name.
+    /// The criterion bench's name; a scenario folder's configuration file name.
     pub bench: Option<String>,
 }
 
@@ -49,6 +53,9 @@ const SKIPPED_DIRS: &[&str] = &[
     "suites",
 ];
 
+/// The configuration files of a scenario folder, in the order looked for.
+const CONFIG_FILES: &[&str] = &["config.yaml", "config.yml", "config.toml", "config.json"];
+
 /// Files larger than this are not read (generated or data files).
 const MAX_FILE_BYTES: u64 = 1 << 20;
 
@@ -64,6 +71,16 @@ pub fn detect(root: &Path) -> std::io::Result<Vec<Found>> {
 fn walk(root: &Path, dir: &Path, found: &mut Vec<Found>) -> std::io::Result<()> {
     let mut entries: Vec<_> = std::fs::read_dir(dir)?.flatten().collect();
     entries.sort_by_key(|e| e.file_name());
+    let config = CONFIG_FILES.iter().find(|c| dir.join(c).is_file());
+    let folder = config.filter(|_| dir.join("scenario.py").is_file());
+    if let Some(config) = folder {
+        let rel = dir.strip_prefix(root).unwrap_or(dir).to_path_buf();
+        found.push(Found {
+            kind: Kind::ScenarioFolder,
+            path: rel,
+            bench: Some(config.to_string()),
+        });
+    }
     for entry in entries {
         let path = entry.path();
         let name = entry.file_name().to_string_lossy().into_owned();
@@ -83,6 +100,10 @@ fn walk(root: &Path, dir: &Path, found: &mut Vec<Found>) -> std::io::Result<()> 
         let rel = path.strip_prefix(root).unwrap_or(&path).to_path_buf();
         let mut add =
             |kind, path: PathBuf, bench: Option<String>| found.push(Found { kind, path, bench });
+        if folder.is_some() && name == "scenario.py" {
+            // The folder's scenario, already found with its configurations.
+            continue;
+        }
         if name.ends_with(".py") {
             if is_pytest_benchmark(&name, &text) {
                 add(Kind::PytestBenchmark, rel, None);
@@ -141,8 +162,12 @@ fn criterion_benches(text: &str) -> Vec<String> {
 /// characters a name may hold, unique among `taken`.
 fn scenario_name(found: &Found, taken: &mut Vec<String>) -> String {
     let base = match &found.bench {
-        Some(b) => b.clone(),
-        None => {
+        Some(b) if found.kind == Kind::Criterion => b.clone(),
+        _ if found.kind == Kind::ScenarioFolder => found
+            .path
+            .file_name()
+            .map_or_else(|| "root".to_string(), |n| n.to_string_lossy().into_owned()),
+        _ => {
             let stem = found
                 .path
                 .file_stem()
@@ -207,9 +232,12 @@ pub fn suite_text(name: &str, found: &[Found]) -> String {
             .collect();
         out.push_str(&format!("setup = [\n{}]\n", lines.concat()));
     }
-    let python = found
-        .iter()
-        .any(|f| matches!(f.kind, Kind::Pyperf | Kind::PytestBenchmark));
+    let python = found.iter().any(|f| {
+        matches!(
+            f.kind,
+            Kind::Pyperf | Kind::PytestBenchmark | Kind::ScenarioFolder
+        )
+    });
     if python {
         out.push_str(
             "\n[vars]\n# The Python that has pyperf and pytest-benchmark (`--var python=.venv/bin/python`).\n\
@@ -265,6 +293,20 @@ pub fn suite_text(name: &str, found: &[Found]) -> String {
                     "sh".into(),
                 ],
             ),
+            Kind::ScenarioFolder => (
+                format!(
+                    "scenario folder {}: one benchmark `{name}-<config>` per configuration of its \
+                     {}, given to scenario.py as `--key value` arguments",
+                    display_dir(&f.path),
+                    f.bench.as_deref().unwrap_or("config.yaml")
+                ),
+                "pyperf",
+                vec![
+                    "{python}".into(),
+                    format!("{path}/scenario.py"),
+                    "{config_args}".into(),
+                ],
+            ),
             Kind::Criterion => {
                 let bench = f.bench.as_deref().unwrap_or_default();
                 (
@@ -291,6 +333,13 @@ pub fn suite_text(name: &str, found: &[Found]) -> String {
             quoted(protocol),
             command.join(", ")
         ));
+        if f.kind == Kind::ScenarioFolder {
+            let file = f.bench.as_deref().unwrap_or("config.yaml");
+            out.push_str(&format!(
+                "configs = {}\n",
+                quoted(&format!("../../{}/{file}", f.path.display()))
+            ));
+        }
     }
     out
 }
@@ -332,6 +381,11 @@ mod tests {
              [[bench]]\nname = \"parse\"\nharness = false\n",
         );
         write(".venv/lib/test_x.py", "def test_x(benchmark): pass\n");
+        write(
+            "benchmarks/spans/scenario.py",
+            "import pyperf\nrunner = pyperf.Runner()\n",
+        );
+        write("benchmarks/spans/config.yaml", "start:\n  n: 1\n");
         write("target/x_test.go", "func BenchmarkY(b *testing.B) {}\n");
         let found = detect(dir.path()).unwrap();
         let got: Vec<(Kind, String)> = found
@@ -346,6 +400,7 @@ mod tests {
                 (Kind::GoogleBenchmark, "cpp/b.cc".into()),
                 (Kind::GoPackage, "go/m".into()),
                 (Kind::Criterion, "rs/Cargo.toml".into()),
+                (Kind::ScenarioFolder, "benchmarks/spans".into()),
             ]
         );
         let text = suite_text("repo", &found);
@@ -355,7 +410,13 @@ mod tests {
             .iter()
             .map(|s| s["name"].as_str().unwrap())
             .collect();
-        assert_eq!(names, ["run", "test_io", "b", "m", "parse"]);
+        assert_eq!(names, ["run", "test_io", "b", "m", "parse", "spans"]);
         assert!(text.contains("--bench\", \"parse\""), "{text}");
+        let spans = &scenarios[5];
+        assert_eq!(
+            spans["configs"].as_str(),
+            Some("../../benchmarks/spans/config.yaml")
+        );
+        assert_eq!(spans["command"][2].as_str(), Some("{config_args}"));
     }
 }
