@@ -17,6 +17,7 @@ pub mod fsutil;
 pub mod git;
 pub mod history;
 pub mod import;
+pub mod init;
 pub mod procfs;
 pub mod profile;
 pub mod report;

@@ -361,6 +361,7 @@ mod tests {
             noise_threshold: None,
             profile: None,
             simulate: false,
+            filter: None,
         }
     }
 

@@ -19,13 +19,20 @@
 //! pool for the whole run), rounds go on until the sequential rule of [`sequential`] finds the
 //! paired ratio decisive, or the budget is spent; each benchmark's end, with the rounds its noise
 //! would need and the smallest change it resolves, is recorded in `meta.analysis.rounds`.
+//!
+//! A scenario whose process measures several benchmarks (a framework protocol) is interleaved as
+//! one unit: a round runs one process of each side, and every benchmark both processes measured
+//! is paired within the round. It is decided when each of them is; a benchmark only one side
+//! measured is recorded on that side alone, which compare reports as missing or new.
 
 pub mod sequential;
 mod worktree;
 
 pub use worktree::Worktree;
 
-use crate::results::{metric, Analysis, BenchmarkRounds, GitInfo, ResultsFile, SuiteInfo, SCHEMA};
+use crate::results::{
+    metric, Analysis, BenchmarkResult, BenchmarkRounds, GitInfo, ResultsFile, SuiteInfo, SCHEMA,
+};
 use crate::run::{self, RunError, RunOptions, Step, Stepper};
 use crate::stats::sides::Sides;
 use crate::suite::{BenchmarkSpec, SuiteError};
@@ -117,8 +124,7 @@ impl Side {
             let chosen: Vec<BenchmarkSpec> = suite
                 .benchmarks
                 .iter()
-                .filter(|b| plan.filter.as_ref().is_none_or(|f| f.is_match(&b.key)))
-                .cloned()
+                .filter_map(|b| run::select(b, plan.filter.as_ref()))
                 .collect();
             if chosen.is_empty() {
                 continue;
@@ -256,19 +262,49 @@ impl Entry {
         self.sides.iter().all(Option::is_some)
     }
 
-    /// The paired execution-time ratio of the rounds so far at `confidence`, `sides` tested.
+    /// The paired execution-time ratio of the rounds so far at `confidence`, `sides` tested: of
+    /// the benchmark, or, for a scenario whose process measures several, of the least decided of
+    /// them (one not decisive about the threshold, else the widest).
     fn look(&self, confidence: f64, sides: Sides) -> Option<Look> {
+        let open = |l: &Look| !l.decisive(self.threshold, confidence);
+        let width = |l: &Look| l.high.ln() - l.low.ln();
+        self.looks(confidence, sides)
+            .into_iter()
+            .map(|(_, l)| l)
+            .max_by(|a, b| {
+                (open(a), width(a))
+                    .partial_cmp(&(open(b), width(b)))
+                    .unwrap()
+            })
+    }
+
+    /// The paired execution-time ratio of each benchmark both sides measured, by key.
+    fn looks(&self, confidence: f64, sides: Sides) -> Vec<(String, Look)> {
         let [Some(b), Some(c)] = &self.sides else {
-            return None;
+            return Vec::new();
         };
-        let times = |s: &Stepper| {
-            s.result()
-                .metrics
+        let times = |r: &BenchmarkResult| {
+            r.metrics
                 .get(metric::EXECUTION_TIME)
                 .map(|m| m.processes.clone())
                 .unwrap_or_default()
         };
-        sequential::paired_ratio(&times(b), &times(c), confidence, sides)
+        let pairs: Vec<(&BenchmarkResult, &BenchmarkResult)> =
+            if b.parts().is_empty() && c.parts().is_empty() {
+                vec![(b.result(), c.result())]
+            } else {
+                b.parts()
+                    .iter()
+                    .filter_map(|p| Some((p, c.parts().iter().find(|q| q.key == p.key)?)))
+                    .collect()
+            };
+        pairs
+            .into_iter()
+            .filter_map(|(b, c)| {
+                let look = sequential::paired_ratio(&times(b), &times(c), confidence, sides)?;
+                Some((b.key.clone(), look))
+            })
+            .collect()
     }
 }
 
@@ -416,6 +452,15 @@ fn pair(e: &mut Entry, flip: bool, interrupt: &AtomicUsize) -> bool {
         };
         match stepper.step(interrupt) {
             Step::Measured => {}
+            // `--filter` kept none of the benchmarks this side's process measured: the side
+            // has nothing to record.
+            Step::Stopped if stepper.result().status == crate::results::Status::Ok => {
+                e.sides[s] = None;
+                if e.sides.iter().all(Option::is_none) {
+                    e.why = Some(Why::Planned);
+                }
+                continue;
+            }
             Step::Stopped => {
                 e.why = Some(Why::Failed(LABELS[s]));
                 break;
@@ -576,29 +621,51 @@ fn finish(
         }
     });
     let mut rounds = Vec::with_capacity(entries.len());
-    for e in entries {
-        let [b, c] = e.sides;
-        let pairs = match (&b, &c) {
-            (Some(b), Some(c)) => Some(processes(b).min(processes(c))),
+    for mut e in entries {
+        let pairs = match &e.sides {
+            [Some(b), Some(c)] => Some(b.done().min(c.done())),
             _ => None,
         };
-        for (file, stepper) in files.iter_mut().zip([b, c]) {
-            if let Some(mut s) = stepper {
-                if let Some(n) = pairs {
-                    s.truncate(n);
-                }
-                file.benchmarks.push(s.finish());
+        if let Some(n) = pairs {
+            for s in e.sides.iter_mut().flatten() {
+                s.truncate(n as usize);
             }
         }
-        let predicted = e.last.and_then(|l| l.predicted_rounds(e.threshold));
-        rounds.push(Rounds {
-            key: e.key,
-            rounds: pairs.map_or(e.rounds, |n| n as u32),
+        let why = e.why.expect("every benchmark ends with a reason");
+        let ended = |key: String, last: Option<Look>| Rounds {
+            key,
+            rounds: pairs.unwrap_or(e.rounds),
             spent: e.spent,
-            why: e.why.expect("every benchmark ends with a reason"),
-            last: e.last,
-            predicted,
-        });
+            why,
+            last,
+            predicted: last.and_then(|l| l.predicted_rounds(e.threshold)),
+        };
+        let several = e.sides.iter().flatten().any(|s| !s.parts().is_empty());
+        if several {
+            // Each benchmark of the scenario ends where its own pairs stand.
+            let looks = e.looks(analysis.confidence, opts.sides);
+            let mut keys: Vec<&str> = Vec::new();
+            for s in e.sides.iter().flatten() {
+                for p in s.parts() {
+                    if !keys.contains(&p.key.as_str()) {
+                        keys.push(&p.key);
+                    }
+                }
+            }
+            for key in keys {
+                let last = looks.iter().find(|(k, _)| k == key).map(|(_, l)| *l);
+                rounds.push(ended(key.to_string(), last));
+            }
+        } else if e.sides.iter().any(Option::is_some) {
+            let (key, last) = (std::mem::take(&mut e.key), e.last);
+            rounds.push(ended(key, last));
+        }
+        let [b, c] = e.sides;
+        for (file, stepper) in files.iter_mut().zip([b, c]) {
+            if let Some(s) = stepper {
+                file.benchmarks.extend(s.finish());
+            }
+        }
     }
     if opts.sequential() {
         analysis.rounds = rounds
@@ -622,13 +689,6 @@ fn finish(
         candidate,
         rounds,
     }
-}
-
-fn processes(s: &Stepper) -> usize {
-    s.result()
-        .metrics
-        .get(metric::EXECUTION_TIME)
-        .map_or(0, |m| m.processes.len())
 }
 
 #[cfg(test)]

@@ -1,6 +1,6 @@
 //! `slogate check`: validate suites and list the benchmarks they would run.
 
-use slogate::suite::{self, parse_var, Protocol};
+use slogate::suite::{self, parse_var};
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -29,11 +29,7 @@ pub fn exec(args: Args) -> anyhow::Result<ExitCode> {
         }
         let width = s.benchmarks.iter().map(|b| b.key.len()).max().unwrap_or(0);
         for b in &s.benchmarks {
-            let protocol = match b.protocol {
-                Protocol::Process => "process",
-                Protocol::Samples => "samples",
-                Protocol::Pyperf => "pyperf",
-            };
+            let protocol = b.protocol.name();
             println!(
                 "  {:width$}  {protocol:7}  {} x {}",
                 b.key, b.processes, b.values

@@ -11,6 +11,7 @@ pub mod compare;
 pub mod completions;
 pub mod history;
 pub mod import;
+pub mod init;
 pub mod man;
 pub mod merge;
 pub mod run;
@@ -63,6 +64,8 @@ pub enum Command {
     Trend(trend::Args),
     /// Turn another tool's output into a results file.
     Import(import::Args),
+    /// Find the benchmarks a repository has and write a suite for them.
+    Init(init::Args),
     /// Join the results of shards into one file.
     Merge(merge::Args),
     /// Report how noisy this machine is.
@@ -86,6 +89,7 @@ pub fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::History(a) => history::exec(a),
         Command::Trend(a) => trend::exec(a),
         Command::Import(a) => import::exec(a),
+        Command::Init(a) => init::exec(a),
         Command::Merge(a) => merge::exec(a),
         Command::System(a) => system::exec(a),
         Command::Slo(a) => slo::exec(a),

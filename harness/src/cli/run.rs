@@ -139,7 +139,7 @@ pub fn exec(args: Args) -> anyhow::Result<ExitCode> {
     let simulated = suites
         .iter()
         .flat_map(|s| &s.benchmarks)
-        .filter(|b| args.filter.as_ref().is_none_or(|f| f.is_match(&b.key)))
+        .filter_map(|b| run::select(b, args.filter.as_ref()))
         .any(|b| b.simulate);
     let simulator = if args.simulate || simulated {
         Some(run::simulate::require()?)
@@ -158,8 +158,7 @@ pub fn exec(args: Args) -> anyhow::Result<ExitCode> {
         let chosen: Vec<_> = suite
             .benchmarks
             .iter()
-            .filter(|b| args.filter.as_ref().is_none_or(|f| f.is_match(&b.key)))
-            .cloned()
+            .filter_map(|b| run::select(b, args.filter.as_ref()))
             .collect();
         if chosen.is_empty() {
             continue;

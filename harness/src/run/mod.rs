@@ -4,18 +4,25 @@
 //! Round `r` runs process `r` of every benchmark, the benchmarks in a fresh random order, so that
 //! drift of the machine spreads evenly over them. A benchmark that fails stops getting processes
 //! while the others go on.
+//!
+//! A process may measure several benchmarks (a framework protocol, a pyperf script registering
+//! several): the scenario-variant is then run as one unit, and each benchmark its first process
+//! names is recorded as its own, keyed `<suite>/<scenario>/<name>[<variant>]` (the variant is the
+//! scenario's, with the parameters of a parametrised test). Every later process must name the
+//! same benchmarks, so that process `i` of each comes from the same process.
 
 pub mod process;
 pub mod protocol;
 pub mod simulate;
 
 use crate::results::{
-    metric, BenchmarkResult, GitInfo, Metadata, MetricSamples, ResultsFile, Status, SuiteInfo,
-    SCHEMA,
+    benchmark_key, metric, BenchmarkResult, GitInfo, Metadata, MetricSamples, ResultsFile, Status,
+    SuiteInfo, SCHEMA,
 };
 use crate::suite::spec::TMP_PLACEHOLDER;
 use crate::suite::{BenchmarkSpec, Protocol};
-use protocol::{Attempt, Job, Stop};
+use crate::units::Unit;
+use protocol::{Attempt, Job, Part, ProcessValues, Stop};
 use rand::seq::SliceRandom;
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
@@ -115,22 +122,217 @@ struct Bench {
     /// pyperf's loops per value, once calibrated: later processes pass `--loops` and skip the
     /// calibration worker.
     pyperf_loops: Cell<Option<u32>>,
+    /// The benchmarks a process of the scenario measures, when it measures several: named by the
+    /// first process, in its order. Empty for a scenario that is one benchmark, and until then.
+    parts: Vec<BenchmarkResult>,
+    /// The spec's `filter`, compiled.
+    filter: Option<regex::Regex>,
 }
 
 impl Bench {
+    fn new(spec: BenchmarkSpec, result: BenchmarkResult, parts: Vec<BenchmarkResult>) -> Bench {
+        // The filter was a valid `--filter` regex when it was put there.
+        let filter = spec
+            .filter
+            .as_deref()
+            .and_then(|f| regex::Regex::new(f).ok());
+        Bench {
+            spec,
+            result,
+            argv: Vec::new(),
+            env: BTreeMap::new(),
+            tmp: None,
+            scratch: None,
+            warmed: false,
+            active: true,
+            pyperf_loops: Cell::new(None),
+            parts,
+            filter,
+        }
+    }
+
     fn done(&self) -> u32 {
-        done_processes(&self.result)
+        match self.parts.first() {
+            Some(part) => part_processes(part),
+            None => done_processes(&self.result),
+        }
     }
 
     fn stop(&mut self, stop: Stop) {
-        self.result.status = stop.status;
-        self.result.reason = Some(stop.reason);
-        self.result.stderr_tail = stop.stderr_tail;
-        self.result.oom = stop.oom;
+        for r in std::iter::once(&mut self.result).chain(&mut self.parts) {
+            r.status = stop.status;
+            r.reason = Some(stop.reason.clone());
+            r.stderr_tail = stop.stderr_tail.clone();
+            r.oom = stop.oom;
+        }
         self.active = false;
         self.tmp = None;
         self.scratch = None;
     }
+
+    /// Appends one process's values of the scenario's one benchmark.
+    fn record(&mut self, values: ProcessValues) -> Result<(), String> {
+        if !self.parts.is_empty() {
+            return Err(format!(
+                "this process measured one benchmark, the first measured {}",
+                self.parts.len()
+            ));
+        }
+        append(&mut self.result, values);
+        Ok(())
+    }
+
+    /// Appends one process's values of each benchmark it measured: the first process names
+    /// them (those `--filter` keeps), every later one must measure the same.
+    fn record_parts(&mut self, parts: Vec<Part>) -> Result<(), String> {
+        let mut keyed: Vec<(String, Part)> = Vec::with_capacity(parts.len());
+        for p in parts {
+            let key = part_key(&self.spec, &p);
+            if keyed.iter().any(|(k, _)| *k == key) {
+                return Err(format!("the process measured `{key}` twice"));
+            }
+            if self.filter.as_ref().is_none_or(|f| f.is_match(&key)) {
+                keyed.push((key, p));
+            }
+        }
+        if self.done() == 0 {
+            if !self.parts.is_empty() || done_processes(&self.result) > 0 {
+                return Err("this process measured several benchmarks, the first one".into());
+            }
+            self.parts = keyed
+                .iter()
+                .map(|(key, p)| {
+                    let mut r = fresh_result(&self.spec);
+                    r.key = key.clone();
+                    r.scenario = format!("{}/{}", self.spec.scenario, p.scenario);
+                    r.variant = part_variant(&self.spec, p);
+                    r
+                })
+                .collect();
+        }
+        let missing: Vec<&str> = self
+            .parts
+            .iter()
+            .filter(|r| !keyed.iter().any(|(k, _)| *k == r.key))
+            .map(|r| r.key.as_str())
+            .collect();
+        let new: Vec<&str> = keyed
+            .iter()
+            .filter(|(k, _)| !self.parts.iter().any(|r| r.key == *k))
+            .map(|(k, _)| k.as_str())
+            .collect();
+        if !missing.is_empty() || !new.is_empty() {
+            let list = |keys: &[&str]| {
+                if keys.is_empty() {
+                    "none".to_string()
+                } else {
+                    keys.join(", ")
+                }
+            };
+            return Err(format!(
+                "process {} did not measure the benchmarks of the first: missing {}; new {}",
+                self.done() + 1,
+                list(&missing),
+                list(&new)
+            ));
+        }
+        for (key, p) in keyed {
+            if let Some(r) = self.parts.iter_mut().find(|r| r.key == key) {
+                append(r, p.values);
+            }
+        }
+        Ok(())
+    }
+
+    /// Whether the scenario measured several benchmarks and `--filter` kept none of them:
+    /// there is nothing to record, and nothing more to run.
+    fn filtered_out(&self) -> bool {
+        self.filter.is_some() && self.parts.is_empty() && self.done() == 0 && !self.active
+    }
+
+    /// What the results file records: the scenario's benchmark, or each benchmark its process
+    /// measured.
+    fn into_results(self) -> Vec<BenchmarkResult> {
+        if self.filtered_out() && self.result.status == Status::Ok {
+            Vec::new()
+        } else if self.parts.is_empty() {
+            vec![self.result]
+        } else {
+            self.parts
+        }
+    }
+}
+
+/// Appends one process's values to `r`, a metric at a time.
+fn append(r: &mut BenchmarkResult, values: ProcessValues) {
+    for (name, (unit, vs)) in values {
+        r.metrics
+            .entry(name)
+            .or_insert_with(|| MetricSamples {
+                // Rates (throughput, a tool's `*_per_second` counters) are better higher.
+                higher_is_better: unit == Unit::PerSecond,
+                ..MetricSamples::new(unit)
+            })
+            .processes
+            .push(vs);
+    }
+}
+
+/// The key of a benchmark a process of `spec` measured: `<suite>/<scenario>/<name>`, with the
+/// scenario's variant and the benchmark's own parameters.
+fn part_key(spec: &BenchmarkSpec, p: &Part) -> String {
+    benchmark_key(
+        &spec.suite,
+        &format!("{}/{}", spec.scenario, p.scenario),
+        &part_variant(spec, p),
+    )
+}
+
+/// The scenario's variant with the benchmark's own parameters (the scenario's win a clash).
+fn part_variant(spec: &BenchmarkSpec, p: &Part) -> BTreeMap<String, String> {
+    let mut variant = p.variant.clone();
+    variant.extend(spec.variant.clone());
+    variant
+}
+
+/// Whether `r` is a benchmark a process of `spec` measured (a part, in a file to resume).
+fn is_part_of(spec: &BenchmarkSpec, r: &BenchmarkResult) -> bool {
+    spec.protocol.yields_many()
+        && r.suite == spec.suite
+        && r.scenario.starts_with(&format!("{}/", spec.scenario))
+        && spec
+            .variant
+            .iter()
+            .all(|(k, v)| r.variant.get(k) == Some(v))
+}
+
+/// Processes recorded for a part: every part has its process's `max_rss_usage`.
+fn part_processes(r: &BenchmarkResult) -> u32 {
+    r.metrics
+        .get(metric::MAX_RSS_USAGE)
+        .map_or(0, |m| m.processes.len() as u32)
+}
+
+/// The spec to run for `--filter`, or None when the filter leaves it out. A scenario whose
+/// process names its benchmarks (see [`Protocol::yields_many`]) whose own key the filter does
+/// not match is kept with the filter, which then chooses among the benchmarks it measures.
+pub fn select(spec: &BenchmarkSpec, filter: Option<&regex::Regex>) -> Option<BenchmarkSpec> {
+    match filter {
+        None => Some(spec.clone()),
+        Some(f) if f.is_match(&spec.key) => Some(spec.clone()),
+        Some(f) if spec.protocol.yields_many() => Some(BenchmarkSpec {
+            filter: Some(f.as_str().to_string()),
+            ..spec.clone()
+        }),
+        Some(_) => None,
+    }
+}
+
+/// The word a tool's own filter may take for `filter`: a plain word (letters, digits, `_`)
+/// matches the same names as a substring in every tool's filter; anything else is applied only
+/// to the keys read back.
+fn name_filter(filter: Option<&str>) -> Option<&str> {
+    filter.filter(|f| !f.is_empty() && f.chars().all(|c| c.is_ascii_alphanumeric() || c == '_'))
 }
 
 fn done_processes(r: &BenchmarkResult) -> u32 {
@@ -161,20 +363,14 @@ pub fn run(
             Some(i) => old.remove(i),
             None => fresh_result(spec),
         };
-        let spec = resumed_spec(spec, &result);
-        let active =
-            result.status == Status::Ok && done_processes(&result) < result.planned_processes;
-        let mut bench = Bench {
-            spec,
-            result,
-            argv: Vec::new(),
-            env: BTreeMap::new(),
-            tmp: None,
-            scratch: None,
-            warmed: false,
-            active,
-            pyperf_loops: Cell::new(None),
-        };
+        let (parts, rest): (Vec<_>, Vec<_>) = old.into_iter().partition(|r| is_part_of(spec, r));
+        old = rest;
+        let first = parts.first().unwrap_or(&result);
+        let spec = resumed_spec(spec, first);
+        let mut bench = Bench::new(spec, result, parts);
+        let status = bench.parts.first().unwrap_or(&bench.result).status;
+        bench.active = status == Status::Ok && bench.done() < bench.result.planned_processes;
+        let active = bench.active;
         if active {
             prepare(&mut bench, opts.keep_tmp.as_deref())?;
         }
@@ -221,7 +417,8 @@ pub fn run(
 
     meta.ended_at = Some(chrono::Utc::now());
     meta.interrupted = interrupt.load(Ordering::SeqCst) != 0;
-    let mut benchmarks: Vec<BenchmarkResult> = benches.into_iter().map(|b| b.result).collect();
+    let mut benchmarks: Vec<BenchmarkResult> =
+        benches.into_iter().flat_map(Bench::into_results).collect();
     // Benchmarks of the previous file that no suite names any more are kept as they were.
     benchmarks.extend(old);
     Ok(ResultsFile {
@@ -249,7 +446,7 @@ fn step(b: &mut Bench, interrupt: &AtomicUsize, progress: &dyn Progress) -> Step
         b.warmed = true;
         for w in 0..b.spec.warmups {
             match attempt(b, u32::MAX - w, interrupt) {
-                Attempt::Measured(_) => progress.advance(&b.spec.key),
+                Attempt::Measured(_) | Attempt::MeasuredMany(_) => progress.advance(&b.spec.key),
                 Attempt::Stopped(stop) => {
                     progress.stopped(&b.spec.key, &stop);
                     b.stop(stop);
@@ -260,25 +457,40 @@ fn step(b: &mut Bench, interrupt: &AtomicUsize, progress: &dyn Progress) -> Step
         }
     }
     let index = b.done();
-    match attempt(b, index, interrupt) {
-        Attempt::Measured(values) => {
-            for (name, (unit, vs)) in values {
-                b.result
-                    .metrics
-                    .entry(name)
-                    .or_insert_with(|| MetricSamples::new(unit))
-                    .processes
-                    .push(vs);
-            }
+    let recorded = match attempt(b, index, interrupt) {
+        Attempt::Measured(values) => b.record(values),
+        Attempt::MeasuredMany(parts) => b.record_parts(parts),
+        Attempt::Stopped(stop) => {
+            progress.stopped(&b.spec.key, &stop);
+            b.stop(stop);
+            return Step::Stopped;
+        }
+        Attempt::Interrupted(_) => return Step::Interrupted,
+    };
+    match recorded {
+        Ok(()) if b.filter.is_some() && b.parts.is_empty() => {
+            // `--filter` kept none of the benchmarks the process measured.
+            b.active = false;
+            b.tmp = None;
+            b.scratch = None;
+            progress.advance(&b.spec.key);
+            Step::Stopped
+        }
+        Ok(()) => {
             progress.advance(&b.spec.key);
             Step::Measured
         }
-        Attempt::Stopped(stop) => {
+        Err(reason) => {
+            let stop = Stop {
+                status: Status::Failed,
+                reason,
+                stderr_tail: None,
+                oom: None,
+            };
             progress.stopped(&b.spec.key, &stop);
             b.stop(stop);
             Step::Stopped
         }
-        Attempt::Interrupted(_) => Step::Interrupted,
     }
 }
 
@@ -288,17 +500,7 @@ pub struct Stepper(Bench);
 
 impl Stepper {
     pub fn new(spec: &BenchmarkSpec, keep_tmp: Option<&Path>) -> Result<Stepper, RunError> {
-        let mut bench = Bench {
-            spec: spec.clone(),
-            result: fresh_result(spec),
-            argv: Vec::new(),
-            env: BTreeMap::new(),
-            tmp: None,
-            scratch: None,
-            warmed: false,
-            active: true,
-            pyperf_loops: Cell::new(None),
-        };
+        let mut bench = Bench::new(spec.clone(), fresh_result(spec), Vec::new());
         prepare(&mut bench, keep_tmp)?;
         Ok(Stepper(bench))
     }
@@ -319,8 +521,20 @@ impl Stepper {
         self.0.stop(stop);
     }
 
+    /// The scenario's result: its one benchmark's values, or, for a scenario whose process
+    /// measures several, its status (see [`Stepper::parts`] for their values).
     pub fn result(&self) -> &BenchmarkResult {
         &self.0.result
+    }
+
+    /// The benchmarks the scenario's process measured, when it measures several (else empty).
+    pub fn parts(&self) -> &[BenchmarkResult] {
+        &self.0.parts
+    }
+
+    /// Processes run so far.
+    pub fn done(&self) -> u32 {
+        self.0.done()
     }
 
     /// pyperf's loops per value once a process calibrated them (pyperf benchmarks only).
@@ -338,16 +552,23 @@ impl Stepper {
 
     /// Keeps the first `processes` processes of every metric (`ab` keeps its sides paired).
     pub fn truncate(&mut self, processes: usize) {
-        for m in self.0.result.metrics.values_mut() {
-            m.processes.truncate(processes);
+        let b = &mut self.0;
+        for r in std::iter::once(&mut b.result).chain(&mut b.parts) {
+            for m in r.metrics.values_mut() {
+                m.processes.truncate(processes);
+            }
         }
     }
 
-    /// The result, its plan set to the processes done: a stepped benchmark has no plan of its own.
-    pub fn finish(self) -> BenchmarkResult {
-        let mut result = self.0.result;
-        result.planned_processes = done_processes(&result);
-        result
+    /// The results (the scenario's benchmark, or each its process measured), their plan set to
+    /// the processes done: a stepped benchmark has no plan of its own.
+    pub fn finish(self) -> Vec<BenchmarkResult> {
+        let done = self.0.done();
+        let mut results = self.0.into_results();
+        for r in &mut results {
+            r.planned_processes = done;
+        }
+        results
     }
 }
 
@@ -378,11 +599,27 @@ fn attempt(b: &Bench, index: u32, interrupt: &AtomicUsize) -> Attempt {
         scratch: scratch.path(),
         index,
         pyperf_loops: &b.pyperf_loops,
+        name_filter: name_filter(b.spec.filter.as_deref()),
     };
-    if b.spec.simulate {
-        simulate::measure(&job, interrupt)
-    } else {
-        protocol::measure(&job, interrupt)
+    // The simulator counts one benchmark's process: a process that measures several would
+    // give each the counts of all.
+    let several = || Stop {
+        status: Status::Failed,
+        reason: "a process that measures several benchmarks cannot run under the simulator \
+                 (--simulate)"
+            .into(),
+        stderr_tail: None,
+        oom: None,
+    };
+    if !b.spec.simulate {
+        return protocol::measure(&job, interrupt);
+    }
+    if b.spec.protocol.yields_many() && b.spec.protocol != Protocol::Pyperf {
+        return Attempt::Stopped(several());
+    }
+    match simulate::measure(&job, interrupt) {
+        Attempt::MeasuredMany(_) => Attempt::Stopped(several()),
+        attempt => attempt,
     }
 }
 
@@ -563,13 +800,111 @@ mod tests {
         assert_eq!(s.step(&flag), Step::Measured);
         assert_eq!(done_processes(s.result()), 2, "the warmup is not kept");
         s.truncate(1);
-        let r = s.finish();
+        let r = s.finish().remove(0);
         assert_eq!((done_processes(&r), r.planned_processes), (1, 1));
         assert_eq!(r.metrics[metric::MAX_RSS_USAGE].processes.len(), 1);
         let mut bad = Stepper::new(&spec("s/b", &["false"]), None).unwrap();
         assert_eq!(bad.step(&flag), Step::Stopped);
         assert!(!bad.active());
-        assert_eq!(bad.finish().status, Status::Failed);
+        assert_eq!(bad.finish()[0].status, Status::Failed);
+    }
+
+    /// A scenario of the google-benchmark protocol whose "binary" is a shell script writing the
+    /// JSON the tool would (`--benchmark_out=FILE` is its first argument): `BM_B` is left out
+    /// by processes whose marker file in `{tmp}` says so.
+    fn several(key: &str) -> BenchmarkSpec {
+        let script = r#"out="${1#--benchmark_out=}"; n=$(ls {tmp} | grep -c '^p'); touch {tmp}/p$n
+            b='{"name":"BM_B/8","run_name":"BM_B/8","run_type":"iteration","iterations":1,"real_time":7,"cpu_time":7,"time_unit":"ns"}'
+            [ -e {tmp}/drop$n ] && b='{"name":"BM_C","run_name":"BM_C","run_type":"iteration","iterations":1,"real_time":7,"cpu_time":7,"time_unit":"ns"}'
+            echo '{"context":{},"benchmarks":[{"name":"BM_A","run_name":"BM_A","run_type":"iteration","iterations":1,"real_time":5,"cpu_time":5,"time_unit":"ns"},'"$b"']}' > "$out""#;
+        let mut s = spec(key, &["sh", "-c", script, "sh"]);
+        s.protocol = Protocol::GoogleBenchmark;
+        s.scenario = "gb".into();
+        s.variant.insert("k".into(), "1".into());
+        s
+    }
+
+    #[test]
+    fn a_process_may_measure_several_benchmarks() {
+        let r = run(
+            &[several("s/gb[k=1]")],
+            &RunOptions::default(),
+            None,
+            &AtomicUsize::new(0),
+            &(),
+        )
+        .unwrap();
+        let keys: Vec<&str> = r.benchmarks.iter().map(|b| b.key.as_str()).collect();
+        assert_eq!(keys, ["s/gb/BM_A[k=1]", "s/gb/BM_B/8[k=1]"]);
+        for b in &r.benchmarks {
+            assert_eq!(b.status, Status::Ok, "{:?}", b.reason);
+            assert_eq!(b.metrics[metric::EXECUTION_TIME].processes.len(), 3);
+            assert_eq!(b.metrics[metric::MAX_RSS_USAGE].processes.len(), 3);
+        }
+        assert_eq!(
+            r.benchmarks[1].metrics[metric::EXECUTION_TIME].processes[0],
+            vec![7.0]
+        );
+    }
+
+    #[test]
+    fn every_process_must_measure_the_benchmarks_of_the_first() {
+        let keep = tempfile::tempdir().unwrap();
+        let opts = RunOptions {
+            keep_tmp: Some(keep.path().to_path_buf()),
+            ..RunOptions::default()
+        };
+        let tmp = keep.path().join(file_name_of_key("s/gb"));
+        std::fs::create_dir_all(&tmp).unwrap();
+        std::fs::write(tmp.join("drop1"), "").unwrap();
+        let mut s = several("s/gb");
+        s.variant.clear();
+        let r = run(&[s], &opts, None, &AtomicUsize::new(0), &()).unwrap();
+        assert_eq!(r.benchmarks.len(), 2);
+        for b in &r.benchmarks {
+            assert_eq!(b.status, Status::Failed);
+            let reason = b.reason.as_deref().unwrap();
+            assert!(
+                reason.contains("process 2") && reason.contains("missing s/gb/BM_B/8"),
+                "{reason}"
+            );
+            assert!(reason.contains("new s/gb/BM_C"), "{reason}");
+            assert_eq!(b.metrics[metric::EXECUTION_TIME].processes.len(), 1);
+        }
+    }
+
+    #[test]
+    fn a_filter_chooses_among_the_benchmarks_a_process_measures() {
+        let f = regex::Regex::new("BM_B").unwrap();
+        let mut s = several("s/gb");
+        s.variant.clear();
+        let chosen = select(&s, Some(&f)).unwrap();
+        assert_eq!(chosen.filter.as_deref(), Some("BM_B"));
+        assert!(select(&spec("s/x", &["true"]), Some(&f)).is_none());
+        let whole = select(&s, Some(&regex::Regex::new("s/gb").unwrap())).unwrap();
+        assert_eq!(whole.filter, None);
+        let r = run(
+            &[chosen],
+            &RunOptions::default(),
+            None,
+            &AtomicUsize::new(0),
+            &(),
+        )
+        .unwrap();
+        let keys: Vec<&str> = r.benchmarks.iter().map(|b| b.key.as_str()).collect();
+        assert_eq!(keys, ["s/gb/BM_B/8"]);
+        let none = select(&s, Some(&regex::Regex::new("BM_Z").unwrap())).unwrap();
+        let r = run(
+            &[none],
+            &RunOptions::default(),
+            None,
+            &AtomicUsize::new(0),
+            &(),
+        )
+        .unwrap();
+        assert!(r.benchmarks.is_empty(), "{:?}", r.benchmarks);
+        assert_eq!(name_filter(Some("BM_B")), Some("BM_B"));
+        assert_eq!(name_filter(Some("s/gb/BM_B")), None);
     }
 
     #[test]
@@ -598,6 +933,7 @@ mod tests {
             noise_threshold: None,
             profile: None,
             simulate: false,
+            filter: None,
         }
     }
 

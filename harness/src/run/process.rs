@@ -52,6 +52,9 @@ pub struct ProcessSpec<'a> {
     pub cwd: &'a Path,
     pub timeout: Duration,
     pub memory_limit: Option<u64>,
+    /// A file the workload's standard output goes to (created or truncated), instead of a pipe
+    /// whose last lines are kept: a tool that prints its results.
+    pub stdout: Option<&'a Path>,
 }
 
 /// How the process ended.
@@ -148,12 +151,20 @@ pub fn run_process(
     for pipe in [&out_read, &err_read] {
         set_nonblocking(pipe.as_raw_fd()).map_err(spawn_error)?;
     }
+    let stdout = match spec.stdout {
+        // The pipe's write end goes at once: its read end sees EOF and keeps no tail.
+        Some(path) => {
+            drop(out_write);
+            Stdio::from(std::fs::File::create(path).map_err(spawn_error)?)
+        }
+        None => Stdio::from(out_write),
+    };
     let mut cmd = Command::new(program);
     cmd.args(args)
         .envs(spec.env)
         .current_dir(spec.cwd)
         .stdin(Stdio::null())
-        .stdout(out_write)
+        .stdout(stdout)
         .stderr(err_write);
     // SAFETY: only async-signal-safe calls between fork and exec.
     let harness = unsafe { libc::getpid() };
@@ -600,6 +611,7 @@ mod tests {
             cwd: Path::new("."),
             timeout,
             memory_limit: None,
+            stdout: None,
         };
         run_process(&spec, &AtomicUsize::new(0)).unwrap()
     }
@@ -687,6 +699,7 @@ mod tests {
             cwd: Path::new("."),
             timeout: Duration::from_secs(1),
             memory_limit: None,
+            stdout: None,
         };
         let e = run_process(&spec, &AtomicUsize::new(0)).unwrap_err();
         assert!(e.to_string().contains("/nonexistent/slogate-test"), "{e}");

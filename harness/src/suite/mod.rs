@@ -14,6 +14,7 @@
 //!
 //! [defaults]                            # each key may also be set on a scenario
 //! protocol = "pyperf"                   # process | samples | pyperf        (built in: process)
+//!                                       # | pytest-benchmark | google-benchmark | go-test | criterion
 //! processes = 20                        #                                     (built in: 10)
 //! values = 3                            # samples per process                 (built in: 3)
 //! warmups = 1                           #                                     (built in: 1)
@@ -38,6 +39,25 @@
 //! configs = "benchmarks/span/config.yaml"   # variants: its top-level keys (YAML, TOML or JSON)
 //! matrix = { profiler = ["off", "on"] }     # optional: configurations x matrix
 //! ```
+//!
+//! Protocols, and per process how many values each benchmark takes and how warm-up is done:
+//! - `process`: one value, the whole process; `warmups` whole processes run first, unrecorded.
+//! - `samples`: the lines the workload writes (`$SLOGATE_VALUES`, `$SLOGATE_WARMUPS` say how many
+//!   it should take and skip).
+//! - `pyperf`: `--values` values after `--warmups` warm-up values, in one pyperf worker. A script
+//!   registering several benchmarks yields each as its own (see below).
+//! - `pytest-benchmark`: `values` rounds of each test (`--benchmark-min-rounds`,
+//!   `--benchmark-max-time=0`); warm-up: `warmups` iterations (`--benchmark-warmup-iterations`).
+//! - `google-benchmark`: `values` repetitions of each benchmark (`--benchmark_repetitions`);
+//!   warm-up: the library's runs that size the iterations, unrecorded.
+//! - `go-test`: `values` results of each benchmark (`-count`); warm-up: Go's runs that size b.N.
+//! - `criterion`: `values` samples of each benchmark, at least 10 (`--sample-size`); warm-up:
+//!   criterion's warm-up time.
+//!
+//! Under the last five protocols one process may measure several benchmarks: each is recorded as
+//! its own, keyed `<suite>/<scenario>/<name>[<variant>]` by the name the tool gives it (with the
+//! parameters of a parametrised test in the variant); a pyperf script of one benchmark keeps the
+//! scenario's key.
 //!
 //! Placeholders (see [`placeholder`]) in `command`, `env` and `setup`: matrix dimensions, variables,
 //! `{suite_dir}` (absolute) and `{tmp}`, which the runner fills with a directory per benchmark.

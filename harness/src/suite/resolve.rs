@@ -359,6 +359,7 @@ impl Context<'_> {
                 noise_threshold: settings.noise_threshold,
                 profile: self.profile,
                 simulate: settings.simulate,
+                filter: None,
             });
         }
         Ok(out)

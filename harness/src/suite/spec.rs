@@ -31,14 +31,44 @@ impl MemoryLimit {
 
 /// How a sample is taken (see the design's "Protocols").
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
+#[serde(rename_all = "kebab-case")]
 pub enum Protocol {
     /// The harness times the whole process and reads its peak RSS from `wait4`.
     Process,
     /// The workload writes one JSON line per iteration (`{"ns": 1234}`) to `$SLOGATE_SAMPLES`.
     Samples,
-    /// The workload is a pyperf script; the harness passes `--output` and reads its JSON.
+    /// The workload is a pyperf script; the harness passes `--output` and reads its JSON (one
+    /// benchmark, or each of several the script registers).
     Pyperf,
+    /// A pytest run of pytest-benchmark tests: each test is a benchmark of the process.
+    PytestBenchmark,
+    /// A Google Benchmark binary: each benchmark it runs is a benchmark of the process.
+    GoogleBenchmark,
+    /// `go test` of a package (or its compiled test binary): each `Benchmark...` function.
+    GoTest,
+    /// `cargo bench` of criterion benches: each benchmark function.
+    Criterion,
+}
+
+impl Protocol {
+    /// The name written in a suite.
+    pub fn name(self) -> &'static str {
+        match self {
+            Protocol::Process => "process",
+            Protocol::Samples => "samples",
+            Protocol::Pyperf => "pyperf",
+            Protocol::PytestBenchmark => "pytest-benchmark",
+            Protocol::GoogleBenchmark => "google-benchmark",
+            Protocol::GoTest => "go-test",
+            Protocol::Criterion => "criterion",
+        }
+    }
+
+    /// Whether one process may measure several benchmarks, keyed
+    /// `<suite>/<scenario>/<name>[<variant>]` by the names the tool gives them.
+    pub fn yields_many(self) -> bool {
+        !matches!(self, Protocol::Process | Protocol::Samples)
+    }
 }
 
 /// Where a suite's profiles come from, for `ab --profile` (see the `profile` module).
@@ -91,6 +121,11 @@ pub struct BenchmarkSpec {
     /// Run every process under the simulator (valgrind), see the runner's `simulate` module.
     #[serde(default)]
     pub simulate: bool,
+    /// `--filter` (a regex on keys) of a scenario whose benchmarks its process names (see
+    /// [`Protocol::yields_many`]) when it did not match the scenario's own key: only the
+    /// benchmarks whose keys it matches are kept.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub filter: Option<String>,
 }
 
 /// The placeholder the runner replaces with the benchmark's own temporary directory.

@@ -309,6 +309,7 @@ impl Sim<'_> {
             // The simulated command fixes its loops (`--loops=1` unless its own), so no
             // calibration is shared.
             pyperf_loops: self.job.pyperf_loops,
+            name_filter: self.job.name_filter,
         };
         let values = match protocol::measure(&job, self.interrupt) {
             Attempt::Measured(v) => v,

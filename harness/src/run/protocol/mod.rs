@@ -1,10 +1,19 @@
-//! The three protocols: how one process of a benchmark turns into values.
+//! The protocols: how one process of a benchmark turns into values.
 //!
 //! - `process`: the process is the value (wall, user, sys time, peak RSS).
 //! - `samples`: the workload writes `{"ns": 1234}` lines to `$SLOGATE_SAMPLES`.
-//! - `pyperf`: the workload is a pyperf script run with `--output`; its JSON is read.
+//! - `pyperf`: the workload is a pyperf script run with `--output`; its JSON is read. A script
+//!   that registers several benchmarks yields each as its own benchmark.
+//! - the framework protocols (see [`framework`]): `pytest-benchmark`, `google-benchmark`,
+//!   `go-test`, `criterion` run the tool once per process and read every benchmark it wrote.
 //!
 //! Every protocol adds `max_rss_usage`, one value per process, from `wait4` and the watchdog.
+
+mod criterion;
+mod framework;
+mod go_test;
+mod google_benchmark;
+mod pytest_benchmark;
 
 use super::process::{run_process, Ending, ProcessRun, ProcessSpec};
 use crate::results::{metric, OomInfo, Status};
@@ -28,10 +37,22 @@ pub struct Stop {
     pub oom: Option<OomInfo>,
 }
 
+/// One benchmark of a process that measures several: its name as the tool's importer splits it
+/// (scenario, and variant for a parametrised test), and its values.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Part {
+    pub scenario: String,
+    pub variant: BTreeMap<String, String>,
+    pub values: ProcessValues,
+}
+
 /// What became of one process.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Attempt {
     Measured(ProcessValues),
+    /// The process measured several benchmarks (a framework protocol, a pyperf script that
+    /// registers several): the values of each.
+    MeasuredMany(Vec<Part>),
     Stopped(Stop),
     /// The run was interrupted by this signal while the process ran; its values are discarded.
     Interrupted(i32),
@@ -49,13 +70,16 @@ pub struct Job<'a> {
     /// pyperf's loops per value: set by the first process that calibrates them, passed as
     /// `--loops` to every later one (unless the command fixes its own).
     pub pyperf_loops: &'a Cell<Option<u32>>,
+    /// A word the tool's own filter narrows its benchmarks to (`--filter` of a plain word that did
+    /// not match the scenario's key), for the tools that have one.
+    pub name_filter: Option<&'a str>,
 }
 
 /// Runs one process under the benchmark's protocol.
 pub fn measure(job: &Job, interrupt: &AtomicUsize) -> Attempt {
     match job.spec.protocol {
         Protocol::Process => {
-            let run = match launch(job, job.argv, job.env, interrupt) {
+            let run = match launch(job, job.argv, job.env, None, interrupt) {
                 Ok(run) => run,
                 Err(a) => return a,
             };
@@ -82,7 +106,7 @@ pub fn measure(job: &Job, interrupt: &AtomicUsize) -> Attempt {
             env.insert("SLOGATE_SAMPLES".into(), file.display().to_string());
             env.insert("SLOGATE_VALUES".into(), job.spec.values.to_string());
             env.insert("SLOGATE_WARMUPS".into(), job.spec.warmups.to_string());
-            let run = match launch(job, job.argv, &env, interrupt) {
+            let run = match launch(job, job.argv, &env, None, interrupt) {
                 Ok(run) => run,
                 Err(a) => return a,
             };
@@ -110,14 +134,14 @@ pub fn measure(job: &Job, interrupt: &AtomicUsize) -> Attempt {
                 job.spec.warmups,
                 loops,
             );
-            let run = match launch(job, &argv, job.env, interrupt) {
+            let run = match launch(job, &argv, job.env, None, interrupt) {
                 Ok(run) => run,
                 Err(a) => return a,
             };
             let read = read_pyperf(&file);
             let _ = std::fs::remove_file(&file);
             match read {
-                Ok((mut values, calibrated)) => {
+                Ok((PyperfValues::One(mut values), calibrated)) => {
                     if loops.is_none() && !fixes_loops(job.argv) {
                         job.pyperf_loops.set(calibrated);
                     }
@@ -126,9 +150,14 @@ pub fn measure(job: &Job, interrupt: &AtomicUsize) -> Attempt {
                     }
                     Attempt::Measured(values)
                 }
+                Ok((PyperfValues::Many(parts), _)) => framework::with_rss(parts, run.max_rss),
                 Err(reason) => failed(reason, Some(run.output_tail)),
             }
         }
+        Protocol::PytestBenchmark => framework::measure(job, &pytest_benchmark::Tool, interrupt),
+        Protocol::GoogleBenchmark => framework::measure(job, &google_benchmark::Tool, interrupt),
+        Protocol::GoTest => framework::measure(job, &go_test::Tool, interrupt),
+        Protocol::Criterion => framework::measure(job, &criterion::Tool, interrupt),
     }
 }
 
@@ -151,11 +180,13 @@ fn failed(reason: String, tail: Option<String>) -> Attempt {
     })
 }
 
-/// Runs the process and turns every ending but a clean exit into the attempt to report.
+/// Runs the process (its stdout into `stdout` when given) and turns every ending but a clean
+/// exit into the attempt to report.
 fn launch(
     job: &Job,
     argv: &[String],
     env: &BTreeMap<String, String>,
+    stdout: Option<&Path>,
     interrupt: &AtomicUsize,
 ) -> Result<ProcessRun, Attempt> {
     let spec = ProcessSpec {
@@ -164,6 +195,7 @@ fn launch(
         cwd: &job.spec.cwd,
         timeout: job.spec.timeout,
         memory_limit: job.spec.memory_limit.bytes(machine_memory_limit()),
+        stdout,
     };
     let run = run_process(&spec, interrupt).map_err(|e| failed(e.to_string(), None))?;
     let tail = Some(run.output_tail.clone()).filter(|t| !t.trim().is_empty());
@@ -288,47 +320,53 @@ pub fn parse_samples(text: &str) -> Result<Vec<f64>, String> {
 
 /// Whether a pyperf command sets its own `--loops`.
 fn fixes_loops(argv: &[String]) -> bool {
-    argv.iter()
-        .any(|a| a == "--loops" || a.starts_with("--loops=") || a == "-l")
+    sets_option(argv, &["--loops", "-l"])
+}
+
+/// Whether `argv` sets one of the options `names`, as `NAME VALUE` or `NAME=VALUE`: a command
+/// that sets an option itself keeps its own value.
+fn sets_option(argv: &[String], names: &[&str]) -> bool {
+    argv.iter().any(|a| {
+        names
+            .iter()
+            .any(|n| a == n || a.strip_prefix(n).is_some_and(|rest| rest.starts_with('=')))
+    })
+}
+
+/// What a pyperf script measured: its one benchmark, or each of several it registers.
+#[derive(Debug)]
+pub enum PyperfValues {
+    One(ProcessValues),
+    Many(Vec<Part>),
 }
 
 /// Reads the pyperf JSON a worker wrote, with the pyperf importer (the one reader of the format):
-/// each metric of its benchmark as one process's values, in the benchmark's own unit (seconds
+/// each metric of a benchmark as one process's values, in the benchmark's own unit (seconds
 /// become ns; bytes of `--track-memory` become `max_rss_usage`), and the largest `mem_max_rss`
-/// of the runs as `max_rss_usage`. A file holding several benchmarks is an error naming them:
-/// their values are never pooled into one metric. Also returns the loops per value pyperf used
-/// (its `loops` metadata).
-pub fn read_pyperf(file: &Path) -> Result<(ProcessValues, Option<u32>), String> {
+/// of the runs as `max_rss_usage`. A file of one benchmark is the scenario's values; a file of
+/// several (a script registering several `bench_func`) gives each benchmark its own, never pooled.
+/// Also returns the loops per value pyperf used (its `loops` metadata) for a single benchmark:
+/// several benchmarks calibrate their loops each, and one `--loops` would serve them all.
+pub fn read_pyperf(file: &Path) -> Result<(PyperfValues, Option<u32>), String> {
     if !file.exists() {
         return Err(format!("pyperf wrote no results to {}", file.display()));
     }
-    let opts = crate::import::ImportOptions::default();
-    let results =
-        crate::import::import(crate::import::Format::Pyperf, &[file.to_path_buf()], &opts)
-            .map_err(|e| e.to_string())?;
-    let bench = match results.benchmarks.as_slice() {
-        [one] => one,
-        many => {
-            let names: Vec<&str> = many.iter().map(|b| b.scenario.as_str()).collect();
-            return Err(format!(
-                "{}: pyperf output holds {} benchmarks ({}); a pyperf benchmark of a suite must \
-                 run one (select it with the script's own arguments)",
-                file.display(),
-                many.len(),
-                names.join(", ")
-            ));
-        }
-    };
-    let mut values = ProcessValues::new();
-    for (name, m) in &bench.metrics {
-        let mut all: Vec<f64> = m.values().collect();
+    let results = framework::import(crate::import::Format::Pyperf, file)?;
+    let mut parts = framework::parts(&results, file)?;
+    for part in &mut parts {
         // Beside times, `max_rss_usage` holds pyperf's per-run peaks: the process's peak is the
         // largest. Without times (`--track-memory`) the bytes are the benchmark's own values.
-        if name == metric::MAX_RSS_USAGE && bench.metrics.contains_key(metric::EXECUTION_TIME) {
-            all = vec![all.iter().copied().fold(0.0, f64::max)];
+        if part.values.contains_key(metric::EXECUTION_TIME) {
+            if let Some((_, peaks)) = part.values.get_mut(metric::MAX_RSS_USAGE) {
+                *peaks = vec![peaks.iter().copied().fold(0.0, f64::max)];
+            }
         }
-        values.insert(name.clone(), (m.unit, all));
     }
+    let bench = match results.benchmarks.as_slice() {
+        [one] => one,
+        _ => return Ok((PyperfValues::Many(parts), None)),
+    };
+    let values = parts.pop().map(|p| p.values).unwrap_or_default();
     let metadata = results.meta.import.as_ref().map(|i| &i.metadata);
     let loops = metadata
         .and_then(|m| {
@@ -337,7 +375,7 @@ pub fn read_pyperf(file: &Path) -> Result<(ProcessValues, Option<u32>), String> 
         })
         .and_then(|l| l.parse().ok())
         .filter(|l| *l > 0);
-    Ok((values, loops))
+    Ok((PyperfValues::One(values), loops))
 }
 
 #[cfg(test)]
@@ -366,7 +404,9 @@ mod tests {
             {"metadata":{"mem_max_rss":2000},"warmups":[[8,1e-6]],"values":[1e-6,2e-6]},
             {"metadata":{"mem_max_rss":3000},"values":[3e-6]}]}]}"#;
         std::fs::write(&file, text).unwrap();
-        let (values, loops) = read_pyperf(&file).unwrap();
+        let (PyperfValues::One(values), loops) = read_pyperf(&file).unwrap() else {
+            panic!("one benchmark");
+        };
         assert_eq!(loops, None);
         let (unit, ns) = &values[metric::EXECUTION_TIME];
         assert_eq!(*unit, Unit::Nanoseconds);
