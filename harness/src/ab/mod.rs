@@ -159,7 +159,8 @@ pub struct AbOptions {
     /// Time for the whole run, a pool: once every benchmark had its first look, the time left goes
     /// to the undecided benchmarks, the one whose interval is widest against its threshold first.
     pub budget_total: Option<Duration>,
-    /// Most rounds of a benchmark under a budget (default [`sequential::DEFAULT_MAX_ROUNDS`]).
+    /// Most rounds of a benchmark under a budget (default [`sequential::DEFAULT_MAX_ROUNDS`], more
+    /// when rounds are cheap: [`sequential::cap_for_cheap_rounds`]).
     pub max_rounds: Option<u32>,
     /// Noise threshold of benchmarks that set none.
     pub noise_threshold: f64,
@@ -319,11 +320,11 @@ pub fn run_ab(
     if entries.is_empty() {
         return Err(AbError::Empty);
     }
-    let max_rounds = opts
+    let mut max_rounds = opts
         .max_rounds
         .unwrap_or(sequential::DEFAULT_MAX_ROUNDS)
         .max(1);
-    let schedule = Schedule::new(max_rounds, opts.confidence, opts.sides);
+    let mut schedule = Schedule::new(max_rounds, opts.confidence, opts.sides);
     let start = Instant::now();
     let out_of_time = || opts.budget_total.is_some_and(|t| start.elapsed() >= t);
     let mut round = 0u32;
@@ -388,6 +389,16 @@ pub fn run_ab(
             e.why = e.why.or_else(|| decide(e, opts, &schedule, max_rounds));
         }
         round += 1;
+        // After every benchmark's first round, and before any look: cheap rounds get a cap
+        // that spends the budget rather than stopping at the default.
+        if let (1, None, Some(budget)) = (round, opts.max_rounds, opts.budget) {
+            let slowest = entries.iter().map(|e| e.spent).max().unwrap_or_default();
+            let cap = sequential::cap_for_cheap_rounds(slowest, budget);
+            if cap != max_rounds && entries.iter().all(|e| e.rounds <= 1) {
+                max_rounds = cap;
+                schedule = Schedule::new(max_rounds, opts.confidence, opts.sides);
+            }
+        }
     }
     let interrupted = interrupt.load(Ordering::SeqCst) != 0;
     for e in &mut entries {

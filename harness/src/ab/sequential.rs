@@ -40,6 +40,29 @@ use crate::stats::{hodges_lehmann, location, wilcoxon};
 pub const FIRST_LOOK: u32 = 8;
 /// Largest number of rounds under a budget when `--processes` does not set one: 6 looks.
 pub const DEFAULT_MAX_ROUNDS: u32 = 256;
+/// Largest number of rounds the cap grows to when rounds are cheap ([`cap_for_cheap_rounds`]).
+pub const CHEAP_MAX_ROUNDS: u32 = 4096;
+
+/// The cap on rounds for a run whose slowest benchmark took `slowest_round` for its first round,
+/// under a per-benchmark `budget`: [`DEFAULT_MAX_ROUNDS`], or, when that many rounds would use
+/// less than the budget, the largest power of two of rounds that fits in it, up to
+/// [`CHEAP_MAX_ROUNDS`]. A 2 ms process would otherwise stop at 256 rounds after half a second of a
+/// minute's budget, undecided at a resolution its budget could have bought. The cap is chosen
+/// before any look from how long a round took, which under an A/A comparison says nothing about
+/// which side is faster, so the looks planned from it keep their error bound. More looks make
+/// each one stricter (9 looks from 16 pairs at 4,096: 99.44% against 99.17%).
+pub fn cap_for_cheap_rounds(
+    slowest_round: std::time::Duration,
+    budget: std::time::Duration,
+) -> u32 {
+    let per_round = slowest_round.as_secs_f64().max(1e-6);
+    let fits = budget.as_secs_f64() / per_round;
+    let mut cap = DEFAULT_MAX_ROUNDS;
+    while cap < CHEAP_MAX_ROUNDS && f64::from(cap) * 2.0 <= fits {
+        cap *= 2;
+    }
+    cap
+}
 
 /// The planned looks of one benchmark.
 #[derive(Debug, Clone, PartialEq)]
@@ -186,6 +209,23 @@ mod tests {
     use crate::stats::normal_quantile;
     use rand::{Rng, SeedableRng};
     use rand_chacha::ChaCha8Rng;
+
+    #[test]
+    fn cheap_rounds_raise_the_cap_to_what_the_budget_buys() {
+        let ms = std::time::Duration::from_millis;
+        let minute = std::time::Duration::from_secs(60);
+        // A 2 ms process (4 ms a round): 15,000 rounds fit; the cap stops at 4,096.
+        assert_eq!(cap_for_cheap_rounds(ms(4), minute), CHEAP_MAX_ROUNDS);
+        // 50 ms a round: 1,200 fit, the largest power of two under it is 1,024.
+        assert_eq!(cap_for_cheap_rounds(ms(50), minute), 1024);
+        // Rounds that fill the budget before 512 keep the default.
+        assert_eq!(cap_for_cheap_rounds(ms(200), minute), DEFAULT_MAX_ROUNDS);
+        assert_eq!(cap_for_cheap_rounds(ms(2000), minute), DEFAULT_MAX_ROUNDS);
+        // Every cap it picks still has a first look that can decide.
+        let s = Schedule::new(CHEAP_MAX_ROUNDS, 0.95, Sides::TwoSided);
+        assert_eq!((s.first(), s.looks()), (16, 9));
+        assert!(smallest_p(s.first()) <= 1.0 - s.confidence());
+    }
 
     #[test]
     fn schedule_doubles_ends_at_the_cap_and_its_first_look_can_decide() {
