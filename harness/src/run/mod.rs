@@ -295,15 +295,18 @@ fn part_variant(spec: &BenchmarkSpec, p: &Part) -> BTreeMap<String, String> {
     variant
 }
 
-/// Whether `r` is a benchmark a process of `spec` measured (a part, in a file to resume).
-fn is_part_of(spec: &BenchmarkSpec, r: &BenchmarkResult) -> bool {
+/// Whether the benchmark of `suite`, `scenario` and `variant` is one of those a process of `spec`
+/// measures (a part: a file to resume, a benchmark to profile).
+pub fn is_part_of(
+    spec: &BenchmarkSpec,
+    suite: &str,
+    scenario: &str,
+    variant: &BTreeMap<String, String>,
+) -> bool {
     spec.protocol.yields_many()
-        && r.suite == spec.suite
-        && r.scenario.starts_with(&format!("{}/", spec.scenario))
-        && spec
-            .variant
-            .iter()
-            .all(|(k, v)| r.variant.get(k) == Some(v))
+        && suite == spec.suite
+        && scenario.starts_with(&format!("{}/", spec.scenario))
+        && spec.variant.iter().all(|(k, v)| variant.get(k) == Some(v))
 }
 
 /// Processes recorded for a part: every part has its process's `max_rss_usage`.
@@ -363,7 +366,9 @@ pub fn run(
             Some(i) => old.remove(i),
             None => fresh_result(spec),
         };
-        let (parts, rest): (Vec<_>, Vec<_>) = old.into_iter().partition(|r| is_part_of(spec, r));
+        let (parts, rest): (Vec<_>, Vec<_>) = old
+            .into_iter()
+            .partition(|r| is_part_of(spec, &r.suite, &r.scenario, &r.variant));
         old = rest;
         let first = parts.first().unwrap_or(&result);
         let spec = resumed_spec(spec, first);
