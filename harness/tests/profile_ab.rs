@@ -303,3 +303,47 @@ fn py_spy_on_a_program_that_is_no_python_is_a_reason_not_a_failure() {
         "{line}"
     );
 }
+
+#[test]
+fn a_benchmark_of_a_process_of_several_is_profiled_by_its_whole_process() {
+    let test = "a_benchmark_of_a_process_of_several_is_profiled_by_its_whole_process";
+    let Some(python) = support::python(test) else {
+        return;
+    };
+    let Some(py_spy) = support::require(test, "py-spy", "pip install py-spy") else {
+        return;
+    };
+    // One pytest process measures three tests: none has a process of its own to profile.
+    let suite = tempfile::tempdir().unwrap();
+    std::fs::copy(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/tools/test_pytest_bench.py"),
+        suite.path().join("test_pytest_bench.py"),
+    )
+    .unwrap();
+    std::fs::write(
+        suite.path().join("suite.toml"),
+        "[suite]\nname = \"bench\"\nprofile = \"py-spy\"\n\n[vars]\npython = \"python3\"\n\n\
+         [defaults]\nprotocol = \"pytest-benchmark\"\nprocesses = 2\nvalues = 3\nwarmups = 0\n\
+         timeout = \"120s\"\n\n[[scenario]]\nname = \"all\"\n\
+         command = [\"{python}\", \"-m\", \"pytest\", \"test_pytest_bench.py\"]\n",
+    )
+    .unwrap();
+    let out = tempfile::tempdir().unwrap();
+    let var = format!("python={}", python.display());
+    let (ok, report) = ab(
+        suite.path(),
+        out.path(),
+        &path_with(&py_spy),
+        &["--var", &var, "--profile=all", "--processes", "2"],
+    );
+    assert!(ok, "{report}");
+    assert!(!report.contains("not profiled"), "{report}");
+    let whole = "5 processes per side; the whole process of bench/all, with the other benchmarks \
+                 it measures, unscaled)";
+    assert_eq!(report.matches(whole).count(), 3, "{report}");
+    // The process's own frames: pytest's, around the tests'.
+    for name in ["bench_all_test_sum_loop", "bench_all_test_other"] {
+        let svg = std::fs::read_to_string(out.path().join(format!("profiles/{name}.svg"))).unwrap();
+        assert!(svg.contains("pytest_cmdline_parse"), "{name}.svg");
+    }
+}

@@ -2,9 +2,13 @@
 //! (alternating sides, so drift spreads evenly), read, compared and drawn. Nothing here is
 //! measured: the results files are already written.
 
-use super::{differential, source, source_for, BenchmarkProfile, Chosen, Folded, ProfileSummary};
-use crate::run::{file_name_of_key, Step, Stepper};
+use super::{
+    differential, source, source_for, BenchmarkProfile, Chosen, Folded, ProfileSource,
+    ProfileSummary,
+};
+use crate::run::{file_name_of_key, is_part_of, Step, Stepper};
 use crate::suite::BenchmarkSpec;
+use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::atomic::AtomicUsize;
 
@@ -22,29 +26,92 @@ pub struct Request<'a> {
 
 /// One entry per key: its differential, or the one-line reason it has none.
 pub fn profile_benchmarks(req: &Request, interrupt: &AtomicUsize) -> Vec<BenchmarkProfile> {
+    // A process that measures several chosen benchmarks is profiled once for them all.
+    let mut processes = HashMap::new();
     req.chosen
         .iter()
         .map(|c| BenchmarkProfile {
             key: c.key.clone(),
-            outcome: profile_one(req, c, interrupt),
+            outcome: profile_one(req, c, &mut processes, interrupt),
         })
         .collect()
+}
+
+/// Each side's spec that runs `chosen`: its own, else the scenario whose process measures it
+/// among others.
+fn side_specs<'a>(req: &Request<'a>, chosen: &Chosen) -> Result<[&'a BenchmarkSpec; 2], String> {
+    let find = |specs: &'a [BenchmarkSpec]| {
+        specs.iter().find(|b| b.key == chosen.key).or_else(|| {
+            specs
+                .iter()
+                .find(|b| is_part_of(b, &chosen.suite, &chosen.scenario, &chosen.variant))
+        })
+    };
+    match req.specs.map(find) {
+        [Some(baseline), Some(candidate)] => Ok([baseline, candidate]),
+        [None, None] => Err("no scenario of either side's suite runs this benchmark".to_string()),
+        _ => Err("only one side's suite runs this benchmark".to_string()),
+    }
 }
 
 fn profile_one(
     req: &Request,
     chosen: &Chosen,
+    processes: &mut HashMap<String, Result<[Folded; 2], String>>,
     interrupt: &AtomicUsize,
 ) -> Result<ProfileSummary, String> {
     let key = chosen.key.as_str();
-    let specs = req.specs.map(|s| s.iter().find(|b| b.key == key));
-    let [Some(baseline), Some(candidate)] = specs else {
-        return Err("only one side has this benchmark".to_string());
-    };
-    let profiler = source_for(candidate).or_else(|| source_for(baseline)).ok_or(
+    let specs = side_specs(req, chosen)?;
+    let profiler = source_for(specs[1]).or_else(|| source_for(specs[0])).ok_or(
         "no profile source: set `profile = \"py-spy\"`, `\"callgrind\"` or `\"pprof\"` in its suite",
     )?;
     let src = source(profiler);
+    // One of several benchmarks of a process: only the whole process can be profiled.
+    let process = (specs[1].key != key).then(|| specs[1].key.clone());
+    let mut sides = match &process {
+        Some(scenario) => processes
+            .entry(scenario.clone())
+            .or_insert_with(|| profiled_sides(src, specs, interrupt))
+            .clone()?,
+        None => profiled_sides(src, specs, interrupt)?,
+    };
+    if sides.iter().any(|s| s.total() <= 0.0) {
+        return Err(format!("{} recorded nothing on one side", src.name()));
+    }
+    // Samples of time: a busy machine stretches one side's profiling runs more than the other's,
+    // which would show as a change in every function. The measured rounds, paired and many,
+    // say how the sides' totals compare (when they found a change; else the totals are taken
+    // as equal); the profiles only say where the time went. A whole process's totals are left
+    // as sampled: no measured ratio covers the process, whose other benchmarks may not have
+    // changed.
+    let measured = chosen.time_ratio.filter(|_| chosen.time_flagged);
+    let scaled_to = (!src.exact() && process.is_none()).then(|| measured.unwrap_or(1.0));
+    if let Some(ratio) = scaled_to {
+        let per_run = |f: &Folded| f.total() / f64::from(f.runs.max(1));
+        let factor = per_run(&sides[0]) * ratio / per_run(&sides[1]);
+        sides[1].scale(factor);
+    }
+    let d = differential(&sides[0], &sides[1]);
+    let unit = sides[1].unit.clone();
+    let svg = super::flamegraph::differential_svg(&d, sides[1].runs, key, &unit)
+        .map_err(|e| format!("drawing the flame graph: {e}"))?;
+    let path = req.dir.join(format!("{}.svg", file_name_of_key(key)));
+    crate::fsutil::write_atomic(&path, &svg)
+        .map_err(|e| format!("writing {}: {e}", path.display()))?;
+    let slower = measured.map(|r| r >= 1.0);
+    let mut summary = ProfileSummary::new(profiler, unit, [&sides[0], &sides[1]], d, slower);
+    summary.flame_graph = Some(path.display().to_string());
+    summary.scaled_to = scaled_to;
+    summary.process = process;
+    Ok(summary)
+}
+
+/// The profiles of `src.runs()` processes of each side of `specs`, alternating sides.
+fn profiled_sides(
+    src: &dyn ProfileSource,
+    specs: [&BenchmarkSpec; 2],
+    interrupt: &AtomicUsize,
+) -> Result<[Folded; 2], String> {
     let work = tempfile::Builder::new()
         .prefix("slogate-profile-")
         .tempdir()
@@ -53,11 +120,7 @@ fn profile_one(
     for run in 0..src.runs().max(1) {
         let order = if run % 2 == 0 { [0, 1] } else { [1, 0] };
         for i in order {
-            let spec = profiled(
-                [baseline, candidate][i],
-                src.wrap(&[baseline, candidate][i].command),
-                src.slowdown(),
-            );
+            let spec = profiled(specs[i], src.wrap(&specs[i].command), src.slowdown());
             let keep = work.path().join(format!("{}-{run}", SIDES[i]));
             let mut stepper = Stepper::new(&spec, Some(&keep)).map_err(|e| e.to_string())?;
             match stepper.step(interrupt) {
@@ -82,36 +145,13 @@ fn profile_one(
                     return Err(format!("the {} profiling run failed: {why}", SIDES[i]));
                 }
             }
-            let tmp = keep.join(file_name_of_key(key));
+            // The process's `{tmp}` is named after its spec: the scenario, for a process that
+            // measures several benchmarks.
+            let tmp = keep.join(file_name_of_key(&spec.key));
             sides[i].merge(src.read(&tmp).map_err(|e| e.to_string())?);
         }
     }
-    if sides.iter().any(|s| s.total() <= 0.0) {
-        return Err(format!("{} recorded nothing on one side", src.name()));
-    }
-    // Samples of time: a busy machine stretches one side's profiling runs more than the other's,
-    // which would show as a change in every function. The measured rounds, paired and many,
-    // say how the sides' totals compare (when they found a change; else the totals are taken
-    // as equal); the profiles only say where the time went.
-    let measured = chosen.time_ratio.filter(|_| chosen.time_flagged);
-    let scaled_to = (!src.exact()).then(|| measured.unwrap_or(1.0));
-    if let Some(ratio) = scaled_to {
-        let per_run = |f: &Folded| f.total() / f64::from(f.runs.max(1));
-        let factor = per_run(&sides[0]) * ratio / per_run(&sides[1]);
-        sides[1].scale(factor);
-    }
-    let d = differential(&sides[0], &sides[1]);
-    let unit = sides[1].unit.clone();
-    let svg = super::flamegraph::differential_svg(&d, sides[1].runs, key, &unit)
-        .map_err(|e| format!("drawing the flame graph: {e}"))?;
-    let path = req.dir.join(format!("{}.svg", file_name_of_key(key)));
-    crate::fsutil::write_atomic(&path, &svg)
-        .map_err(|e| format!("writing {}: {e}", path.display()))?;
-    let slower = measured.map(|r| r >= 1.0);
-    let mut summary = ProfileSummary::new(profiler, unit, [&sides[0], &sides[1]], d, slower);
-    summary.flame_graph = Some(path.display().to_string());
-    summary.scaled_to = scaled_to;
-    Ok(summary)
+    Ok(sides)
 }
 
 /// One profiled process of `spec` running `argv`: no warmups, no memory cap (a profiler's memory

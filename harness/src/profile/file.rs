@@ -117,6 +117,7 @@ mod tests {
             flame_graph: Some("/tmp/run/out/profiles/s_render.svg".into()),
             note: None,
             scaled_to: None,
+            process: None,
         };
         let profiles = vec![
             BenchmarkProfile {

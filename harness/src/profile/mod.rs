@@ -22,6 +22,7 @@ pub use folded::Folded;
 use crate::compare::{ChangeVerdict, Comparison};
 use crate::results::metric;
 use crate::suite::{BenchmarkSpec, Profiler};
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 /// Which benchmarks `ab --profile` profiles.
@@ -112,6 +113,11 @@ pub fn source_for(spec: &BenchmarkSpec) -> Option<Profiler> {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Chosen {
     pub key: String,
+    /// Its suite, scenario and variant: a benchmark that a process measures among others is
+    /// profiled by running its scenario's process.
+    pub suite: String,
+    pub scenario: String,
+    pub variant: BTreeMap<String, String>,
     pub time_ratio: Option<f64>,
     /// Whether that ratio is a flagged change (beyond the noise threshold, significant).
     pub time_flagged: bool,
@@ -140,6 +146,9 @@ pub fn chosen(c: &Comparison, scope: Scope) -> Vec<Chosen> {
                 .and_then(|m| m.change);
             Chosen {
                 key: b.key.clone(),
+                suite: b.suite.clone(),
+                scenario: b.scenario.clone(),
+                variant: b.variant.clone(),
                 time_ratio: change.map(|ch| ch.ratio),
                 time_flagged: change.is_some_and(|ch| {
                     matches!(
@@ -182,6 +191,10 @@ pub struct ProfileSummary {
     /// Sampled costs: the candidate's were scaled so that its total is the baseline's times
     /// this ratio (the measured execution-time ratio when it is a flagged change, else 1).
     pub scaled_to: Option<f64>,
+    /// The scenario whose whole process was profiled, when the benchmark is one of several that
+    /// process measures: the profile then covers them all.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub process: Option<String>,
 }
 
 /// Rows the report shows.
@@ -222,6 +235,7 @@ impl ProfileSummary {
             flame_graph: None,
             note,
             scaled_to: None,
+            process: None,
         }
     }
 }

@@ -41,10 +41,17 @@ fn first_line(text: &str) -> &str {
 fn table(s: &mut String, name: &str, p: &ProfileSummary) {
     let _ = writeln!(
         s,
-        "<details><summary>🔎 Where <b>{name}</b> changed ({}: {} per process, {} processes per side)</summary>\n",
+        "<details><summary>🔎 Where <b>{name}</b> changed ({}: {} per process, {} processes per side{})</summary>\n",
         esc(&p.source),
         esc(&p.unit),
-        p.runs[1]
+        p.runs[1],
+        p.process
+            .as_deref()
+            .map(|k| format!(
+                "; the whole process of {}, with the other benchmarks it measures, unscaled",
+                esc(k)
+            ))
+            .unwrap_or_default()
     );
     if let Some(ratio) = p.scaled_to {
         let _ = writeln!(
@@ -165,6 +172,7 @@ mod tests {
             flame_graph: Some("out/profiles/s_x.svg".into()),
             note: None,
             scaled_to: Some(1.1),
+            process: None,
         }
     }
 

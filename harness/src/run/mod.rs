@@ -295,15 +295,18 @@ fn part_variant(spec: &BenchmarkSpec, p: &Part) -> BTreeMap<String, String> {
     variant
 }
 
-/// Whether `r` is a benchmark a process of `spec` measured (a part, in a file to resume).
-fn is_part_of(spec: &BenchmarkSpec, r: &BenchmarkResult) -> bool {
+/// Whether the benchmark of `suite`, `scenario` and `variant` is one of those a process of `spec`
+/// measures (a part: a file to resume, a benchmark to profile).
+pub fn is_part_of(
+    spec: &BenchmarkSpec,
+    suite: &str,
+    scenario: &str,
+    variant: &BTreeMap<String, String>,
+) -> bool {
     spec.protocol.yields_many()
-        && r.suite == spec.suite
-        && r.scenario.starts_with(&format!("{}/", spec.scenario))
-        && spec
-            .variant
-            .iter()
-            .all(|(k, v)| r.variant.get(k) == Some(v))
+        && suite == spec.suite
+        && scenario.starts_with(&format!("{}/", spec.scenario))
+        && spec.variant.iter().all(|(k, v)| variant.get(k) == Some(v))
 }
 
 /// Processes recorded for a part: every part has its process's `max_rss_usage`.
@@ -320,12 +323,45 @@ pub fn select(spec: &BenchmarkSpec, filter: Option<&regex::Regex>) -> Option<Ben
     match filter {
         None => Some(spec.clone()),
         Some(f) if f.is_match(&spec.key) => Some(spec.clone()),
-        Some(f) if spec.protocol.yields_many() => Some(BenchmarkSpec {
-            filter: Some(f.as_str().to_string()),
-            ..spec.clone()
-        }),
+        Some(f)
+            if spec.protocol.yields_many()
+                && may_match_after(f.as_str(), &format!("{}/{}/", spec.suite, spec.scenario)) =>
+        {
+            Some(BenchmarkSpec {
+                filter: Some(f.as_str().to_string()),
+                ..spec.clone()
+            })
+        }
         Some(_) => None,
     }
+}
+
+/// Whether `pattern` may match (anywhere, as `Regex::is_match`) some text that starts with
+/// `prefix`: false only when its lazy DFA dies while reading `prefix` without having matched, so
+/// that no benchmark key under it can match (`^other/` after `suite/scenario/`). A pattern the
+/// lazy DFA cannot build (a Unicode word boundary), or a byte it gives up on, may match.
+fn may_match_after(pattern: &str, prefix: &str) -> bool {
+    use regex_automata::hybrid::dfa::DFA;
+    let Ok(dfa) = DFA::new(pattern) else {
+        return true;
+    };
+    let mut cache = dfa.create_cache();
+    let input = regex_automata::Input::new(prefix);
+    let Ok(mut state) = dfa.start_state_forward(&mut cache, &input) else {
+        return true;
+    };
+    for &byte in prefix.as_bytes() {
+        // A match state is reported one byte late; it never turns dead without being seen here.
+        if state.is_match() || state.is_quit() {
+            return true;
+        }
+        match dfa.next_state(&mut cache, state, byte) {
+            Ok(next) if next.is_dead() => return false,
+            Ok(next) => state = next,
+            Err(_) => return true,
+        }
+    }
+    true
 }
 
 /// The word a tool's own filter may take for `filter`: a plain word (letters, digits, `_`)
@@ -363,7 +399,9 @@ pub fn run(
             Some(i) => old.remove(i),
             None => fresh_result(spec),
         };
-        let (parts, rest): (Vec<_>, Vec<_>) = old.into_iter().partition(|r| is_part_of(spec, r));
+        let (parts, rest): (Vec<_>, Vec<_>) = old
+            .into_iter()
+            .partition(|r| is_part_of(spec, &r.suite, &r.scenario, &r.variant));
         old = rest;
         let first = parts.first().unwrap_or(&result);
         let spec = resumed_spec(spec, first);
@@ -903,8 +941,35 @@ mod tests {
         )
         .unwrap();
         assert!(r.benchmarks.is_empty(), "{:?}", r.benchmarks);
+        // A filter no key under `s/gb/` can match costs no process.
+        assert!(select(&s, Some(&regex::Regex::new("^other/").unwrap())).is_none());
+        assert!(select(&s, Some(&regex::Regex::new("^s/gb/BM_[AB]").unwrap())).is_some());
         assert_eq!(name_filter(Some("BM_B")), Some("BM_B"));
         assert_eq!(name_filter(Some("s/gb/BM_B")), None);
+    }
+
+    #[test]
+    fn a_filter_that_cannot_match_under_a_prefix_is_known() {
+        let prefix = "shop/all/";
+        for (pattern, may) in [
+            ("^other/", false),
+            ("^shop/x", false),
+            ("^shop/all/test_a$", true),
+            ("^shop", true),
+            ("^shop$", false),
+            ("test_a", true),
+            ("", true),
+            ("(?i)^SHOP/ALL", true),
+            // A Unicode word boundary: no lazy DFA, so it may match.
+            (r"^shop/other\b", true),
+            (r"^shop/other(?-u:\b)", false),
+        ] {
+            assert_eq!(may_match_after(pattern, prefix), may, "{pattern}");
+            if !may {
+                let r = regex::Regex::new(pattern).unwrap();
+                assert!(!r.is_match("shop/all/test_a[n=1]"), "{pattern}");
+            }
+        }
     }
 
     #[test]
