@@ -12,7 +12,7 @@
 
 use super::meta::{parse_date, set_once};
 use super::{
-    add_group, add_summary, json_text, metric_name, new_benchmark, Collected, Format, ImportError,
+    add_group, add_summary, metric_name, new_benchmark, Collected, Format, ImportError,
     ImportOptions, Importer, Input,
 };
 use crate::results::{metric, BenchmarkResult, Status, SummaryStats};
@@ -41,12 +41,12 @@ struct Context {
     date: Option<String>,
     host_name: Option<String>,
     num_cpus: Option<u32>,
-    // Kept as metadata, as text whatever their JSON type (each is one scalar).
-    mhz_per_cpu: Option<Value>,
-    cpu_scaling_enabled: Option<Value>,
-    library_build_type: Option<Value>,
-    library_version: Option<Value>,
-    json_schema_version: Option<Value>,
+    // Kept as metadata.
+    mhz_per_cpu: Option<f64>,
+    cpu_scaling_enabled: Option<bool>,
+    library_build_type: Option<String>,
+    library_version: Option<String>,
+    json_schema_version: Option<u64>,
 }
 
 /// One row of `benchmarks[]`: the fields slogate reads, typed, and the user counters.
@@ -310,18 +310,22 @@ impl Importer for GoogleBenchmark {
         set_once(&mut found.hostname, ctx.host_name.clone());
         set_once(&mut found.cores, ctx.num_cpus);
         for (k, v) in [
-            ("mhz_per_cpu", &ctx.mhz_per_cpu),
-            ("cpu_scaling_enabled", &ctx.cpu_scaling_enabled),
-            ("library_build_type", &ctx.library_build_type),
-            ("library_version", &ctx.library_version),
-            ("json_schema_version", &ctx.json_schema_version),
+            ("mhz_per_cpu", ctx.mhz_per_cpu.map(|v| v.to_string())),
+            (
+                "cpu_scaling_enabled",
+                ctx.cpu_scaling_enabled.map(|v| v.to_string()),
+            ),
+            ("library_build_type", ctx.library_build_type.clone()),
+            ("executable", ctx.executable.clone()),
+            ("library_version", ctx.library_version.clone()),
+            (
+                "json_schema_version",
+                ctx.json_schema_version.map(|v| v.to_string()),
+            ),
         ] {
             if let Some(v) = v {
-                found.keep(k, json_text(v));
+                found.keep(k, v);
             }
-        }
-        if let Some(e) = &ctx.executable {
-            found.keep("executable", e.as_str());
         }
         Ok(())
     }
@@ -354,23 +358,33 @@ impl Row {
     }
 }
 
-/// The two times of a row: field, metric, and the field's value.
-const TIMES: [(&str, &str, fn(&Row) -> Option<f64>); 2] = [
-    ("real_time", metric::EXECUTION_TIME, |r| r.real_time),
-    ("cpu_time", "cpu_time", |r| r.cpu_time),
+/// One of the two times of a row: its field and the metric it becomes.
+struct Time {
+    field: &'static str,
+    metric: &'static str,
+    of: fn(&Row) -> Option<f64>,
+}
+
+const TIMES: [Time; 2] = [
+    Time {
+        field: "real_time",
+        metric: metric::EXECUTION_TIME,
+        of: |r| r.real_time,
+    },
+    Time {
+        field: "cpu_time",
+        metric: "cpu_time",
+        of: |r| r.cpu_time,
+    },
 ];
 
-/// One of [`TIMES`] of row `i`, in ns.
-fn time_ns(
-    input: &Input,
-    (i, row): Indexed,
-    (field, _, value): (&str, &str, fn(&Row) -> Option<f64>),
-) -> Result<f64, ImportError> {
-    let t = value(row).ok_or_else(|| {
+/// A time of row `i`, in ns.
+fn time_ns(input: &Input, (i, row): Indexed, time: &Time) -> Result<f64, ImportError> {
+    let t = (time.of)(row).ok_or_else(|| {
         input.invalid(
             Format::GoogleBenchmark,
             format!("benchmarks[{i}]"),
-            format!("`{field}` is missing or not a number"),
+            format!("`{}` is missing or not a number", time.field),
         )
     })?;
     Ok(t * row.time_unit.to_ns())
@@ -382,9 +396,9 @@ fn read_iteration(
     row: &Row,
     b: &mut BenchmarkResult,
 ) -> Result<(), ImportError> {
-    for time in TIMES {
+    for time in &TIMES {
         let t = time_ns(input, (i, row), time)?;
-        add_group(b, time.1, Unit::Nanoseconds, false, vec![t]);
+        add_group(b, time.metric, Unit::Nanoseconds, false, vec![t]);
     }
     for (k, &v) in &row.counters {
         let rate = k.ends_with("_per_second");
@@ -412,7 +426,7 @@ fn read_aggregates(
             "neither iteration rows nor a `mean` aggregate",
         ));
     };
-    for time in TIMES {
+    for time in &TIMES {
         let at = |row: Option<Indexed>| row.map(|r| time_ns(input, r, time)).transpose();
         let summary = SummaryStats {
             n: mean.1.repetitions.unwrap_or(1),
@@ -422,7 +436,7 @@ fn read_aggregates(
             min: None,
             max: None,
         };
-        add_summary(b, time.1, Unit::Nanoseconds, summary);
+        add_summary(b, time.metric, Unit::Nanoseconds, summary);
     }
     Ok(())
 }
