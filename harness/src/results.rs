@@ -186,10 +186,11 @@ pub struct SuiteInfo {
     pub path: PathBuf,
     /// sha256 of the suite file and the workload files beside it.
     pub hash: String,
-    /// The suite's `noise` file, as reached from `path`: what `compare` and `ab` use without
-    /// `--noise`.
+    /// The content of the suite's `noise` file (`slogate calibrate`'s TOML as JSON), read when
+    /// the suite ran: what `compare` and `ab` use without `--noise`. A comparison never opens a
+    /// path recorded here (older files held one): the file may be gone or not the run's.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub noise: Option<PathBuf>,
+    pub noise: Option<serde_json::Value>,
 }
 
 /// The machine's noise as seen around a run (`slogate system`).

@@ -527,6 +527,21 @@ fn side_warnings(base: &ResultsFile, cand: &ResultsFile, opts: &CompareOptions) 
             w.push(w_noise);
         }
     }
+    if opts.noise.is_none() {
+        // A path an older slogate recorded for the suite's noise file is never opened.
+        for suite in cand
+            .meta
+            .suites
+            .iter()
+            .filter(|s| s.noise.as_ref().is_some_and(|n| !n.is_object()))
+        {
+            w.push(format!(
+                "suite `{}` names a noise file but its results do not record the file's content: \
+                 its benchmarks are compared without calibrated noise (run again, or pass --noise)",
+                suite.name
+            ));
+        }
+    }
     w
 }
 

@@ -92,8 +92,9 @@ pub struct Suite {
     pub benchmarks: Vec<BenchmarkSpec>,
     /// Scenario name → its `description`, for scenarios that have one.
     pub scenario_descriptions: BTreeMap<String, String>,
-    /// `noise`: the noise file of `slogate calibrate` for this suite, as reached from [`Self::file`].
-    pub noise: Option<PathBuf>,
+    /// `noise`: the content of the noise file of `slogate calibrate` for this suite (beside
+    /// [`Self::file`]), read when the suite is loaded.
+    pub noise: Option<serde_json::Value>,
 }
 
 impl Suite {

@@ -176,7 +176,34 @@ pub(super) fn resolve(
         vars,
         benchmarks,
         scenario_descriptions,
-        noise: raw.suite.noise.map(|n| src.file.with_file_name(n)),
+        noise: raw.suite.noise.map(|n| read_noise(src, &n)).transpose()?,
+    })
+}
+
+/// The content of the suite's noise file, read now: results record it, so that a comparison of
+/// them never opens a path (a checkout that is gone, a file of an untrusted artifact).
+fn read_noise(src: &Source, name: &Spanned<String>) -> Result<serde_json::Value, SuiteError> {
+    let path = src.file.with_file_name(name.get_ref());
+    let text = std::fs::read_to_string(&path).map_err(|e| {
+        src.error(
+            name.span(),
+            format!("cannot read the noise file {}: {e}", path.display()),
+        )
+    })?;
+    let table: toml::Table = toml::from_str(&text).map_err(|e| {
+        let line = e
+            .span()
+            .map_or(1, |s| crate::slo::file::line_col(&text, s.start).0);
+        src.error(
+            name.span(),
+            format!("the noise file {}:{line}: {}", path.display(), e.message()),
+        )
+    })?;
+    serde_json::to_value(table).map_err(|e| {
+        src.error(
+            name.span(),
+            format!("the noise file {}: {e}", path.display()),
+        )
     })
 }
 
