@@ -90,6 +90,9 @@ pub struct Suite {
     /// `[vars]` with the caller's overrides applied.
     pub vars: BTreeMap<String, String>,
     pub benchmarks: Vec<BenchmarkSpec>,
+    /// Benchmark scenario name → the `[[scenario]]` that made it, where they differ (`configs`:
+    /// `<scenario>-<config>`).
+    pub scenario_sources: BTreeMap<String, String>,
     /// Scenario name → its `description`, for scenarios that have one.
     pub scenario_descriptions: BTreeMap<String, String>,
     /// `noise`: the content of the noise file of `slogate calibrate` for this suite (beside

@@ -144,10 +144,12 @@ pub(super) fn resolve(
         scenario_names.push(scenario_name);
     }
     let mut scenario_descriptions = BTreeMap::new();
+    let mut scenario_sources = BTreeMap::new();
     for scenario in raw.scenarios {
         let span = scenario.span();
         let s = scenario.get_ref();
         let (description, name_span) = (s.description.clone(), s.name.span());
+        let scenario_name = s.name.get_ref().clone();
         for spec in ctx.scenario(scenario.into_inner(), span)? {
             // `<scenario>-<config>` of one scenario may be the name of another.
             if benchmarks.iter().any(|b: &BenchmarkSpec| b.key == spec.key) {
@@ -161,6 +163,9 @@ pub(super) fn resolve(
             }
             if !description.is_empty() {
                 scenario_descriptions.insert(spec.scenario.clone(), description.clone());
+            }
+            if spec.scenario != scenario_name {
+                scenario_sources.insert(spec.scenario.clone(), scenario_name.clone());
             }
             benchmarks.push(spec);
         }
@@ -176,6 +181,7 @@ pub(super) fn resolve(
         vars,
         benchmarks,
         scenario_descriptions,
+        scenario_sources,
         noise: raw.suite.noise.map(|n| read_noise(src, &n)).transpose()?,
     })
 }
