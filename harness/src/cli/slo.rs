@@ -101,18 +101,22 @@ pub fn exec(args: Args) -> anyhow::Result<ExitCode> {
 /// Replaces the threshold lines of `file` that the suggestions cover: in place when `write`, else
 /// as a unified diff to `patch_file`. Says on stderr what changed and which suggestions found no
 /// line to replace.
-/// `file` as `git apply` names it: relative to the top of its repository, with `/` separators.
+/// `file` as `git apply` names it: relative to the top of its repository, with `/` separators
+/// (outside a repository, `git apply` reads paths from the working directory, as given).
 fn repository_path(file: &Path) -> anyhow::Result<String> {
     let absolute =
         std::path::absolute(file).with_context(|| format!("resolving {}", file.display()))?;
     let dir = absolute.parent().unwrap_or(Path::new("/"));
-    let top = slogate::git::toplevel(dir).with_context(|| {
-        format!(
-            "{} is not in a git repository: --patch writes a diff for `git apply` (use --write)",
+    let Some(top) = slogate::git::toplevel(dir) else {
+        anyhow::ensure!(
+            file.is_relative(),
+            "{} is not in a git repository: --patch needs a path relative to the working directory \
+             (or use --write)",
             file.display()
-        )
-    })?;
-    // The top as git prints it may be a symlink's target (a temporary directory).
+        );
+        return Ok(file.display().to_string());
+    };
+    // Git prints the top with symlinks resolved (a temporary directory).
     let real = |p: &Path| std::fs::canonicalize(p).unwrap_or_else(|_| p.to_path_buf());
     let file_real = real(dir).join(absolute.file_name().unwrap_or_default());
     let relative = file_real

@@ -607,6 +607,14 @@ fn configs_times_matrix_name_benchmarks_scenario_dash_config() {
     );
     assert_eq!(b.env["ARGS"], "--finish true --nspans 10 --name 'a b'");
     assert_eq!(suite.scenario_descriptions["spans-start"], "d");
+    // Which `[[scenario]]` made each benchmark scenario, for `slo suggest --write`.
+    assert_eq!(
+        suite.scenario_sources,
+        BTreeMap::from([
+            ("spans-start".to_string(), "spans".to_string()),
+            ("spans-start-finish".to_string(), "spans".to_string()),
+        ])
+    );
     assert_eq!(b.overhead.len(), 1);
 }
 
