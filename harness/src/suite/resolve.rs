@@ -299,6 +299,9 @@ impl Context<'_> {
             overhead.push(o.line);
         }
 
+        // Whether the command or env reads the configuration: without it, every configuration
+        // would run the same command under another name.
+        let reads_config = std::cell::Cell::new(false);
         let mut out = Vec::new();
         for (config, variant) in slots
             .iter()
@@ -311,9 +314,16 @@ impl Context<'_> {
                 match (n, config) {
                     ("suite_dir", _) => Some(self.suite_dir),
                     ("tmp", _) => Some(TMP_PLACEHOLDER),
-                    ("config", Some(c)) => Some(c.name.as_str()),
-                    ("config_args", Some(_)) => Some(args_line.as_str()),
+                    ("config", Some(c)) => {
+                        reads_config.set(true);
+                        Some(c.name.as_str())
+                    }
+                    ("config_args", Some(_)) => {
+                        reads_config.set(true);
+                        Some(args_line.as_str())
+                    }
                     (_, Some(c)) if n.starts_with("config.") => {
+                        reads_config.set(true);
                         n.strip_prefix("config.").and_then(|k| c.text(k).ok())
                     }
                     _ => variant
@@ -355,6 +365,7 @@ impl Context<'_> {
             for arg in command {
                 // A whole `{config_args}` element gives one element per word.
                 if config.is_some() && arg.get_ref() == "{config_args}" {
+                    reads_config.set(true);
                     argv.extend(words.iter().cloned());
                     continue;
                 }
@@ -393,6 +404,16 @@ impl Context<'_> {
                 profile: self.profile,
                 simulate: settings.simulate,
             });
+        }
+        if let (Some(file), false) = (&raw.configs, configs.is_empty() || reads_config.get()) {
+            return Err(src.error(
+                file.span(),
+                format!(
+                    "scenario `{name}`: `configs` makes {} benchmarks of one command: use \
+                     `{{config}}`, `{{config_args}}` or `{{config.KEY}}` in its command or env",
+                    configs.len()
+                ),
+            ));
         }
         Ok(out)
     }
