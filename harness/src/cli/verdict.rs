@@ -5,7 +5,7 @@ use anyhow::Context;
 use slogate::compare::noise::NoiseFile;
 use slogate::compare::{compare, gate_reasons, CompareOptions, FailOn};
 use slogate::report::{render, Format, RenderOptions};
-use slogate::results::{ResultsFile, SuiteInfo};
+use slogate::results::{RecordedNoise, ResultsFile, SuiteInfo};
 use slogate::stats::sides::Sides;
 use std::collections::BTreeMap;
 use std::io::{IsTerminal, Write};
@@ -190,10 +190,14 @@ impl ReportArgs {
 pub fn recorded_noise(suites: &[SuiteInfo], origin: &str) -> anyhow::Result<Option<NoiseFile>> {
     let mut merged: Option<NoiseFile> = None;
     for suite in suites {
-        let Some(value) = suite.noise.as_ref().filter(|v| v.is_object()) else {
+        let Some(RecordedNoise::Content { toml }) = &suite.noise else {
             continue;
         };
-        let file = NoiseFile::recorded(value, &format!("{origin}, suite `{}`", suite.name))?;
+        let named = format!(
+            "{origin}: the noise file recorded for suite `{}`",
+            suite.name
+        );
+        let file = NoiseFile::parse(Path::new(&named), toml)?;
         match &mut merged {
             Some(m) => m.benchmarks.extend(file.benchmarks),
             None => merged = Some(file),

@@ -551,7 +551,7 @@ fn side_warnings(base: &ResultsFile, cand: &ResultsFile, opts: &CompareOptions) 
             .meta
             .suites
             .iter()
-            .filter(|s| s.noise.as_ref().is_some_and(|n| !n.is_object()))
+            .filter(|s| matches!(s.noise, Some(crate::results::RecordedNoise::Path(_))))
         {
             w.push(format!(
                 "suite `{}` names a noise file but its results do not record the file's content: \

@@ -67,27 +67,23 @@ pub struct BenchmarkNoise {
 
 impl NoiseFile {
     pub fn load(path: &Path) -> Result<NoiseFile, InputFileError> {
-        let text = InputFileError::read(path, "noise file")?;
-        let at = |offset: usize, message: String| InputFileError::at(path, &text, offset, message);
-        let file: NoiseFile = toml::from_str(&text)
+        NoiseFile::parse(path, &InputFileError::read(path, "noise file")?)
+    }
+
+    /// A noise file's `text`; errors name `path` (the file, or where its content was recorded).
+    pub fn parse(path: &Path, text: &str) -> Result<NoiseFile, InputFileError> {
+        let at = |offset: usize, message: String| InputFileError::at(path, text, offset, message);
+        let file: NoiseFile = toml::from_str(text)
             .map_err(|e| at(e.span().map_or(0, |s| s.start), e.message().into()))?;
         if let Some(b) = file.out_of_range() {
             let offset = text.find(&format!("\"{}\"", b.key)).unwrap_or(0);
-            return Err(at(offset, out_of_range_message(b)));
-        }
-        Ok(file)
-    }
-
-    /// The content of a noise file as a results file records it (`meta.suites[].noise`);
-    /// `origin` names where it was recorded, for the error.
-    pub fn recorded(value: &serde_json::Value, origin: &str) -> anyhow::Result<NoiseFile> {
-        let file = NoiseFile::deserialize(value)
-            .map_err(|e| anyhow::anyhow!("{origin}: the recorded noise file: {e}"))?;
-        if let Some(b) = file.out_of_range() {
-            anyhow::bail!(
-                "{origin}: the recorded noise file: {}",
-                out_of_range_message(b)
-            );
+            return Err(at(
+                offset,
+                format!(
+                    "`{}` {}: spread, tail and resolvable must be fractions of zero or more",
+                    b.key, b.metric
+                ),
+            ));
         }
         Ok(file)
     }
@@ -120,13 +116,6 @@ impl NoiseFile {
             .map(|b| (b.metric.clone(), b.evidence.clone()))
             .collect()
     }
-}
-
-fn out_of_range_message(b: &BenchmarkNoise) -> String {
-    format!(
-        "`{}` {}: spread, tail and resolvable must be fractions of zero or more",
-        b.key, b.metric
-    )
 }
 
 #[cfg(test)]

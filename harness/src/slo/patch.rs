@@ -38,8 +38,8 @@ struct Region {
 
 /// Rewrites the threshold lines of `path` (whose text is `text`) that `suggestions` cover.
 /// `scenario_of` maps a benchmark's scenario name to the `[[scenario]]` of a suite file that made
-/// it, where they differ (`spans-start` of scenario `spans` with `configs`:
-/// [`crate::suite::Suite::scenario_sources`]).
+/// it, where they differ (`spans-start` of scenario `spans` with `configs`: a loaded suite's
+/// `scenario_sources`).
 pub fn patch(
     path: &Path,
     text: &str,

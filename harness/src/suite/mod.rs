@@ -97,7 +97,7 @@ pub struct Suite {
     pub scenario_descriptions: BTreeMap<String, String>,
     /// `noise`: the content of the noise file of `slogate calibrate` for this suite (beside
     /// [`Self::file`]), read when the suite is loaded.
-    pub noise: Option<serde_json::Value>,
+    pub noise: Option<String>,
 }
 
 impl Suite {
@@ -107,7 +107,10 @@ impl Suite {
             name: self.name.clone(),
             path: self.file.clone(),
             hash: self.hash.clone(),
-            noise: self.noise.clone(),
+            noise: self
+                .noise
+                .clone()
+                .map(|toml| crate::results::RecordedNoise::Content { toml }),
         }
     }
 

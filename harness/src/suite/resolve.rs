@@ -188,7 +188,7 @@ pub(super) fn resolve(
 
 /// The content of the suite's noise file, read now: results record it, so that a comparison of
 /// them never opens a path (a checkout that is gone, a file of an untrusted artifact).
-fn read_noise(src: &Source, name: &Spanned<String>) -> Result<serde_json::Value, SuiteError> {
+fn read_noise(src: &Source, name: &Spanned<String>) -> Result<String, SuiteError> {
     let path = src.file.with_file_name(name.get_ref());
     let text = std::fs::read_to_string(&path).map_err(|e| {
         src.error(
@@ -196,7 +196,7 @@ fn read_noise(src: &Source, name: &Spanned<String>) -> Result<serde_json::Value,
             format!("cannot read the noise file {}: {e}", path.display()),
         )
     })?;
-    let table: toml::Table = toml::from_str(&text).map_err(|e| {
+    toml::from_str::<toml::Table>(&text).map_err(|e| {
         let line = e
             .span()
             .map_or(1, |s| crate::slo::file::line_col(&text, s.start).0);
@@ -205,12 +205,7 @@ fn read_noise(src: &Source, name: &Spanned<String>) -> Result<serde_json::Value,
             format!("the noise file {}:{line}: {}", path.display(), e.message()),
         )
     })?;
-    serde_json::to_value(table).map_err(|e| {
-        src.error(
-            name.span(),
-            format!("the noise file {}: {e}", path.display()),
-        )
-    })
+    Ok(text)
 }
 
 /// What every scenario of a suite shares.
