@@ -186,10 +186,22 @@ pub struct SuiteInfo {
     pub path: PathBuf,
     /// sha256 of the suite file and the workload files beside it.
     pub hash: String,
-    /// The suite's `noise` file, as reached from `path`: what `compare` and `ab` use without
+    /// The suite's `noise` file, read when the suite ran: what `compare` and `ab` use without
     /// `--noise`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub noise: Option<PathBuf>,
+    pub noise: Option<RecordedNoise>,
+}
+
+/// A suite's noise file as a results file records it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum RecordedNoise {
+    /// Its content, `slogate calibrate`'s TOML as written (text, so that its figures read back
+    /// exactly).
+    Content { toml: String },
+    /// Its path, as older versions recorded it: never opened (the checkout it named may be gone,
+    /// and a results file is not trusted to name files to read).
+    Path(PathBuf),
 }
 
 /// The machine's noise as seen around a run (`slogate system`).

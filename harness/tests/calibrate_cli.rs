@@ -303,13 +303,47 @@ fn the_suites_noise_file_is_used_without_the_flag() {
     assert_eq!(time_change(&r)["threshold"], 0.37);
     assert!(benchmark_in(&r, "s/a")["flaky"].is_null());
 
+    // The results record the file's content: gone with its checkout, it still gates the same,
+    // and a path recorded in a results file is never opened.
     std::fs::remove_file(suite.join("noise.toml")).unwrap();
-    let out = compare(&[]);
-    let r = report(&out);
+    let r = report(&compare(&[]));
+    assert_eq!(time_change(&r)["threshold"], 0.42, "{r}");
+    assert!(benchmark_in(&r, "s/a")["flaky"]["execution_time"].is_array());
+    let mut candidate: Value =
+        serde_json::from_slice(&std::fs::read(dir.path().join("ab/candidate.json")).unwrap())
+            .unwrap();
+    assert!(candidate["meta"]["suites"][0]["noise"]["toml"]
+        .as_str()
+        .is_some_and(|t| t.contains("resolvable = 0.42")));
+    std::fs::write(suite.join("noise.toml"), noise(0.42, true)).unwrap();
+    candidate["meta"]["suites"][0]["noise"] = Value::from("suites/s/noise.toml");
+    std::fs::write(
+        dir.path().join("ab/candidate.json"),
+        serde_json::to_vec(&candidate).unwrap(),
+    )
+    .unwrap();
+    let r = report(&compare(&[]));
     assert_ne!(time_change(&r)["threshold"], 0.42);
-    let err = String::from_utf8_lossy(&out.stderr);
     assert!(
-        err.contains("noise.toml is not there") && err.contains("without calibrated noise"),
+        r["warnings"]
+            .to_string()
+            .contains("without calibrated noise"),
+        "{}",
+        r["warnings"]
+    );
+
+    // Named in the suite and not there when the suite runs: an error at the suite's line.
+    std::fs::remove_file(suite.join("noise.toml")).unwrap();
+    let out = slogate()
+        .current_dir(dir.path())
+        .args(["run", "suites/s", "--output", "r.json"])
+        .timeout(std::time::Duration::from_secs(60))
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success());
+    assert!(
+        err.contains("suite.toml:3") && err.contains("cannot read the noise file"),
         "{err}"
     );
 }

@@ -184,9 +184,16 @@ fn run_scripts(workflow: &Value) -> Vec<(String, String)> {
     out
 }
 
-/// The workflows allowed `pull-requests: write`: the commenter, and the template that calls it
-/// (a caller job grants the permissions the called workflow's job may use).
-const COMMENTERS: &[&str] = &["slogate-comment.yml", "comment.yml"];
+/// The workflows allowed a write permission: the commenter (`pull-requests: write`), the
+/// check-run poster (`checks: write`), and the template that calls both (a caller job grants the
+/// permissions the called workflow's job may use).
+const WRITERS: &[(&str, &[&str])] = &[
+    (
+        "pull-requests: write",
+        &["slogate-comment.yml", "comment.yml"],
+    ),
+    ("checks: write", &["slogate-check-run.yml", "comment.yml"]),
+];
 
 #[test]
 fn workflows_keep_the_security_split() {
@@ -217,9 +224,9 @@ fn workflows_keep_the_security_split() {
             let perms = get(job, "permissions")
                 .unwrap_or_else(|| panic!("{name}, job {job_name:?}: no permissions"));
             let perms = serde_norway::to_string(perms).unwrap();
-            for write in ["pull-requests: write", "checks: write"] {
+            for (write, allowed) in WRITERS {
                 assert!(
-                    !perms.contains(write) || COMMENTERS.contains(&name.as_str()),
+                    !perms.contains(write) || allowed.contains(&name.as_str()),
                     "{write} in {name}"
                 );
             }
@@ -249,9 +256,33 @@ fn workflows_keep_the_security_split() {
         comment.contains("slogate compare"),
         "the commenter must re-render the report"
     );
-    // ... and the check run, from the same validated files, for the event's head sha.
-    assert!(comment.contains("--format github-check --check-sha \"$HEAD_SHA\""));
-    assert!(comment.contains("repos/$REPO/check-runs"));
+    // The check run is opt-in, in a workflow of its own: GitHub checks every job of a called
+    // workflow against the caller's permissions before any `if:`, so a `checks: write` job in the
+    // commenter would stop the callers that grant only what the comment needs.
+    assert!(!comment.contains("checks: write"));
+    let check_run =
+        std::fs::read_to_string(root().join(".github/workflows/slogate-check-run.yml")).unwrap();
+    assert!(check_run.contains("workflow_call:"));
+    assert!(check_run.contains("repository: ${{ job.workflow_repository }}"));
+    assert!(check_run.contains("ref: ${{ job.workflow_sha }}"));
+    assert_eq!(check_run.matches("actions/checkout").count(), 1);
+    assert!(!check_run.contains("pull-requests: write"));
+    // ... from the validated files, for the event's head sha.
+    assert!(check_run.contains("check-artifact.sh files artifact"));
+    assert!(check_run.contains("--format github-check --check-sha \"$HEAD_SHA\""));
+    assert!(check_run.contains("repos/$REPO/check-runs"));
+    // The template grants `checks: write` to the check-run job alone.
+    let template = yaml(&ci_dir().join("github/comment.yml"));
+    let jobs = get(&template, "jobs").unwrap();
+    let grants = |job: &str| {
+        serde_norway::to_string(get(get(jobs, job).unwrap(), "permissions").unwrap()).unwrap()
+    };
+    assert!(
+        !grants("comment").contains("checks"),
+        "{}",
+        grants("comment")
+    );
+    assert!(grants("check-run").contains("checks: write"));
 }
 
 /// The templates install slogate's wheel (through the action, or pip on GitLab) instead of

@@ -1107,7 +1107,9 @@ fn one_sided_flags_what_two_sided_leaves_undecided_and_says_so() {
         .arg(&base)
         .arg(&cand)
         .assert()
-        .stdout(contains("95% confidence one-sided, FDR 5%"));
+        .stdout(contains(
+            "95% confidence one-sided, FDR 5% among regressions and among improvements each",
+        ));
 }
 
 /// A limit twice the estimate catches no regression under +100%: the report lists it, at the

@@ -229,13 +229,23 @@ fn suggest_writes_a_patch_and_the_file_in_place() {
     let dir = tempfile::tempdir().unwrap();
     let files = write_nights(&Plan::small(40, 3), &dir.path().join("in"), &level);
     let (db, _) = history_and_trend(dir.path(), &files, "40 runs");
-    let slo = dir.path().join("slo.toml");
+    // In a repository, the file in a directory of it and named absolutely from another: the
+    // patch names it from the top, as `git apply` wants.
+    let repo = dir.path().join("repo");
+    std::fs::create_dir_all(repo.join("limits")).unwrap();
+    std::process::Command::new("git")
+        .args(["init", "-q"])
+        .current_dir(&repo)
+        .status()
+        .unwrap();
+    let slo = repo.join("limits/slo.toml");
     let text = "# Limits of the nightly suite.\n[[slo]]\nbenchmark = \"bench001\"   # the stepped one\nthresholds = [\n    \"execution_time < 9 ms\",  # far too loose\n]\n";
     std::fs::write(&slo, text).unwrap();
     let patch = dir.path().join("limits.diff");
     let run = |extra: &[&std::ffi::OsStr]| {
         Command::cargo_bin("slogate")
             .unwrap()
+            .current_dir(dir.path())
             .args(["slo", "suggest", "--db"])
             .arg(&db)
             .arg("--file")
@@ -262,6 +272,17 @@ fn suggest_writes_a_patch_and_the_file_in_place() {
         "--patch leaves the file alone"
     );
     let diff = std::fs::read_to_string(&patch).unwrap();
+    let check = std::process::Command::new("git")
+        .args(["apply", "--check"])
+        .arg(&patch)
+        .current_dir(&repo)
+        .output()
+        .unwrap();
+    assert!(
+        check.status.success(),
+        "{}\n{diff}",
+        String::from_utf8_lossy(&check.stderr)
+    );
     assert!(
         diff.contains("-    \"execution_time < 9 ms\",  # far too loose"),
         "{diff}"

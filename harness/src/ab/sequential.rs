@@ -89,7 +89,7 @@ impl Schedule {
             }
             looks.push(max);
             let level = alpha / looks.len() as f64;
-            if looks[0] >= max || sides.p_value(smallest_p(looks[0])) <= level {
+            if looks[0] >= max || sides.p_value(smallest_p(looks[0]), true, true) <= level {
                 return Schedule {
                     looks,
                     confidence: 1.0 - level,
@@ -194,11 +194,12 @@ pub fn paired_ratio(
     let logs: Vec<f64> = c.iter().zip(&b).map(|(c, b)| (c / b).ln()).collect();
     let shift = hodges_lehmann::paired_shift(&logs, sides.interval_confidence(confidence))
         .filter(|s| s.covered)?;
+    let test = wilcoxon::signed_rank(&logs);
     Some(Look {
         ratio: shift.estimate.exp(),
         low: shift.low.exp(),
         high: shift.high.exp(),
-        p_value: sides.p_value(wilcoxon::signed_rank(&logs).p_value),
+        p_value: sides.p_value(test.p_value, test.up, shift.estimate > 0.0),
         pairs: logs.len() as u32,
     })
 }

@@ -175,6 +175,10 @@ pub fn exec(args: Args) -> anyhow::Result<ExitCode> {
         sides.push(Side::prepare(LABELS[i], &dirs[i], &vars, &plan)?);
     }
     let sides: [Side; 2] = sides.try_into().expect("two sides");
+    // A noise file that is no noise file fails now, not after the rounds.
+    for side in &sides {
+        super::verdict::recorded_noise(&side.suites, &format!("the {} side", side.label))?;
+    }
     let fixed = args.processes.is_some() || args.quick || args.budget_total.is_some();
     let budget = args.budget.or((!fixed).then_some(DEFAULT_BUDGET));
     let sequential = budget.is_some() || args.budget_total.is_some();

@@ -165,7 +165,13 @@ pub fn exec(args: Args) -> anyhow::Result<ExitCode> {
         }
         slogate::suite::run_setup(suite)
             .with_context(|| format!("setup of suite `{}`", suite.name))?;
-        infos.push(suite.info());
+        let info = suite.info();
+        // A noise file that is no noise file fails now, not at the comparison of the results.
+        super::verdict::recorded_noise(
+            std::slice::from_ref(&info),
+            &suite.file.display().to_string(),
+        )?;
+        infos.push(info);
         all_vars.extend(suite.vars.clone());
         specs.extend(chosen.into_iter().map(|mut s| {
             overrides.apply(&mut s);

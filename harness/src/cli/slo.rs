@@ -8,6 +8,7 @@ use slogate::slo::patch;
 use slogate::slo::suggest;
 use slogate::stats::changepoint;
 use slogate::trend::{self, Options};
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -100,6 +101,34 @@ pub fn exec(args: Args) -> anyhow::Result<ExitCode> {
 /// Replaces the threshold lines of `file` that the suggestions cover: in place when `write`, else
 /// as a unified diff to `patch_file`. Says on stderr what changed and which suggestions found no
 /// line to replace.
+/// `file` as `git apply` names it: relative to the top of its repository, with `/` separators
+/// (outside a repository, `git apply` reads paths from the working directory, as given).
+fn repository_path(file: &Path) -> anyhow::Result<String> {
+    let absolute =
+        std::path::absolute(file).with_context(|| format!("resolving {}", file.display()))?;
+    let dir = absolute.parent().unwrap_or(Path::new("/"));
+    let Some(top) = slogate::git::toplevel(dir) else {
+        anyhow::ensure!(
+            file.is_relative(),
+            "{} is not in a git repository: --patch needs a path relative to the working directory \
+             (or use --write)",
+            file.display()
+        );
+        return Ok(file.display().to_string());
+    };
+    // Git prints the top with symlinks resolved (a temporary directory).
+    let real = |p: &Path| std::fs::canonicalize(p).unwrap_or_else(|_| p.to_path_buf());
+    let file_real = real(dir).join(absolute.file_name().unwrap_or_default());
+    let relative = file_real
+        .strip_prefix(real(&top))
+        .with_context(|| format!("{} is outside {}", file.display(), top.display()))?;
+    Ok(relative
+        .components()
+        .map(|c| c.as_os_str().to_string_lossy())
+        .collect::<Vec<_>>()
+        .join("/"))
+}
+
 fn edit(
     file: &Path,
     suggestions: &[suggest::Suggestion],
@@ -108,7 +137,13 @@ fn edit(
 ) -> anyhow::Result<()> {
     let text =
         std::fs::read_to_string(file).with_context(|| format!("reading {}", file.display()))?;
-    let patched = patch::patch(file, &text, suggestions)?;
+    // A suite's `configs` scenarios make benchmarks named `<scenario>-<config>`; which scenario
+    // made each is known only from the loaded suite (a suite that does not load, or an SLO file,
+    // matches names as written).
+    let scenario_of = slogate::suite::load_suite(file, &BTreeMap::new())
+        .map(|s| s.scenario_sources)
+        .unwrap_or_default();
+    let patched = patch::patch(file, &text, suggestions, &scenario_of)?;
     for e in &patched.edits {
         eprintln!("{}:{}: {} -> {}", file.display(), e.line, e.old, e.new);
     }
@@ -132,7 +167,7 @@ fn edit(
             file.display()
         );
     } else if let Some(out) = patch_file {
-        let name = file.display().to_string();
+        let name = repository_path(file)?;
         let diff = similar::TextDiff::from_lines(&text, &patched.text)
             .unified_diff()
             .header(&format!("a/{name}"), &format!("b/{name}"))

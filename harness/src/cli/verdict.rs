@@ -5,7 +5,7 @@ use anyhow::Context;
 use slogate::compare::noise::NoiseFile;
 use slogate::compare::{compare, gate_reasons, CompareOptions, FailOn};
 use slogate::report::{render, Format, RenderOptions};
-use slogate::results::ResultsFile;
+use slogate::results::{RecordedNoise, ResultsFile, SuiteInfo};
 use slogate::stats::sides::Sides;
 use std::collections::BTreeMap;
 use std::io::{IsTerminal, Write};
@@ -54,7 +54,8 @@ pub struct ReportArgs {
     pub accept: Option<PathBuf>,
     /// A noise file from `slogate calibrate`: per-benchmark thresholds learned from A/A rounds,
     /// and flaky benchmarks, reported apart, whose measurements never fail the gate by themselves.
-    /// Default: the files the candidate's suites name (`noise = "noise.toml"` in `[suite]`).
+    /// Default: the noise files the candidate's suites name (`noise = "noise.toml"` in `[suite]`),
+    /// as the run recorded their content.
     #[arg(long, value_name = "FILE")]
     pub noise: Option<PathBuf>,
     /// List passing SLO limits that sit further than this from their estimate (`50%`: a limit
@@ -170,7 +171,10 @@ impl ReportArgs {
             accept,
             noise: match self.noise.as_deref() {
                 Some(path) => Some(NoiseFile::load(path)?),
-                None => suite_noise(candidate)?,
+                None => recorded_noise(
+                    &candidate.meta.suites,
+                    &candidate_file.display().to_string(),
+                )?,
             },
             baseline_file: Some(baseline_file.display().to_string()),
 
@@ -180,26 +184,20 @@ impl ReportArgs {
     }
 }
 
-/// The noise files the candidate's suites name (`noise` in `[suite]`), one file of them all; a
-/// named file that is not there (the suite's checkout is gone) is said on stderr and left out.
-fn suite_noise(candidate: &ResultsFile) -> anyhow::Result<Option<NoiseFile>> {
-    let paths: std::collections::BTreeSet<&Path> = candidate
-        .meta
-        .suites
-        .iter()
-        .filter_map(|s| s.noise.as_deref())
-        .collect();
+/// The noise files the suites recorded (`noise = "..."` in `[suite]`, read when they ran), one
+/// file of them all. A path an older results file recorded is never opened (the comparison
+/// warns of it); `origin` names the results file for errors.
+pub fn recorded_noise(suites: &[SuiteInfo], origin: &str) -> anyhow::Result<Option<NoiseFile>> {
     let mut merged: Option<NoiseFile> = None;
-    for path in paths {
-        if !path.exists() {
-            eprintln!(
-                "warning: the suite's noise file {} is not there: its benchmarks are compared \
-                 without calibrated noise",
-                path.display()
-            );
+    for suite in suites {
+        let Some(RecordedNoise::Content { toml }) = &suite.noise else {
             continue;
-        }
-        let file = NoiseFile::load(path)?;
+        };
+        let named = format!(
+            "{origin}: the noise file recorded for suite `{}`",
+            suite.name
+        );
+        let file = NoiseFile::parse(Path::new(&named), toml)?;
         match &mut merged {
             Some(m) => m.benchmarks.extend(file.benchmarks),
             None => merged = Some(file),

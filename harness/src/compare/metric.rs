@@ -150,6 +150,19 @@ pub fn side_stats(
     })
 }
 
+/// An estimate of a change with its interval at one confidence and its two-sided test.
+struct Interval {
+    ratio: f64,
+    low: f64,
+    high: f64,
+    /// Two-sided p-value.
+    p: f64,
+    /// Whether the test's statistic points to a larger candidate.
+    up: bool,
+    /// The paired interval could not reach the confidence (too few pairs).
+    uncovered: bool,
+}
+
 /// A change before false-discovery control: the verdict waits for the q-value.
 pub struct PendingChange {
     pub change: Change,
@@ -210,61 +223,22 @@ pub fn change(
     // shrugs off a few pairs that met a busy neighbour (a 2 ms process a thousand times, one pair
     // at 0.16), and so does this guard, where the coefficient of variation would pass the whole
     // comparison as undecided for their sake.
-    let spread;
-    let mut uncovered = false;
-    let (ratio, low, high, p) = if pairs_ok {
-        let logs: Vec<f64> = cand_at
+    let logs: Vec<f64> = if pairs_ok {
+        cand_at
             .iter()
             .zip(&base_at)
             .map(|(c, b)| (c / b).ln())
-            .collect();
-        spread = dispersion::robust_sd(&logs);
-        let shift = hodges_lehmann::paired_shift(&logs, confidence)?;
-        match summary::paired_t(&logs, confidence).filter(|_| counted && !shift.covered) {
-            Some((estimate, low, high, p)) => (estimate.exp(), low.exp(), high.exp(), p),
-            None => {
-                uncovered = !shift.covered;
-                let p = wilcoxon::signed_rank(&logs).p_value;
-                (shift.estimate.exp(), shift.low.exp(), shift.high.exp(), p)
-            }
-        }
-    } else if raw && counted && base.means.len().min(cand.means.len()) < mannwhitney::MIN_PROCESSES
-    {
-        spread = base.estimate.cv.max(cand.estimate.cv);
-        let welch = summary::log_ratio_interval(
-            cand.summary(cand_samples),
-            base.summary(base_samples),
-            confidence,
-        );
-        welch.unwrap_or((
-            cand.estimate.point / base.estimate.point,
-            0.0,
-            f64::MAX,
-            1.0,
-        ))
-    } else if raw {
-        spread = base.estimate.cv.max(cand.estimate.cv);
-        buf.clear();
-        buf.extend(
-            cand.replicates
-                .iter()
-                .zip(&base.replicates)
-                .filter(|(_, b)| **b > 0.0)
-                .map(|(c, b)| c / b),
-        );
-        let ratio = cand.estimate.point / base.estimate.point;
-        let (lo, hi) = bootstrap::percentile_interval(buf, confidence);
-        let p = if base.means.len().min(cand.means.len()) >= mannwhitney::MIN_PROCESSES {
-            mannwhitney::mann_whitney_u(&cand.means, &base.means).p_value
-        } else {
-            let b: Vec<f64> = base_samples.values().collect();
-            let c: Vec<f64> = cand_samples.values().collect();
-            mannwhitney::mann_whitney_u(&c, &b).p_value
-        };
-        (ratio, lo.min(ratio), hi.max(ratio), p)
+            .collect()
     } else {
-        spread = base.estimate.cv.max(cand.estimate.cv);
-        let (r, lo, hi, p) = summary::log_ratio_interval(
+        Vec::new()
+    };
+    let spread = if pairs_ok {
+        dispersion::robust_sd(&logs)
+    } else {
+        base.estimate.cv.max(cand.estimate.cv)
+    };
+    let welch = |confidence: f64| {
+        let (ratio, low, high, p) = summary::log_ratio_interval(
             cand.summary(cand_samples),
             base.summary(base_samples),
             confidence,
@@ -275,13 +249,99 @@ pub fn change(
             f64::MAX,
             1.0,
         ));
-        (r, lo, hi, p)
+        Interval {
+            ratio,
+            low,
+            high,
+            p,
+            up: ratio > 1.0,
+            uncovered: false,
+        }
     };
-    let p = opts.sides.p_value(p);
+    // The estimate, its interval at `confidence`, and the two-sided test.
+    let mut interval = |confidence: f64| -> Option<Interval> {
+        if pairs_ok {
+            let shift = hodges_lehmann::paired_shift(&logs, confidence)?;
+            Some(
+                match summary::paired_t(&logs, confidence).filter(|_| counted && !shift.covered) {
+                    Some((estimate, low, high, p)) => Interval {
+                        ratio: estimate.exp(),
+                        low: low.exp(),
+                        high: high.exp(),
+                        p,
+                        up: estimate > 0.0,
+                        uncovered: false,
+                    },
+                    None => {
+                        let test = wilcoxon::signed_rank(&logs);
+                        Interval {
+                            ratio: shift.estimate.exp(),
+                            low: shift.low.exp(),
+                            high: shift.high.exp(),
+                            p: test.p_value,
+                            up: test.up,
+                            uncovered: !shift.covered,
+                        }
+                    }
+                },
+            )
+        } else if raw
+            && counted
+            && base.means.len().min(cand.means.len()) < mannwhitney::MIN_PROCESSES
+        {
+            Some(welch(confidence))
+        } else if raw {
+            buf.clear();
+            buf.extend(
+                cand.replicates
+                    .iter()
+                    .zip(&base.replicates)
+                    .filter(|(_, b)| **b > 0.0)
+                    .map(|(c, b)| c / b),
+            );
+            let ratio = cand.estimate.point / base.estimate.point;
+            let (lo, hi) = bootstrap::percentile_interval(buf, confidence);
+            let test = if base.means.len().min(cand.means.len()) >= mannwhitney::MIN_PROCESSES {
+                mannwhitney::mann_whitney_u(&cand.means, &base.means)
+            } else {
+                let b: Vec<f64> = base_samples.values().collect();
+                let c: Vec<f64> = cand_samples.values().collect();
+                mannwhitney::mann_whitney_u(&c, &b)
+            };
+            Some(Interval {
+                ratio,
+                low: lo.min(ratio),
+                high: hi.max(ratio),
+                p: test.p_value,
+                // The rank test on process means may point against the bootstrapped estimate.
+                up: test.first_larger,
+                uncovered: false,
+            })
+        } else {
+            Some(welch(confidence))
+        }
+    };
+    let Interval {
+        ratio,
+        low,
+        high,
+        p,
+        up,
+        uncovered,
+    } = interval(confidence)?;
+    let p = opts.sides.p_value(p, up, ratio > 1.0);
+    // "Too noisy" judges the interval at the nominal confidence: a one-sided test narrows the
+    // interval it flags with, not the spread that forbids calling a change the same.
+    let nominal = if opts.sides.is_two_sided() {
+        None
+    } else {
+        interval(opts.confidence)
+    };
+    let (width, uncovered) = nominal.map_or(((high - low) / ratio, uncovered), |n| {
+        ((n.high - n.low) / n.ratio, n.uncovered)
+    });
     let too_few = base.too_few() || cand.too_few();
-    let noisy = uncovered
-        || (high - low) / ratio > MAX_CI_WIDTH_IN_THRESHOLDS * threshold
-        || spread > MAX_CV;
+    let noisy = uncovered || width > MAX_CI_WIDTH_IN_THRESHOLDS * threshold || spread > MAX_CV;
     Some(PendingChange {
         change: Change {
             ratio,
@@ -506,6 +566,41 @@ mod tests {
         assert_eq!(verdict(&one, false, 0.05), ChangeVerdict::Regression);
         // An improvement is decided by the same interval, from its upper end.
         assert_eq!(verdict(&one, true, 0.05), ChangeVerdict::Improvement);
+    }
+
+    /// The "too noisy" test reads the interval at the nominal confidence: at a threshold whose
+    /// width limit lies between the one-sided (90%) and the two-sided (95%) interval widths, both
+    /// tests call the data noisy, so `--one-sided` never turns unstable into same.
+    #[test]
+    fn one_sided_is_as_noisy_as_two_sided_on_the_same_data() {
+        let base: Vec<Vec<f64>> = (0..12).map(|_| vec![100.0]).collect();
+        let steps = [
+            0.92, 1.09, 0.97, 1.05, 0.99, 1.03, 1.01, 1.06, 0.95, 1.02, 1.00, 0.98,
+        ];
+        let cand: Vec<Vec<f64>> = steps.iter().map(|r| vec![100.0 * r]).collect();
+        let (bm, cm) = (samples(base), samples(cand));
+        let (b, c) = (stats(&bm, 1), stats(&cm, 2));
+        let mut buf = vec![];
+        let one_opts = StatOptions {
+            sides: Sides::OneSided,
+            ..OPTS
+        };
+        let width = |c: &Change| (c.ratio_high - c.ratio_low) / c.ratio;
+        let wide = change(&b, &bm, &c, &cm, true, 1.0, OPTS, false, &mut buf).unwrap();
+        let narrow = change(&b, &bm, &c, &cm, true, 1.0, one_opts, false, &mut buf).unwrap();
+        let (w95, w90) = (width(&wide.change), width(&narrow.change));
+        assert!(w90 < w95, "{w90} {w95}");
+        let threshold = (w90 + w95) / 2.0 / MAX_CI_WIDTH_IN_THRESHOLDS;
+        let two = change(&b, &bm, &c, &cm, true, threshold, OPTS, false, &mut buf).unwrap();
+        let one = change(&b, &bm, &c, &cm, true, threshold, one_opts, false, &mut buf).unwrap();
+        assert!(
+            two.noisy && one.noisy,
+            "two-sided {}, one-sided {}",
+            two.noisy,
+            one.noisy
+        );
+        assert!((one.change.ratio - 1.0).abs() < threshold);
+        assert_eq!(verdict(&one, false, 0.05), ChangeVerdict::Unstable);
     }
 
     #[test]

@@ -20,7 +20,7 @@ pub use model::*;
 use crate::results::{BenchmarkResult, BenchmarkRounds, MetricSamples, Noise, ResultsFile, Status};
 use crate::slo::verdict::Cutoffs;
 use crate::stats::bootstrap::Scratch;
-use crate::stats::fdr::benjamini_hochberg;
+use crate::stats::fdr::{benjamini_hochberg, one_sided_q_values};
 use crate::stats::sides::Sides;
 use metric::{PendingChange, Side, StatOptions};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
@@ -142,12 +142,30 @@ pub fn compare(
         ctx.benchmark(key, base.get(key).copied(), cand.get(key).copied(), scratch)
     });
 
-    // False-discovery control across every change of the report.
-    let p: Vec<f64> = pending
+    // False-discovery control across every change of the report; one-sided, regressions and
+    // improvements are two families (`stats::fdr::one_sided_q_values`).
+    let (p, towards_regression): (Vec<f64>, Vec<bool>) = pending
         .iter()
-        .flat_map(|b| b.changes.iter().flatten().map(|c| c.change.p_value))
-        .collect();
-    let mut q = benjamini_hochberg(&p).into_iter();
+        .flat_map(|b| {
+            b.bench
+                .metrics
+                .iter()
+                .zip(&b.changes)
+                .filter_map(|(m, c)| c.as_ref().map(|c| (m, c)))
+        })
+        .map(|(m, c)| {
+            (
+                c.change.p_value,
+                (c.change.ratio > 1.0) != m.higher_is_better,
+            )
+        })
+        .unzip();
+    let mut q = if opts.sides.is_two_sided() {
+        benjamini_hochberg(&p)
+    } else {
+        one_sided_q_values(&p, &towards_regression)
+    }
+    .into_iter();
     let mut warnings = side_warnings(baseline, candidate, opts);
     let mut benchmarks = Vec::with_capacity(pending.len());
     for b in &mut pending {
@@ -525,6 +543,21 @@ fn side_warnings(base: &ResultsFile, cand: &ResultsFile, opts: &CompareOptions) 
             .and_then(|n| noise_warning(name, n, opts))
         {
             w.push(w_noise);
+        }
+    }
+    if opts.noise.is_none() {
+        // A path an older slogate recorded for the suite's noise file is never opened.
+        for suite in cand
+            .meta
+            .suites
+            .iter()
+            .filter(|s| matches!(s.noise, Some(crate::results::RecordedNoise::Path(_))))
+        {
+            w.push(format!(
+                "suite `{}` names a noise file but its results do not record the file's content: \
+                 its benchmarks are compared without calibrated noise (run again, or pass --noise)",
+                suite.name
+            ));
         }
     }
     w

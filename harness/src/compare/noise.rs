@@ -67,15 +67,15 @@ pub struct BenchmarkNoise {
 
 impl NoiseFile {
     pub fn load(path: &Path) -> Result<NoiseFile, InputFileError> {
-        let text = InputFileError::read(path, "noise file")?;
-        let at = |offset: usize, message: String| InputFileError::at(path, &text, offset, message);
-        let file: NoiseFile = toml::from_str(&text)
+        NoiseFile::parse(path, &InputFileError::read(path, "noise file")?)
+    }
+
+    /// A noise file's `text`; errors name `path` (the file, or where its content was recorded).
+    pub fn parse(path: &Path, text: &str) -> Result<NoiseFile, InputFileError> {
+        let at = |offset: usize, message: String| InputFileError::at(path, text, offset, message);
+        let file: NoiseFile = toml::from_str(text)
             .map_err(|e| at(e.span().map_or(0, |s| s.start), e.message().into()))?;
-        if let Some(b) = file.benchmarks.iter().find(|b| {
-            ![b.spread, b.tail, b.resolvable]
-                .iter()
-                .all(|v| v.is_finite() && *v >= 0.0)
-        }) {
+        if let Some(b) = file.out_of_range() {
             let offset = text.find(&format!("\"{}\"", b.key)).unwrap_or(0);
             return Err(at(
                 offset,
@@ -86,6 +86,14 @@ impl NoiseFile {
             ));
         }
         Ok(file)
+    }
+
+    fn out_of_range(&self) -> Option<&BenchmarkNoise> {
+        self.benchmarks.iter().find(|b| {
+            ![b.spread, b.tail, b.resolvable]
+                .iter()
+                .all(|v| v.is_finite() && *v >= 0.0)
+        })
     }
 
     pub fn to_toml(&self) -> String {

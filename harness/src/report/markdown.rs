@@ -360,11 +360,13 @@ const GLANCE: usize = 5;
 fn foot(c: &Comparison) -> String {
     let st = &c.settings;
     format!(
-        "<sub>Noise threshold {}%, {}% confidence{}, FDR {}%, near {}%, comfortable {}%, {} runs · baseline {} · candidate {}</sub>\n",
+        "<sub>Noise threshold {}%, {}% confidence{}, FDR {}%{}, near {}%, comfortable {}%, {} runs · baseline {} · candidate {}</sub>\n",
         setting_pct(st.noise_threshold),
         setting_pct(st.confidence),
         if st.sides.is_two_sided() { "" } else { " one-sided" },
         setting_pct(st.fdr),
+        // One-sided, each direction is a family of its own (`stats::fdr::one_sided_q_values`).
+        if st.sides.is_two_sided() { "" } else { " among regressions and among improvements each" },
         setting_pct(st.near),
         setting_pct(st.comfortable),
         if st.paired { "paired" } else { "unpaired" },

@@ -261,9 +261,10 @@ fn load_yaml(path: &Path, text: &str) -> Result<Vec<SloEntry>, SloFileError> {
             .and_then(Value::as_str)
             .ok_or_else(|| shape(format!("scenario #{} has no `name`", i + 1)))?
             .to_string();
-        // serde_norway's values carry no positions: find the lines by text, in file order.
-        let line = find_line(&lines, cursor, &name).unwrap_or(0);
-        cursor = line;
+        // serde_norway's values carry no positions: find the lines by text, in file order, each
+        // name strictly after the previous one's line, on its own `name:` key.
+        let line = find_name_line(&lines, cursor + 1, &name).unwrap_or(0);
+        cursor = line.max(cursor);
         let mut thresholds = Vec::new();
         for t in s
             .get("thresholds")
@@ -300,6 +301,22 @@ fn find_line(lines: &[&str], from: usize, needle: &str) -> Option<usize> {
         .iter()
         .skip(start)
         .position(|l| l.contains(needle))
+        .map(|i| start + i + 1)
+}
+
+/// The 1-based number of the first line at or after `from` (1-based) that is the `name:` key of
+/// `name` (`- name: json`, `name: "json"`), not one that merely contains it.
+fn find_name_line(lines: &[&str], from: usize, name: &str) -> Option<usize> {
+    let key = regex::Regex::new(&format!(
+        r#"^\s*(-\s+)?name:\s*(["']?){}(["']?)\s*(#.*)?$"#,
+        regex::escape(name)
+    ))
+    .expect("valid regex");
+    let start = from.saturating_sub(1);
+    lines
+        .iter()
+        .skip(start)
+        .position(|l| key.captures(l).is_some_and(|c| c[2] == c[3]))
         .map(|i| start + i + 1)
 }
 

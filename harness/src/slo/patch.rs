@@ -8,6 +8,7 @@
 use super::file::{load_slo_file, SloFileError};
 use super::suggest::Suggestion;
 use super::threshold::{parse_threshold, Threshold};
+use std::collections::BTreeMap;
 use std::ops::Range;
 use std::path::Path;
 
@@ -36,9 +37,17 @@ struct Region {
 }
 
 /// Rewrites the threshold lines of `path` (whose text is `text`) that `suggestions` cover.
-pub fn patch(path: &Path, text: &str, suggestions: &[Suggestion]) -> Result<Patched, SloFileError> {
+/// `scenario_of` maps a benchmark's scenario name to the `[[scenario]]` of a suite file that made
+/// it, where they differ (`spans-start` of scenario `spans` with `configs`: a loaded suite's
+/// `scenario_sources`).
+pub fn patch(
+    path: &Path,
+    text: &str,
+    suggestions: &[Suggestion],
+    scenario_of: &BTreeMap<String, String>,
+) -> Result<Patched, SloFileError> {
     let regions = match suite_name(text) {
-        Some(suite) => suite_regions(text, &suite),
+        Some(suite) => suite_regions(text, &suite, scenario_of),
         None => slo_file_regions(path, text)?,
     };
     let mut out = String::with_capacity(text.len());
@@ -105,7 +114,7 @@ fn suite_name(text: &str) -> Option<String> {
 }
 
 /// Each `[[scenario]]` table, up to the next table header, applying to its own benchmarks.
-fn suite_regions(text: &str, suite: &str) -> Vec<Region> {
+fn suite_regions(text: &str, suite: &str, scenario_of: &BTreeMap<String, String>) -> Vec<Region> {
     let header = regex::Regex::new(r"(?m)^[ \t]*\[").expect("valid regex");
     let name = regex::Regex::new(r#"(?m)^[ \t]*name[ \t]*=[ \t]*"([^"]*)""#).expect("valid regex");
     let starts: Vec<usize> = header.find_iter(text).map(|m| m.start()).collect();
@@ -119,6 +128,7 @@ fn suite_regions(text: &str, suite: &str) -> Vec<Region> {
             continue;
         };
         let suite = suite.to_string();
+        let scenario_of = scenario_of.clone();
         regions.push(Region {
             range: start..end,
             applies: Box::new(move |key: &str| {
@@ -126,32 +136,62 @@ fn suite_regions(text: &str, suite: &str) -> Vec<Region> {
                     return false;
                 };
                 let bare = rest.split_once('[').map_or(rest, |(b, _)| b);
-                s == suite && bare == scenario
+                s == suite && scenario_of.get(bare).map_or(bare, String::as_str) == scenario
             }),
         });
     }
     regions
 }
 
-/// Each entry of an SLO file, from its pattern's line to the next entry's.
+/// Each entry of an SLO file: in TOML its `[[slo]]` table (from its header to the next table
+/// header, whatever order its keys are in); in YAML from its `name:` line to the next `name:` key
+/// of any scenario or experiment. An entry whose place is unknown gets no region: its suggestions
+/// are reported unplaced rather than written into a neighbour's lines.
 fn slo_file_regions(path: &Path, text: &str) -> Result<Vec<Region>, SloFileError> {
-    let mut entries = load_slo_file(path)?.entries;
-    entries.retain(|e| e.line > 0);
-    entries.sort_by_key(|e| e.line);
+    let entries = load_slo_file(path)?.entries;
     let line_starts: Vec<usize> = std::iter::once(0)
         .chain(text.match_indices('\n').map(|(i, _)| i + 1))
         .collect();
     let offset = |line: usize| line_starts.get(line - 1).copied().unwrap_or(text.len());
-    let lines: Vec<usize> = entries.iter().map(|e| e.line).collect();
+    let (starts, boundaries): (Vec<Option<usize>>, Vec<usize>) =
+        if path.extension().is_some_and(|e| e == "toml") {
+            let header = regex::Regex::new(r"(?m)^[ \t]*\[").expect("valid regex");
+            let slo = regex::Regex::new(r"^[ \t]*\[\[[ \t]*slo[ \t]*\]\]").expect("valid regex");
+            let tables: Vec<usize> = header.find_iter(text).map(|m| m.start()).collect();
+            let slo_tables: Vec<usize> = tables
+                .iter()
+                .copied()
+                .filter(|&t| slo.is_match(&text[t..]))
+                .collect();
+            if slo_tables.len() != entries.len() {
+                // Not one `[[slo]]` header per entry (an inline array): no entry is placed.
+                return Ok(Vec::new());
+            }
+            (slo_tables.into_iter().map(Some).collect(), tables)
+        } else {
+            let name_key = regex::Regex::new(r"(?m)^[ \t]*(-[ \t]+)?name:").expect("valid regex");
+            (
+                entries
+                    .iter()
+                    .map(|e| (e.line > 0).then(|| offset(e.line)))
+                    .collect(),
+                name_key.find_iter(text).map(|m| m.start()).collect(),
+            )
+        };
     Ok(entries
         .into_iter()
-        .enumerate()
-        .map(|(i, e)| {
-            let end = lines.get(i + 1).map_or(text.len(), |&l| offset(l));
-            Region {
-                range: offset(e.line)..end,
+        .zip(starts)
+        .filter_map(|(e, start)| {
+            let start = start?;
+            let end = boundaries
+                .iter()
+                .copied()
+                .find(|&b| b > start)
+                .unwrap_or(text.len());
+            Some(Region {
+                range: start..end,
                 applies: Box::new(move |key: &str| e.matches(key)),
-            }
+            })
         })
         .collect())
 }
@@ -222,6 +262,7 @@ thresholds = ["execution_time < 200 us"]
                 suggestion("s/c", "execution_time < 5 ms"),
                 suggestion("other/a", "execution_time < 1 us"),
             ],
+            &BTreeMap::new(),
         )
         .unwrap();
         let want = SUITE
@@ -261,6 +302,7 @@ thresholds = ["execution_time < 200 us"]
             &toml_path,
             toml_text,
             &[suggestion("pyperf/xml", "execution_time < 1.1 ms")],
+            &BTreeMap::new(),
         )
         .unwrap();
         assert_eq!(
@@ -278,11 +320,87 @@ thresholds = ["execution_time < 200 us"]
             &yaml_path,
             yaml_text,
             &[suggestion("pyperf/xml", "max_rss_usage < 35.5 MB")],
+            &BTreeMap::new(),
         )
         .unwrap();
         assert_eq!(
             got.text,
             yaml_text.replace("max_rss_usage < 40 MB", "max_rss_usage < 35.5 MB")
+        );
+    }
+
+    /// A name that is part of an earlier line (`json` in `json_fast`, `e` in `experiments`) is
+    /// not that entry's line: each entry's own limit changes, no neighbour's.
+    #[test]
+    fn a_yaml_name_inside_an_earlier_line_edits_only_its_own_entry() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("slo.yml");
+        let text = "experiments:\n  - name: e\n    steps:\n      - run: fail_on_breach\n        scenarios:\n          - name: json_fast\n            thresholds:\n              - execution_time < 2 ms\n          - name: json\n            thresholds:\n              - execution_time < 9 ms\n          - name: e\n            thresholds:\n              - execution_time < 4 ms\n";
+        std::fs::write(&path, text).unwrap();
+        let got = patch(
+            &path,
+            text,
+            &[
+                suggestion("x/json", "execution_time < 7 ms"),
+                suggestion("x/e", "execution_time < 3 ms"),
+            ],
+            &BTreeMap::new(),
+        )
+        .unwrap();
+        assert_eq!(
+            got.text,
+            text.replace("< 9 ms", "< 7 ms").replace("< 4 ms", "< 3 ms")
+        );
+        assert!(got.unplaced.is_empty(), "{:?}", got.unplaced);
+    }
+
+    /// An `[[slo]]` table whose `thresholds` come before its `benchmark` is that table's, not the
+    /// one above it.
+    #[test]
+    fn a_toml_entry_is_its_whole_table() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("slo.toml");
+        let text = "[[slo]]\nbenchmark = \"json\"\nthresholds = [\"execution_time < 2 ms\"]\n\n[[slo]]\nthresholds = [\"execution_time < 5 ms\"]\nbenchmark = \"xml\"\n";
+        std::fs::write(&path, text).unwrap();
+        let got = patch(
+            &path,
+            text,
+            &[suggestion("x/json", "execution_time < 3 ms")],
+            &BTreeMap::new(),
+        )
+        .unwrap();
+        assert_eq!(got.text, text.replace("< 2 ms", "< 3 ms"));
+        let got = patch(
+            &path,
+            text,
+            &[suggestion("x/xml", "execution_time < 6 ms")],
+            &BTreeMap::new(),
+        )
+        .unwrap();
+        assert_eq!(got.text, text.replace("< 5 ms", "< 6 ms"));
+    }
+
+    /// Benchmarks of a `configs` scenario (`spans-start`) are placed on its `thresholds`, and not
+    /// on those of a scenario whose name they start with.
+    #[test]
+    fn a_configs_scenario_gets_its_benchmarks_suggestions() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("suite.toml");
+        let text = "[suite]\nname = \"s\"\n\n[[scenario]]\nname = \"spans\"\ncommand = [\"true\"]\nconfigs = \"c.yaml\"\nthresholds = [\"execution_time < 2 ms\"]\n\n[[scenario]]\nname = \"spans-start\"\ncommand = [\"true\"]\nthresholds = [\"execution_time < 8 ms\"]\n";
+        let sources = BTreeMap::from([("spans-finish".to_string(), "spans".to_string())]);
+        let got = patch(
+            &path,
+            text,
+            &[
+                suggestion("s/spans-finish", "execution_time < 3 ms"),
+                suggestion("s/spans-start", "execution_time < 9 ms"),
+            ],
+            &sources,
+        )
+        .unwrap();
+        assert_eq!(
+            got.text,
+            text.replace("< 2 ms", "< 3 ms").replace("< 8 ms", "< 9 ms")
         );
     }
 }

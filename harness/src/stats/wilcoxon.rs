@@ -20,6 +20,8 @@ pub struct SignedRankTest {
     /// Two-sided p-value.
     pub p_value: f64,
     pub exact: bool,
+    /// Whether the statistic points to positive differences (`t_plus` above its null mean).
+    pub up: bool,
 }
 
 pub fn signed_rank(differences: &[f64]) -> SignedRankTest {
@@ -30,6 +32,7 @@ pub fn signed_rank(differences: &[f64]) -> SignedRankTest {
             t_plus: 0.0,
             p_value: 1.0,
             exact: false,
+            up: false,
         };
     }
     let abs: Vec<f64> = nonzero.iter().map(|d| d.abs()).collect();
@@ -40,6 +43,7 @@ pub fn signed_rank(differences: &[f64]) -> SignedRankTest {
         .filter(|(_, d)| **d > 0.0)
         .map(|(r, _)| r)
         .sum();
+    let up = t_plus > (n * (n + 1)) as f64 / 4.0;
     if tie_term == 0.0 && n <= EXACT_MAX {
         let counts = null_counts(n);
         let total = 2f64.powi(n as i32);
@@ -50,6 +54,7 @@ pub fn signed_rank(differences: &[f64]) -> SignedRankTest {
             t_plus,
             p_value: (2.0 * below.min(above) / total).min(1.0),
             exact: true,
+            up,
         };
     }
     let nf = n as f64;
@@ -66,6 +71,7 @@ pub fn signed_rank(differences: &[f64]) -> SignedRankTest {
         t_plus,
         p_value: p,
         exact: false,
+        up,
     }
 }
 
@@ -103,6 +109,16 @@ fn subset_sum_counts(n: usize) -> Vec<f64> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn up_says_where_the_statistic_points() {
+        assert!(signed_rank(&[0.3, 0.1, -0.05, 0.2]).up);
+        assert!(!signed_rank(&[-0.3, -0.1, 0.05, -0.2]).up);
+        let many: Vec<f64> = (0..40).map(|i| f64::from(i % 7) - 2.0).collect();
+        assert!(
+            signed_rank(&many).up && !signed_rank(&many.iter().map(|d| -d).collect::<Vec<_>>()).up
+        );
+    }
 
     #[test]
     fn matches_scipy() {

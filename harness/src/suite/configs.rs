@@ -13,7 +13,8 @@
 //! A top-level key that starts with `.` is a template for anchors, not a configuration.
 //!
 //! Values become argument text: a string as written; an integer in decimal; a float as the shortest
-//! text that reads back the same, a whole one with `.0` (`1.50` gives `1.5`, `2.0` gives `2.0`); a
+//! text that reads back the same (`1.50` gives `1.5`, `2.0` gives `2.0`), in exponent form when
+//! very large or small (`1e16`, `1e-7`, which Python's `float()` reads); a
 //! boolean `true` or `false`; a list one word per element (`--sizes 1 10 100`, for argparse's
 //! `nargs="*"`); null leaves the argument out. A mapping, or a list holding a list, mapping or null,
 //! is an error. Errors name the file and the line of the configuration or argument (values carry no
@@ -461,6 +462,22 @@ tags:
   skip: ~
   whole: 2.0
 ";
+
+    /// Floats as the module says: the shortest text that reads back the same, a whole one with
+    /// `.0`, a very large or small one in exponent form.
+    #[test]
+    fn floats_are_the_shortest_text_that_reads_back() {
+        let configs = parse_as(
+            "yaml",
+            "a:\n  x: 1.50\n  y: 2.0\n  big: 1.0e16\n  small: 1.0e-7\n",
+        )
+        .unwrap();
+        let words = configs[0].words();
+        assert_eq!(
+            words,
+            ["--x", "1.5", "--y", "2.0", "--big", "1e16", "--small", "1e-7"]
+        );
+    }
 
     #[test]
     fn yaml_anchors_and_chained_merge_keys() {

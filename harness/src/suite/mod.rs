@@ -110,10 +110,14 @@ pub struct Suite {
     /// `[vars]` with the caller's overrides applied.
     pub vars: BTreeMap<String, String>,
     pub benchmarks: Vec<BenchmarkSpec>,
+    /// Benchmark scenario name → the `[[scenario]]` that made it, where they differ (`configs`:
+    /// `<scenario>-<config>`).
+    pub scenario_sources: BTreeMap<String, String>,
     /// Scenario name → its `description`, for scenarios that have one.
     pub scenario_descriptions: BTreeMap<String, String>,
-    /// `noise`: the noise file of `slogate calibrate` for this suite, as reached from [`Self::file`].
-    pub noise: Option<PathBuf>,
+    /// `noise`: the content of the noise file of `slogate calibrate` for this suite (beside
+    /// [`Self::file`]), read when the suite is loaded.
+    pub noise: Option<String>,
 }
 
 impl Suite {
@@ -123,7 +127,10 @@ impl Suite {
             name: self.name.clone(),
             path: self.file.clone(),
             hash: self.hash.clone(),
-            noise: self.noise.clone(),
+            noise: self
+                .noise
+                .clone()
+                .map(|toml| crate::results::RecordedNoise::Content { toml }),
         }
     }
 

@@ -37,7 +37,7 @@ pub(super) struct RawSuite {
     /// Where `ab --profile` gets this suite's profiles.
     pub profile: Option<Profiler>,
     /// The noise file `compare` and `ab` use when `--noise` is not given, beside the suite file.
-    pub noise: Option<String>,
+    pub noise: Option<Spanned<String>>,
 }
 
 /// Measurement settings: `[defaults]`, and the same keys on a scenario.

@@ -144,10 +144,12 @@ pub(super) fn resolve(
         scenario_names.push(scenario_name);
     }
     let mut scenario_descriptions = BTreeMap::new();
+    let mut scenario_sources = BTreeMap::new();
     for scenario in raw.scenarios {
         let span = scenario.span();
         let s = scenario.get_ref();
         let (description, name_span) = (s.description.clone(), s.name.span());
+        let scenario_name = s.name.get_ref().clone();
         for spec in ctx.scenario(scenario.into_inner(), span)? {
             // `<scenario>-<config>` of one scenario may be the name of another.
             if benchmarks.iter().any(|b: &BenchmarkSpec| b.key == spec.key) {
@@ -161,6 +163,9 @@ pub(super) fn resolve(
             }
             if !description.is_empty() {
                 scenario_descriptions.insert(spec.scenario.clone(), description.clone());
+            }
+            if spec.scenario != scenario_name {
+                scenario_sources.insert(spec.scenario.clone(), scenario_name.clone());
             }
             benchmarks.push(spec);
         }
@@ -176,8 +181,31 @@ pub(super) fn resolve(
         vars,
         benchmarks,
         scenario_descriptions,
-        noise: raw.suite.noise.map(|n| src.file.with_file_name(n)),
+        scenario_sources,
+        noise: raw.suite.noise.map(|n| read_noise(src, &n)).transpose()?,
     })
+}
+
+/// The content of the suite's noise file, read now: results record it, so that a comparison of
+/// them never opens a path (a checkout that is gone, a file of an untrusted artifact).
+fn read_noise(src: &Source, name: &Spanned<String>) -> Result<String, SuiteError> {
+    let path = src.file.with_file_name(name.get_ref());
+    let text = std::fs::read_to_string(&path).map_err(|e| {
+        src.error(
+            name.span(),
+            format!("cannot read the noise file {}: {e}", path.display()),
+        )
+    })?;
+    toml::from_str::<toml::Table>(&text).map_err(|e| {
+        let line = e
+            .span()
+            .map_or(1, |s| crate::slo::file::line_col(&text, s.start).0);
+        src.error(
+            name.span(),
+            format!("the noise file {}:{line}: {}", path.display(), e.message()),
+        )
+    })?;
+    Ok(text)
 }
 
 /// What every scenario of a suite shares.
@@ -266,6 +294,9 @@ impl Context<'_> {
             overhead.push(o.line);
         }
 
+        // Whether the command or env reads the configuration: without it, every configuration
+        // would run the same command under another name.
+        let reads_config = std::cell::Cell::new(false);
         let mut out = Vec::new();
         for (config, variant) in slots
             .iter()
@@ -278,9 +309,16 @@ impl Context<'_> {
                 match (n, config) {
                     ("suite_dir", _) => Some(self.suite_dir),
                     ("tmp", _) => Some(TMP_PLACEHOLDER),
-                    ("config", Some(c)) => Some(c.name.as_str()),
-                    ("config_args", Some(_)) => Some(args_line.as_str()),
+                    ("config", Some(c)) => {
+                        reads_config.set(true);
+                        Some(c.name.as_str())
+                    }
+                    ("config_args", Some(_)) => {
+                        reads_config.set(true);
+                        Some(args_line.as_str())
+                    }
                     (_, Some(c)) if n.starts_with("config.") => {
+                        reads_config.set(true);
                         n.strip_prefix("config.").and_then(|k| c.text(k).ok())
                     }
                     _ => variant
@@ -322,6 +360,7 @@ impl Context<'_> {
             for arg in command {
                 // A whole `{config_args}` element gives one element per word.
                 if config.is_some() && arg.get_ref() == "{config_args}" {
+                    reads_config.set(true);
                     argv.extend(words.iter().cloned());
                     continue;
                 }
@@ -361,6 +400,16 @@ impl Context<'_> {
                 simulate: settings.simulate,
                 filter: None,
             });
+        }
+        if let (Some(file), false) = (&raw.configs, configs.is_empty() || reads_config.get()) {
+            return Err(src.error(
+                file.span(),
+                format!(
+                    "scenario `{name}`: `configs` makes {} benchmarks of one command: use \
+                     `{{config}}`, `{{config_args}}` or `{{config.KEY}}` in its command or env",
+                    configs.len()
+                ),
+            ));
         }
         Ok(out)
     }

@@ -607,6 +607,14 @@ fn configs_times_matrix_name_benchmarks_scenario_dash_config() {
     );
     assert_eq!(b.env["ARGS"], "--finish true --nspans 10 --name 'a b'");
     assert_eq!(suite.scenario_descriptions["spans-start"], "d");
+    // Which `[[scenario]]` made each benchmark scenario, for `slo suggest --write`.
+    assert_eq!(
+        suite.scenario_sources,
+        BTreeMap::from([
+            ("spans-start".to_string(), "spans".to_string()),
+            ("spans-start-finish".to_string(), "spans".to_string()),
+        ])
+    );
     assert_eq!(b.overhead.len(), 1);
 }
 
@@ -626,6 +634,35 @@ fn configs_files_may_be_toml_or_json() {
     let json =
         load_with_configs(&suite_text("json"), "json", r#"{"one": {"flag": false}}"#).unwrap();
     assert_eq!(json.benchmarks[0].command, ["py", "--flag", "false"]);
+}
+
+/// A `configs` scenario whose command and env use no placeholder of the configuration would run
+/// one command under each configuration's name: an error at `configs`. One use, even only in the
+/// env, is enough.
+#[test]
+fn configs_that_nothing_reads_are_an_error() {
+    let suite = |command: &str, env: &str| {
+        format!(
+            "{HEAD}[[scenario]]\nname = \"spans\"\nconfigs = \"benchmarks/spans/config.yaml\"\n\
+             command = [{command}]\n{env}"
+        )
+    };
+    let e = load_with_configs(&suite("\"py\", \"--n\", \"1\"", ""), "yaml", SPANS_CONFIG)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains("suite.toml:5:") && e.contains("`configs` makes 2 benchmarks of one command"),
+        "{e}"
+    );
+    for (command, env) in [
+        ("\"py\", \"{config_args}\"", ""),
+        ("\"py\", \"--label={config}\"", ""),
+        ("\"py\", \"--n={config.nspans}\"", ""),
+        ("\"py\"", "env.ARGS = \"{config_args}\"\n"),
+    ] {
+        let s = load_with_configs(&suite(command, env), "yaml", SPANS_CONFIG);
+        assert!(s.is_ok(), "{command} {env}: {}", s.unwrap_err());
+    }
 }
 
 #[test]
@@ -682,7 +719,7 @@ fn config_placeholders_need_a_configs_file_and_their_names() {
 #[test]
 fn a_scenario_dash_config_name_may_not_repeat_another_benchmark() {
     let text = format!(
-        "{HEAD}[[scenario]]\nname = \"spans\"\nconfigs = \"benchmarks/spans/config.yaml\"\ncommand = [\"py\"]\n\
+        "{HEAD}[[scenario]]\nname = \"spans\"\nconfigs = \"benchmarks/spans/config.yaml\"\ncommand = [\"py\", \"{{config_args}}\"]\n\
          [[scenario]]\nname = \"spans-start\"\ncommand = [\"py\"]\n"
     );
     let e = load_with_configs(&text, "yaml", SPANS_CONFIG)
