@@ -150,24 +150,24 @@ widgets.work()
 /// The workflows of `ci/github/` as a user copies them, with slogate's action and reusable comment
 /// workflow in the repository (`./...`) where a user names them remotely, so actionlint can check the
 /// calls against their inputs.
+/// slogate's reusable workflows, which the templates call.
+const REUSABLE: [&str; 2] = ["slogate-comment.yml", "slogate-check-run.yml"];
+
 fn copy_workflows(repo: &Path) {
     let gh = repo.join(".github");
     for e in std::fs::read_dir(root().join("ci/github")).unwrap() {
         let path = e.unwrap().path();
         let text = std::fs::read_to_string(&path)
             .unwrap()
-            .replace(
-                "slogate/slogate/.github/workflows/slogate-comment.yml@v0",
-                "./.github/workflows/slogate-comment.yml",
-            )
+            .replace("slogate/slogate/.github/workflows/", "./.github/workflows/")
+            .replace(".yml@v0", ".yml")
             .replace("slogate/slogate@v0", "./.github/actions/slogate");
         write(&gh.join("workflows").join(path.file_name().unwrap()), &text);
     }
-    let reusable = std::fs::read_to_string(root().join(".github/workflows/slogate-comment.yml"));
-    write(
-        &gh.join("workflows/slogate-comment.yml"),
-        &reusable.unwrap(),
-    );
+    for reusable in REUSABLE {
+        let text = std::fs::read_to_string(root().join(".github/workflows").join(reusable));
+        write(&gh.join("workflows").join(reusable), &text.unwrap());
+    }
     let action = std::fs::read_to_string(root().join("action.yml")).unwrap();
     write(&gh.join("actions/slogate/action.yml"), &action);
     // Where the reusable workflow checks slogate out to use the action.
@@ -217,17 +217,24 @@ fn workflows_calling_the_action_and_the_reusable_workflow_pass_actionlint() {
         .output()
         .unwrap();
     assert!(out.status.success(), "actionlint:\n{}", text(&out));
-    // The linted calls are real: a misspelt input of the reusable workflow is caught.
+    // The linted calls are real: a misspelt input of either reusable workflow is caught.
     let caller = repo.path().join(".github/workflows/comment.yml");
-    let mut bad = std::fs::read_to_string(&caller).unwrap();
-    bad.push_str("    with:\n      pakage: slogate==0.1.0\n");
-    std::fs::write(&caller, bad).unwrap();
-    let out = Command::new(support::find("actionlint").unwrap())
-        .current_dir(repo.path())
-        .output()
-        .unwrap();
-    assert!(!out.status.success(), "a wrong input passed actionlint");
-    assert!(text(&out).contains("pakage"), "{}", text(&out));
+    let good = std::fs::read_to_string(&caller).unwrap();
+    for reusable in REUSABLE {
+        let call = format!("uses: ./.github/workflows/{reusable}\n");
+        assert!(good.contains(&call), "{good}");
+        let bad = good.replace(
+            &call,
+            &format!("{call}    with:\n      pakage: slogate==0.1.0\n"),
+        );
+        std::fs::write(&caller, bad).unwrap();
+        let out = Command::new(support::find("actionlint").unwrap())
+            .current_dir(repo.path())
+            .output()
+            .unwrap();
+        assert!(!out.status.success(), "a wrong input to {reusable} passed");
+        assert!(text(&out).contains("pakage"), "{}", text(&out));
+    }
 }
 
 /// What a composite step of `action.yml` sees: the step's `env:` with the expressions the action
