@@ -8,6 +8,15 @@ use std::time::{Duration, Instant};
 const CPU_OFF: &str = r"cpu\[profiler=off\]";
 const CPU_KEY: &str = "quickstart/cpu[profiler=off]";
 
+/// `ab` measures: two of its tests running at once on a 2-core machine would each measure the
+/// other (a +15% change undecided at ±25% after 70 rounds). Each test holds this while it runs.
+fn one_at_a_time() -> std::sync::MutexGuard<'static, ()> {
+    static MEASURING: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    MEASURING
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
 fn quickstart() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../suites/quickstart")
 }
@@ -90,6 +99,7 @@ fn time_verdicts(comparison: &Value) -> Vec<(String, String)> {
 
 #[test]
 fn refs_of_a_repository_become_paired_sides() {
+    let _measuring = one_at_a_time();
     let repo = repo();
     let out = tempfile::tempdir().unwrap();
     let report = out.path().join("report.md");
@@ -142,6 +152,7 @@ fn refs_of_a_repository_become_paired_sides() {
 
 #[test]
 fn an_unknown_ref_is_a_usage_error() {
+    let _measuring = one_at_a_time();
     let repo = repo();
     let out = tempfile::tempdir().unwrap();
     slogate()
@@ -201,6 +212,7 @@ fn ab_by_vars(base_scale: &str, cand_scale: &str, sampling: &[&str]) -> Value {
 /// measurement-quality benchmark saw +10% flagged in every repetition, after ~10 s on average.
 #[test]
 fn a_variable_selecting_ten_percent_more_work_is_a_regression() {
+    let _measuring = one_at_a_time();
     // 90 s: this test shares the machine with the others of this file.
     let cmp = ab_by_vars("1.0", "1.1", &["--budget", "90s"]);
     assert_eq!(cmp["settings"]["paired"], true);
@@ -214,6 +226,7 @@ fn a_variable_selecting_ten_percent_more_work_is_a_regression() {
 
 #[test]
 fn an_a_a_run_flags_nothing() {
+    let _measuring = one_at_a_time();
     let cmp = ab_by_vars("1.0", "1.0", &["--processes", "12"]);
     assert_eq!(cmp["settings"]["paired"], true);
     let verdicts = time_verdicts(&cmp);
@@ -225,6 +238,7 @@ fn an_a_a_run_flags_nothing() {
 
 #[test]
 fn a_budget_stops_the_run_and_the_rounds_are_recorded() {
+    let _measuring = one_at_a_time();
     let out = tempfile::tempdir().unwrap();
     let json = out.path().join("cmp.json");
     let start = Instant::now();
@@ -317,6 +331,7 @@ fn cpu_repo(scale: &str, second_scale: &str) -> tempfile::TempDir {
 /// fixed rounds once called it unstable; the same work on both sides passes with nothing flagged.
 #[test]
 fn without_a_budget_flag_a_fifteen_percent_slowdown_fails_and_a_a_passes() {
+    let _measuring = one_at_a_time();
     let run = |second_scale: &str| {
         let repo = cpu_repo("1.0", second_scale);
         let json = repo.path().join("cmp.json");
@@ -364,6 +379,7 @@ fn without_a_budget_flag_a_fifteen_percent_slowdown_fails_and_a_a_passes() {
 
 #[test]
 fn directories_are_sides_and_each_loads_its_own_suites() {
+    let _measuring = one_at_a_time();
     let dirs = [tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap()];
     for (d, scale) in dirs.iter().zip(["1.0", "1.5"]) {
         let suite = d.path().join("suites/quickstart");
@@ -403,6 +419,7 @@ fn directories_are_sides_and_each_loads_its_own_suites() {
 
 #[test]
 fn an_interrupt_writes_both_sides_marked_and_aligned() {
+    let _measuring = one_at_a_time();
     let out = tempfile::tempdir().unwrap();
     let bin = assert_cmd::cargo::cargo_bin("slogate");
     let mut child = std::process::Command::new(bin)
@@ -445,6 +462,7 @@ fn an_interrupt_writes_both_sides_marked_and_aligned() {
 
 #[test]
 fn a_budget_brings_a_finer_default_threshold() {
+    let _measuring = one_at_a_time();
     let out = tempfile::tempdir().unwrap();
     let threshold = |extra: &[&str]| {
         let mut args = vec!["--processes", "8"];
@@ -465,6 +483,7 @@ fn a_budget_brings_a_finer_default_threshold() {
 /// reach the verdicts of `ab`'s gate, at its threshold and its sequential confidence.
 #[test]
 fn compare_on_ab_files_uses_the_analysis_of_the_run() {
+    let _measuring = one_at_a_time();
     let out = tempfile::tempdir().unwrap();
     // Looks at 8 and 16 rounds: each at 97.5%.
     let ab = ab_cpu(
@@ -504,6 +523,7 @@ fn compare_on_ab_files_uses_the_analysis_of_the_run() {
 /// its files tests the same way without the flag.
 #[test]
 fn a_one_sided_ab_is_recorded_and_compare_follows_it() {
+    let _measuring = one_at_a_time();
     let dir = tempfile::tempdir().unwrap();
     let suite = dir.path().join("suites/s");
     std::fs::create_dir_all(&suite).unwrap();
