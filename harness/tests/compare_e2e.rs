@@ -108,16 +108,28 @@ fn same_code_flags_nothing_and_ten_percent_more_work_is_a_regression() {
         );
     }
 
-    // +10% work: rounds until the paired interval is decisive (the recorded analysis, a 1% noise
-    // threshold, is what compare uses on these files).
-    let ab10 = ab(dir, "ab10", "1.1", &["--budget", "90s"]);
-    let (slower, md) = verdicts(
-        dir,
-        &ab10.join("baseline.json"),
-        &ab10.join("candidate.json"),
-    );
-    // CPU time: a process descheduled on a busy runner loses wall time, not CPU time.
-    let time = change(&slower, "user_time");
+    // +10% work: rounds until the paired interval of execution time, the metric `ab` stops on, is
+    // decisive (the recorded analysis, a 1% noise threshold, is what compare uses on these files).
+    // A machine saturated by other work can leave the budget undecided: such a run is measured
+    // again, up to three times; a wrong verdict fails at once.
+    let mut attempt = 1;
+    let (slower, md) = loop {
+        let ab10 = ab(dir, &format!("ab10-{attempt}"), "1.1", &["--budget", "90s"]);
+        let (slower, md) = verdicts(
+            dir,
+            &ab10.join("baseline.json"),
+            &ab10.join("candidate.json"),
+        );
+        if change(&slower, "execution_time")["verdict"] != "unstable" || attempt == 3 {
+            break (slower, md);
+        }
+        attempt += 1;
+    };
+    // CPU time, which a descheduled process does not lose, agrees or is not yet decided when
+    // execution time stopped the rounds: it is never called the same or better.
+    let cpu = change(&slower, "user_time")["verdict"].clone();
+    assert!(cpu == "regression" || cpu == "unstable", "{slower}");
+    let time = change(&slower, "execution_time");
     assert_eq!(time["verdict"], "regression", "{slower}");
     let (low, ratio, high) = (
         time["ratio_low"].as_f64().unwrap(),
