@@ -29,8 +29,16 @@ pub fn exec(mut args: Args) -> anyhow::Result<ExitCode> {
     if args.seed.is_some() {
         args.report.bootstrap_seed = args.seed;
     }
-    let baseline = load_any(&args.baseline)?;
-    let candidate = load_any(&args.candidate)?;
+    // The two files are read side by side: reading is a third of a large compare's time.
+    let (baseline, candidate) = std::thread::scope(|s| {
+        let baseline = s.spawn(|| load_any(&args.baseline));
+        let candidate = load_any(&args.candidate);
+        let baseline = baseline
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        (baseline, candidate)
+    });
+    let (baseline, candidate) = (baseline?, candidate?);
     let opts = args.report.options(
         (&baseline, &args.baseline),
         (&candidate, &args.candidate),

@@ -151,19 +151,31 @@ pub(crate) fn normalise_arch(arch: &str) -> String {
 }
 
 /// Parses the dates tools write: RFC 3339, or a naive `YYYY-MM-DD HH:MM:SS[.f]` (pyperf writes
-/// local time without a zone; read as UTC).
+/// local time without a zone; read as UTC). The naive formats are parsed once: a pyperf file has a
+/// date per process, and parsing a format string each time was a tenth of reading one.
 pub(crate) fn parse_date(text: &str) -> Option<DateTime<Utc>> {
+    use chrono::format::{Item, Parsed, StrftimeItems};
+    static NAIVE: std::sync::LazyLock<Vec<Vec<Item<'static>>>> = std::sync::LazyLock::new(|| {
+        [
+            "%Y-%m-%d %H:%M:%S%.f",
+            "%Y-%m-%dT%H:%M:%S%.f",
+            "%Y-%m-%d %H:%M:%S",
+        ]
+        .iter()
+        .map(|f| StrftimeItems::new(f).collect())
+        .collect()
+    });
     if let Ok(t) = DateTime::parse_from_rfc3339(text) {
         return Some(t.with_timezone(&Utc));
     }
-    [
-        "%Y-%m-%d %H:%M:%S%.f",
-        "%Y-%m-%dT%H:%M:%S%.f",
-        "%Y-%m-%d %H:%M:%S",
-    ]
-    .iter()
-    .find_map(|f| chrono::NaiveDateTime::parse_from_str(text, f).ok())
-    .map(|n| n.and_utc())
+    NAIVE
+        .iter()
+        .find_map(|items| {
+            let mut parsed = Parsed::new();
+            chrono::format::parse(&mut parsed, text, items.iter()).ok()?;
+            parsed.to_naive_datetime_with_offset(0).ok()
+        })
+        .map(|n| n.and_utc())
 }
 
 #[cfg(test)]
