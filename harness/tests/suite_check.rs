@@ -43,6 +43,15 @@ fn lists_every_quickstart_benchmark() {
             assert!(line.contains("samples") && line.contains("6 x 5"), "{line}");
         }
     }
+    // Each benchmark line ends with its scenario's description.
+    let cpu = out
+        .lines()
+        .find(|l| l.contains("quickstart/cpu[profiler=off] "))
+        .unwrap();
+    assert!(
+        cpu.ends_with("  Collatz step counts: arithmetic and a function call per number"),
+        "{cpu}"
+    );
     assert!(out.contains("quickstart/suite.toml"), "{out}");
 }
 

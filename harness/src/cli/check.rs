@@ -30,8 +30,12 @@ pub fn exec(args: Args) -> anyhow::Result<ExitCode> {
         let width = s.benchmarks.iter().map(|b| b.key.len()).max().unwrap_or(0);
         for b in &s.benchmarks {
             let protocol = b.protocol.name();
+            let description = s
+                .scenario_descriptions
+                .get(&b.scenario)
+                .map_or(String::new(), |d| format!("  {d}"));
             println!(
-                "  {:width$}  {protocol:7}  {} x {}",
+                "  {:width$}  {protocol:7}  {} x {}{description}",
                 b.key, b.processes, b.values
             );
         }

@@ -113,7 +113,7 @@ pub struct Suite {
     /// Benchmark scenario name → the `[[scenario]]` that made it, where they differ (`configs`:
     /// `<scenario>-<config>`).
     pub scenario_sources: BTreeMap<String, String>,
-    /// Scenario name → its `description`, for scenarios that have one.
+    /// Scenario name → its `description`, for scenarios that have one (`slogate check` prints it).
     pub scenario_descriptions: BTreeMap<String, String>,
     /// `noise`: the content of the noise file of `slogate calibrate` for this suite (beside
     /// [`Self::file`]), read when the suite is loaded.
