@@ -19,6 +19,8 @@ use rand_chacha::ChaCha8Rng;
 const MAX_PROCESS_TABLE: usize = 4096;
 /// Largest joint (process, resample) table drawn from with 16-bit indices.
 const MAX_JOINT_TABLE: usize = 1 << 16;
+/// The most entries of a table of pair sums: 32 KiB, a core's first-level cache.
+const MAX_PAIR_TABLE: usize = 4096;
 
 /// Exactly uniform random indices, 16 bits at a time when the range allows.
 ///
@@ -195,8 +197,30 @@ pub fn hierarchical_means(
         for p in &procs {
             push_resample_sums(p, &mut scratch.table);
         }
-        let table = &scratch.table[..];
         let per_replicate = (k * n) as f64;
+        let single = scratch.table.len();
+        if k >= 2 && single * single <= MAX_PAIR_TABLE {
+            // A table small enough to square (one value per process, as a memory peak is): one
+            // draw from the table of every pair's sum is two independent draws from the table, in
+            // half the draws.
+            for a in 0..single {
+                for b in 0..single {
+                    let sum = scratch.table[a] + scratch.table[b];
+                    scratch.table.push(sum);
+                }
+            }
+            let (table, pairs) = scratch.table.split_at(single);
+            out.extend((0..resamples).map(|_| {
+                let odd = if k % 2 == 1 {
+                    draws.sum_of_draws(table, 1)
+                } else {
+                    0.0
+                };
+                (draws.sum_of_draws(pairs, k / 2) + odd) / per_replicate
+            }));
+            return;
+        }
+        let table = &scratch.table[..];
         out.extend((0..resamples).map(|_| draws.sum_of_draws(table, k) / per_replicate));
         return;
     }
@@ -451,6 +475,33 @@ mod tests {
         assert_eq!(out, again, "seeded");
         hierarchical_means(&[vec![]], 5, 2, &mut s, &mut out);
         assert!(out.is_empty());
+    }
+
+    /// One value per process takes the table of pair sums: its replicates have the spread of
+    /// drawing every process on its own (sd(values) / sqrt(k), the population sd), for an even and
+    /// an odd number of processes, and stay seeded.
+    #[test]
+    fn pairs_of_single_values_spread_like_single_draws() {
+        for k in [2usize, 7, 20, 63] {
+            let procs: Vec<Vec<f64>> = (0..k).map(|i| vec![(i * i % 17) as f64]).collect();
+            let values: Vec<f64> = procs.iter().map(|p| p[0]).collect();
+            let (mean, sd) = mean_sd(&values);
+            let pop_sd = sd * ((k - 1) as f64 / k as f64).sqrt();
+            let mut s = Scratch::default();
+            let mut out = vec![];
+            hierarchical_means(&procs, 40_000, 3, &mut s, &mut out);
+            assert!(s.table.len() > k, "{k} processes take the pair table");
+            let (m, rsd) = mean_sd(&out);
+            assert!((m - mean).abs() < 0.02 * sd, "{k}: {m} vs {mean}");
+            let expected = pop_sd / (k as f64).sqrt();
+            assert!(
+                (rsd / expected - 1.0).abs() < 0.03,
+                "{k}: {rsd} vs {expected}"
+            );
+            let again = out.clone();
+            hierarchical_means(&procs, 40_000, 3, &mut s, &mut out);
+            assert_eq!(out, again, "seeded");
+        }
     }
 
     fn mean_sd(xs: &[f64]) -> (f64, f64) {
