@@ -286,3 +286,61 @@ impl Importer for Pyperf {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::{import, Format, ImportOptions};
+    use crate::results::metric;
+
+    /// Runs are read compacted: each run keeps its own values (a calibration run none), a run
+    /// without a date takes the benchmark's, an unreadable run date is no date, and the file's
+    /// `unit` applies to a benchmark that names none.
+    #[test]
+    fn compacted_runs_keep_their_values_dates_and_units() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("bench.json");
+        std::fs::write(
+            &path,
+            r#"{"benchmarks": [
+                {"metadata": {"name": "a", "date": "2026-11-24 08:00:10"},
+                 "runs": [
+                    {"metadata": {"date": "2026-11-24 08:00:00.5", "calibrate_loops": 8},
+                     "warmups": [[8, 0.1]]},
+                    {"metadata": {"duration": 2.0, "mem_max_rss": 1000}, "values": [1.0, 2.0]},
+                    {"metadata": {"date": "not a date", "mem_max_rss": 2000}, "values": [3.0]},
+                    {"metadata": {"date": "2026-11-24 08:00:20"}, "values": [4.0, 5.0, 6.0]}]},
+                {"metadata": {"name": "b", "unit": "byte"},
+                 "runs": [{"samples": [7.0]}, {"values": [8.0, 9.0]}]}],
+              "metadata": {"unit": "second", "hostname": "h"},
+              "version": "1.0"}"#,
+        )
+        .unwrap();
+        let file = import(Format::Pyperf, &[path], &ImportOptions::default()).unwrap();
+        let a = &file.benchmarks[0];
+        assert_eq!(
+            a.metrics[metric::EXECUTION_TIME].processes,
+            vec![vec![1e9, 2e9], vec![3e9], vec![4e9, 5e9, 6e9]]
+        );
+        assert_eq!(
+            a.metrics[metric::MAX_RSS_USAGE].processes,
+            vec![vec![1000.0], vec![2000.0]]
+        );
+        let b = &file.benchmarks[1];
+        assert_eq!(
+            b.metrics[metric::MAX_RSS_USAGE].processes,
+            vec![vec![7.0], vec![8.0, 9.0]]
+        );
+        assert!(!b.metrics.contains_key(metric::EXECUTION_TIME));
+        // The calibration run's date starts the file; the run dated by its benchmark (08:00:10)
+        // and lasting 2 s does not end it: the last run (08:00:20) does.
+        let meta = &file.meta;
+        assert_eq!(
+            meta.started_at.to_rfc3339(),
+            "2026-11-24T08:00:00.500+00:00"
+        );
+        assert_eq!(
+            meta.ended_at.map(|t| t.to_rfc3339()).as_deref(),
+            Some("2026-11-24T08:00:20+00:00")
+        );
+    }
+}
