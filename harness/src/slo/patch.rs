@@ -199,18 +199,40 @@ fn slo_file_regions(path: &Path, text: &str) -> Result<Vec<Region>, SloFileError
 /// The threshold lines written in `range`: quoted strings, or YAML list items (`- line`), that
 /// parse as thresholds, with the span of their text.
 fn threshold_literals(text: &str, range: Range<usize>) -> Vec<(Range<usize>, Threshold)> {
-    let literal =
-        regex::Regex::new(r#"(?m)"([^"\\\n]*)"|'([^'\n]*)'|^[ \t]*-[ \t]+([^"'#\n]*?)[ \t]*$"#)
-            .expect("valid regex");
+    // A quoted threshold, or a YAML list item's plain text up to the line's end or its comment.
+    let literal = regex::Regex::new(
+        r#"(?m)"([^"\\\n]*)"|'([^'\n]*)'|^[ \t]*-[ \t]+([^"'#\n]*?)[ \t]*(?:#[^\n]*)?$"#,
+    )
+    .expect("valid regex");
     let base = range.start;
     literal
         .captures_iter(&text[range])
         .filter_map(|c| {
             let m = c.get(1).or(c.get(2)).or(c.get(3))?;
+            let (start, end) = (base + m.start(), base + m.end());
+            let line_start = text[..start].rfind('\n').map_or(0, |i| i + 1);
+            if in_comment(&text[line_start..start]) {
+                return None;
+            }
             let t = parse_threshold(m.as_str()).ok()?;
-            Some((base + m.start()..base + m.end(), t))
+            Some((start..end, t))
         })
         .collect()
+}
+
+/// Whether text that follows `prefix` on its line is inside a `#` comment (a `#` outside quotes;
+/// TOML and YAML both comment so).
+fn in_comment(prefix: &str) -> bool {
+    let mut quote = None;
+    for c in prefix.chars() {
+        match (quote, c) {
+            (None, '"' | '\'') => quote = Some(c),
+            (Some(q), c) if c == q => quote = None,
+            (None, '#') => return true,
+            _ => {}
+        }
+    }
+    false
 }
 
 #[cfg(test)]
@@ -326,6 +348,48 @@ thresholds = ["execution_time < 200 us"]
         assert_eq!(
             got.text,
             yaml_text.replace("max_rss_usage < 40 MB", "max_rss_usage < 35.5 MB")
+        );
+    }
+
+    /// A threshold inside a comment is not edited; a YAML item with a trailing comment is, and
+    /// keeps its comment.
+    #[test]
+    fn comments_are_skipped_and_kept() {
+        let dir = tempfile::tempdir().unwrap();
+        let toml_path = dir.path().join("slo.toml");
+        let toml_text = "[[slo]]\nbenchmark = \"xml\"\n# was \"execution_time < 9 ms\"\nthresholds = [\"execution_time < 2 ms\"]  # \"execution_time < 3 ms\"\n";
+        std::fs::write(&toml_path, toml_text).unwrap();
+        let got = patch(
+            &toml_path,
+            toml_text,
+            &[suggestion("pyperf/xml", "execution_time < 1.1 ms")],
+            &BTreeMap::new(),
+        )
+        .unwrap();
+        assert_eq!(
+            got.text,
+            toml_text.replace(
+                "[\"execution_time < 2 ms\"]",
+                "[\"execution_time < 1.1 ms\"]"
+            )
+        );
+        let yaml_path = dir.path().join("slo.yml");
+        let yaml_text = "experiments:\n  - name: e\n    steps:\n      - run: fail_on_breach\n        scenarios:\n          - name: xml\n            thresholds:\n              # - execution_time < 5 ms\n              - execution_time < 2 ms  # agreed in review\n";
+        std::fs::write(&yaml_path, yaml_text).unwrap();
+        let got = patch(
+            &yaml_path,
+            yaml_text,
+            &[suggestion("pyperf/xml", "execution_time < 1.1 ms")],
+            &BTreeMap::new(),
+        )
+        .unwrap();
+        assert!(got.unplaced.is_empty());
+        assert_eq!(
+            got.text,
+            yaml_text.replace(
+                "- execution_time < 2 ms  # agreed",
+                "- execution_time < 1.1 ms  # agreed"
+            )
         );
     }
 
