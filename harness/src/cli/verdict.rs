@@ -189,6 +189,8 @@ impl ReportArgs {
 /// warns of it); `origin` names the results file for errors.
 pub fn recorded_noise(suites: &[SuiteInfo], origin: &str) -> anyhow::Result<Option<NoiseFile>> {
     let mut merged: Option<NoiseFile> = None;
+    // Which suite's file gave each (benchmark, metric): a second one would be ignored unseen.
+    let mut from: BTreeMap<(String, String), &str> = BTreeMap::new();
     for suite in suites {
         let Some(RecordedNoise::Content { toml }) = &suite.noise else {
             continue;
@@ -198,6 +200,17 @@ pub fn recorded_noise(suites: &[SuiteInfo], origin: &str) -> anyhow::Result<Opti
             suite.name
         );
         let file = NoiseFile::parse(Path::new(&named), toml)?;
+        for b in &file.benchmarks {
+            if let Some(first) = from.insert((b.key.clone(), b.metric.clone()), &suite.name) {
+                anyhow::bail!(
+                    "{origin}: `{}` {} is in the noise files of suites `{first}` and `{}`: \
+                     each benchmark's noise belongs in its own suite's file",
+                    b.key,
+                    b.metric,
+                    suite.name
+                );
+            }
+        }
         match &mut merged {
             Some(m) => m.benchmarks.extend(file.benchmarks),
             None => merged = Some(file),
@@ -302,6 +315,37 @@ fn write_output(path: &Path, text: &str) -> anyhow::Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Two suites' noise files merge; the same benchmark and metric in both is an error naming
+    /// both suites, not a silent first-wins.
+    #[test]
+    fn recorded_noise_files_merge_and_refuse_the_same_entry_twice() {
+        let noise = |key: &str| {
+            format!(
+                "[calibration]\nrounds = 5\nprocesses = 6\nmachine = \"m\"\n\n[[benchmark]]\n\
+                 key = \"{key}\"\nmetric = \"execution_time\"\nspread = 0.01\ntail = 0.03\n\
+                 resolvable = 0.02\nflaky = false\nevidence = []\n"
+            )
+        };
+        let suite = |name: &str, key: &str| SuiteInfo {
+            name: name.into(),
+            path: PathBuf::from(name),
+            hash: String::new(),
+            noise: Some(RecordedNoise::Content { toml: noise(key) }),
+        };
+        let merged = recorded_noise(&[suite("a", "a/x"), suite("b", "b/y")], "c.json")
+            .unwrap()
+            .unwrap();
+        assert_eq!(merged.threshold("a/x", "execution_time"), Some(0.02));
+        assert_eq!(merged.threshold("b/y", "execution_time"), Some(0.02));
+        let err = recorded_noise(&[suite("a", "a/x"), suite("b", "a/x")], "c.json")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("`a/x` execution_time") && err.contains("suites `a` and `b`"),
+            "{err}"
+        );
+    }
 
     #[test]
     fn parses_fractions() {
