@@ -290,6 +290,23 @@ pub fn hash_suite_dir(dir: &Path) -> Result<String, SuiteError> {
     Ok(hex(&hasher.finalize()))
 }
 
+/// The suite's hash with files outside its directory that it reads (a `configs` file reached by
+/// `..`), so that changing one changes the hash; the hash itself when there are none.
+fn hash_with(hash: String, outside: &[(PathBuf, String)]) -> String {
+    if outside.is_empty() {
+        return hash;
+    }
+    let mut hasher = Sha256::new();
+    hasher.update(hash.as_bytes());
+    for (path, content) in outside {
+        hasher.update(path.to_string_lossy().as_bytes());
+        hasher.update([0]);
+        hasher.update((content.len() as u64).to_le_bytes());
+        hasher.update(content.as_bytes());
+    }
+    hex(&hasher.finalize())
+}
+
 fn collect_files(root: &Path, rel: &Path, out: &mut Vec<PathBuf>) -> Result<(), SuiteError> {
     let dir = root.join(rel);
     for entry in fs::read_dir(&dir).map_err(io_error(&dir))? {

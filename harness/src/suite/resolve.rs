@@ -130,6 +130,7 @@ pub(super) fn resolve(
         declared_vars: &raw.vars,
         defaults,
         profile: raw.suite.profile,
+        outside: Default::default(),
     };
     let mut benchmarks = Vec::new();
     let mut scenario_names: Vec<&str> = Vec::new();
@@ -170,6 +171,7 @@ pub(super) fn resolve(
             benchmarks.push(spec);
         }
     }
+    let hash = super::hash_with(hash, &ctx.outside.into_inner());
     Ok(Suite {
         name,
         description: raw.suite.description,
@@ -218,6 +220,9 @@ struct Context<'a> {
     declared_vars: &'a BTreeMap<Spanned<String>, String>,
     defaults: Settings,
     profile: Option<super::spec::Profiler>,
+    /// Configs files outside the suite's directory, which its hash does not cover, with their
+    /// content: folded into the hash once the suite is read.
+    outside: std::cell::RefCell<Vec<(PathBuf, String)>>,
 }
 
 /// A scenario's matrix: dimensions in name order, values in the order written.
@@ -452,6 +457,10 @@ impl Context<'_> {
             ));
         }
         let configs = configs::parse(&shown, &text)?;
+        let real = |p: &Path| p.canonicalize().unwrap_or_else(|_| p.to_path_buf());
+        if !real(&self.dir.join(rel)).starts_with(real(self.dir)) {
+            self.outside.borrow_mut().push((shown.clone(), text));
+        }
         Ok((shown, configs))
     }
 

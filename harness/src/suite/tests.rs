@@ -565,6 +565,30 @@ start-finish:
   finish: true
 ";
 
+/// A configs file outside the suite's directory (shared by suites, reached by `..`) is part of
+/// the suite's hash: changing it changes the hash, as changing one inside does.
+#[test]
+fn a_configs_file_outside_the_suite_is_in_its_hash() {
+    let root = tempfile::tempdir().unwrap();
+    let text = format!(
+        "{HEAD}[[scenario]]\nname = \"spans\"\nconfigs = \"../shared/config.yaml\"\n\
+         command = [\"py\", \"{{config_args}}\"]\n"
+    );
+    let file = write_suite(root.path(), "s", &text);
+    let shared = root.path().join("shared");
+    fs::create_dir_all(&shared).unwrap();
+    fs::write(shared.join("config.yaml"), SPANS_CONFIG).unwrap();
+    let vars = BTreeMap::new();
+    let first = load_suite(&file, &vars).unwrap().hash;
+    assert_eq!(load_suite(&file, &vars).unwrap().hash, first);
+    fs::write(
+        shared.join("config.yaml"),
+        SPANS_CONFIG.replace("nspans: 10", "nspans: 11"),
+    )
+    .unwrap();
+    assert_ne!(load_suite(&file, &vars).unwrap().hash, first);
+}
+
 #[test]
 fn configs_times_matrix_name_benchmarks_scenario_dash_config() {
     let text = format!(
