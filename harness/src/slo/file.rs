@@ -113,7 +113,7 @@ pub fn load_slo_file(path: &Path) -> Result<SloFile, SloFileError> {
     })
 }
 
-/// 1-based (line, column) of a byte offset.
+/// 1-based (line, column in characters) of a byte offset; suite files use it too.
 pub fn line_col(text: &str, offset: usize) -> (usize, usize) {
     let before = &text[..offset.min(text.len())];
     let line = before.matches('\n').count() + 1;
