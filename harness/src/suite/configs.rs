@@ -343,7 +343,25 @@ fn yaml(text: &str, lines: &[&str]) -> Result<Raw, (usize, usize, String)> {
         }
     }
     merge_keys(&mut root).map_err(|message| (1, 1, message))?;
-    Raw::deserialize(root).map_err(|e| (1, 1, e.to_string()))
+    let Value::Mapping(map) = root else {
+        return Raw::deserialize(root).map_err(|e| (1, 1, e.to_string()));
+    };
+    // Each configuration on its own, so that a value the reader refuses (a tagged `!env X`) is
+    // reported at its configuration's line.
+    map.into_iter()
+        .map(|(key, value)| {
+            let name = key.as_str().unwrap_or_default().to_string();
+            let at = |e: serde_norway::Error| {
+                let (line, column) = key_position(lines, &name, (0, 0), END).unwrap_or((1, 1));
+                (line, column, format!("configuration `{name}`: {e}"))
+            };
+            Ok((
+                Raw::deserialize(key).map_err(at)?,
+                Raw::deserialize(value).map_err(at)?,
+            ))
+        })
+        .collect::<Result<_, _>>()
+        .map(Raw::Map)
 }
 
 /// Applies YAML merge keys (`<<`, <https://yaml.org/type/merge.html>) everywhere in `value`, inner
@@ -582,6 +600,12 @@ tags:
         }
         let e = err("yaml", "- a\n- b\n");
         assert!(e.contains("the file is a list"), "{e}");
+        // A value the reader refuses (a YAML tag) is placed at its configuration, not at 1:1.
+        let e = err("yaml", "a:\n  n: 1\nb:\n  n: !env X\n");
+        assert!(
+            e.starts_with("dir/config.yaml:3:1: configuration `b`:"),
+            "{e}"
+        );
         let e = err("yaml", "a:\n  <<: 3\n");
         assert!(
             e.starts_with("dir/config.yaml:1:1: configuration `a`: `<<` must merge"),
