@@ -57,7 +57,7 @@ fn side_specs<'a>(req: &Request<'a>, chosen: &Chosen) -> Result<[&'a BenchmarkSp
 fn profile_one(
     req: &Request,
     chosen: &Chosen,
-    processes: &mut HashMap<String, Result<[Folded; 2], String>>,
+    processes: &mut HashMap<String, Result<[Vec<Folded>; 2], String>>,
     interrupt: &AtomicUsize,
 ) -> Result<ProfileSummary, String> {
     let key = chosen.key.as_str();
@@ -75,7 +75,7 @@ fn profile_one(
             .clone()?,
         None => profiled_sides(src, specs, interrupt)?,
     };
-    if sides.iter().any(|s| s.total() <= 0.0) {
+    if sides.iter().any(|s| s.iter().all(|p| p.total() <= 0.0)) {
         return Err(format!("{} recorded nothing on one side", src.name()));
     }
     // Samples of time: a busy machine stretches one side's profiling runs more than the other's,
@@ -87,36 +87,44 @@ fn profile_one(
     let measured = chosen.time_ratio.filter(|_| chosen.time_flagged);
     let scaled_to = (!src.exact() && process.is_none()).then(|| measured.unwrap_or(1.0));
     if let Some(ratio) = scaled_to {
-        let per_run = |f: &Folded| f.total() / f64::from(f.runs.max(1));
+        let per_run = |side: &[Folded]| {
+            let runs: u32 = side.iter().map(|p| p.runs).sum();
+            side.iter().map(Folded::total).sum::<f64>() / f64::from(runs.max(1))
+        };
         let factor = per_run(&sides[0]) * ratio / per_run(&sides[1]);
-        sides[1].scale(factor);
+        for p in &mut sides[1] {
+            p.scale(factor);
+        }
     }
-    let d = differential(&sides[0], &sides[1]);
-    let unit = sides[1].unit.clone();
-    let svg = super::flamegraph::differential_svg(&d, sides[1].runs, key, &unit)
+    let sides = [sides[0].as_slice(), sides[1].as_slice()];
+    let d = differential(sides, src.exact());
+    let unit = sides[1].first().map(|p| p.unit.clone()).unwrap_or_default();
+    let runs = sides[1].iter().map(|p| p.runs).sum();
+    let svg = super::flamegraph::differential_svg(&d, runs, key, &unit)
         .map_err(|e| format!("drawing the flame graph: {e}"))?;
     let path = req.dir.join(format!("{}.svg", file_name_of_key(key)));
     crate::fsutil::write_atomic(&path, &svg)
         .map_err(|e| format!("writing {}: {e}", path.display()))?;
     let slower = measured.map(|r| r >= 1.0);
-    let mut summary = ProfileSummary::new(profiler, unit, [&sides[0], &sides[1]], d, slower);
+    let mut summary = ProfileSummary::new(profiler, unit, sides, d, slower);
     summary.flame_graph = Some(path.display().to_string());
     summary.scaled_to = scaled_to;
     summary.process = process;
     Ok(summary)
 }
 
-/// The profiles of `src.runs()` processes of each side of `specs`, alternating sides.
+/// The profiles of `src.runs()` processes of each side of `specs`, one per process, alternating
+/// sides.
 fn profiled_sides(
     src: &dyn ProfileSource,
     specs: [&BenchmarkSpec; 2],
     interrupt: &AtomicUsize,
-) -> Result<[Folded; 2], String> {
+) -> Result<[Vec<Folded>; 2], String> {
     let work = tempfile::Builder::new()
         .prefix("slogate-profile-")
         .tempdir()
         .map_err(|e| format!("cannot make a directory for profiling runs: {e}"))?;
-    let mut sides = [Folded::default(), Folded::default()];
+    let mut sides = [Vec::new(), Vec::new()];
     for run in 0..src.runs().max(1) {
         let order = if run % 2 == 0 { [0, 1] } else { [1, 0] };
         for i in order {
@@ -148,7 +156,7 @@ fn profiled_sides(
             // The process's `{tmp}` is named after its spec: the scenario, for a process that
             // measures several benchmarks.
             let tmp = keep.join(file_name_of_key(&spec.key));
-            sides[i].merge(src.read(&tmp).map_err(|e| e.to_string())?);
+            sides[i].push(src.read(&tmp).map_err(|e| e.to_string())?);
         }
     }
     Ok(sides)
