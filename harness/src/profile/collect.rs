@@ -80,12 +80,15 @@ fn profile_one(
     }
     // Samples of time: a busy machine stretches one side's profiling runs more than the other's,
     // which would show as a change in every function. The measured rounds, paired and many,
-    // say how the sides' totals compare (when they found a change; else the totals are taken
-    // as equal); the profiles only say where the time went. A whole process's totals are left
-    // as sampled: no measured ratio covers the process, whose other benchmarks may not have
+    // say how the sides' totals compare; the profiles only say where the time went. Their ratio
+    // is the best estimate of the totals' even when the rounds could not decide on it
+    // (undecided under load): taking the totals as equal then would move every unchanged
+    // function against the changed one (-3% each beside its +6% for one of three functions
+    // made 30% slower), and one of them headed the table as often as not. Only without a
+    // measured ratio are the totals taken as equal. A whole process's totals are left as
+    // sampled: no measured ratio covers the process, whose other benchmarks may not have
     // changed.
-    let measured = chosen.time_ratio.filter(|_| chosen.time_flagged);
-    let scaled_to = (!src.exact() && process.is_none()).then(|| measured.unwrap_or(1.0));
+    let scaled_to = (!src.exact() && process.is_none()).then(|| chosen.time_ratio.unwrap_or(1.0));
     if let Some(ratio) = scaled_to {
         let per_run = |side: &[Folded]| {
             let runs: u32 = side.iter().map(|p| p.runs).sum();
@@ -105,7 +108,12 @@ fn profile_one(
     let path = req.dir.join(format!("{}.svg", file_name_of_key(key)));
     crate::fsutil::write_atomic(&path, &svg)
         .map_err(|e| format!("writing {}: {e}", path.display()))?;
-    let slower = measured.map(|r| r >= 1.0);
+    // Which way the functions that moved count first: only a flagged change says (a ratio
+    // from a few undecided pairs put start-up's noise first).
+    let slower = chosen
+        .time_ratio
+        .filter(|_| chosen.time_flagged)
+        .map(|r| r >= 1.0);
     let mut summary = ProfileSummary::new(profiler, unit, sides, d, slower);
     summary.flame_graph = Some(path.display().to_string());
     summary.scaled_to = scaled_to;

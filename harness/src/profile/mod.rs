@@ -190,7 +190,7 @@ pub struct ProfileSummary {
     /// A caveat about what the frames mean.
     pub note: Option<String>,
     /// Sampled costs: the candidate's were scaled so that its total is the baseline's times
-    /// this ratio (the measured execution-time ratio when it is a flagged change, else 1).
+    /// this ratio (the measured execution-time ratio, flagged or not; 1 without one).
     pub scaled_to: Option<f64>,
     /// The scenario whose whole process was profiled, when the benchmark is one of several that
     /// process measures: the profile then covers them all.

@@ -58,7 +58,7 @@ fn table(s: &mut String, name: &str, p: &ProfileSummary) {
         let _ = writeln!(
             s,
             "Sampled time: the candidate's profile is scaled to ×{ratio:.3} the baseline's \
-             total (the measured time ratio when it is a flagged change, else ×1), so that a \
+             total (the measured time ratio, else ×1 when none was measured), so that a \
              busier machine during one side's profiling does not show as a change everywhere.\n"
         );
     }
