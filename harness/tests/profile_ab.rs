@@ -95,7 +95,7 @@ fn py_spy_puts_the_slowed_python_function_first() {
             ],
         );
         assert!(ok, "{report}");
-        assert!(report.contains("(py-spy: samples per process, 5 processes per side)"));
+        assert!(report.contains("(py-spy: samples per process, 8 processes per side)"));
         let svg = std::fs::read_to_string(out.path().join("profiles/three_functions.svg")).unwrap();
         assert!(svg.starts_with("<?xml") && svg.contains("render (three_functions.py)"));
         heads.push(table_functions(&report).remove(0));
@@ -338,7 +338,7 @@ fn a_benchmark_of_a_process_of_several_is_profiled_by_its_whole_process() {
     );
     assert!(ok, "{report}");
     assert!(!report.contains("not profiled"), "{report}");
-    let whole = "5 processes per side; the whole process of bench/all, with the other benchmarks \
+    let whole = "8 processes per side; the whole process of bench/all, with the other benchmarks \
                  it measures, unscaled)";
     assert_eq!(report.matches(whole).count(), 3, "{report}");
     // The process's own frames: pytest's, around the tests'.
