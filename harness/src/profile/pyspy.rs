@@ -56,8 +56,8 @@ impl ProfileSource for PySpy {
     /// Under load the spread between processes is 2-3 times the sampling's own (a wait for a CPU
     /// is charged to whichever function was running): with 5 processes a side the slowed
     /// function of the Python fixture headed the table in 8 of 10 runs twice (load 2.5-3.7),
-    /// with 8 in 10 of 10 (harness/benches/profile_top.sh), for about 2.5 s more profiling of
-    /// its 0.8 s processes.
+    /// with 8 in 10 of 10 twice (load 1.7-3.2; harness/benches/profile_top.sh), for 6 more
+    /// profiled processes (each try of that script took 18-21 s, against 15-22 s with 5).
     fn runs(&self) -> u32 {
         8
     }
