@@ -3,8 +3,8 @@
 # changed" table: TRIES runs (default 10) of each source on the test fixtures, py-spy sampling a
 # Python workload and callgrind counting a C one. Prints each try's head row and the count.
 # Needs py-spy (PATH), valgrind and cc; PYTHON (default python3) runs the Python workload.
-# AB_ARGS adds options to `ab` (`--processes 8`: enough rounds for the change to be flagged, so
-# that the profile is scaled to the measured ratio; without, the suite's 2 rounds flag nothing).
+# AB_ARGS adds options to `ab` (`--processes 8`: enough rounds for a measured time ratio, flagged
+# or undecided, that the sampled profile is scaled to; the suite's own 2 rounds may give none).
 # Run from the repository root: harness/benches/profile_top.sh
 set -euo pipefail
 # shellcheck source=harness/benches/lib.sh
