@@ -66,6 +66,17 @@ fn table_functions(report: &str) -> Vec<String> {
         .collect()
 }
 
+/// True when every row of the "where it changed" table has a ± in its self change.
+fn table_rows_have_margins(report: &str) -> bool {
+    let start = report.find("🔎 Where").unwrap_or(0);
+    report[start..]
+        .lines()
+        .skip_while(|l| !l.starts_with("|:--"))
+        .skip(1)
+        .take_while(|l| l.starts_with("| "))
+        .all(|l| l.split(" | ").nth(3).is_some_and(|c| c.contains(" ± ")))
+}
+
 #[test]
 fn py_spy_puts_the_slowed_python_function_first() {
     let test = "py_spy_puts_the_slowed_python_function_first";
@@ -95,7 +106,10 @@ fn py_spy_puts_the_slowed_python_function_first() {
             ],
         );
         assert!(ok, "{report}");
-        assert!(report.contains("(py-spy: samples per process, 5 processes per side)"));
+        assert!(report.contains("(py-spy: samples per process, 8 processes per side)"));
+        // Sampled changes carry their uncertainty, from the spread between processes.
+        assert!(report.contains("± is half the 95% interval"), "{report}");
+        assert!(table_rows_have_margins(&report), "{report}");
         let svg = std::fs::read_to_string(out.path().join("profiles/three_functions.svg")).unwrap();
         assert!(svg.starts_with("<?xml") && svg.contains("render (three_functions.py)"));
         heads.push(table_functions(&report).remove(0));
@@ -169,6 +183,8 @@ fn callgrind_puts_the_slowed_native_function_first() {
         assert!(!change.ends_with('M') && !change.ends_with('G'), "{row}");
     }
     assert!(report.contains("(callgrind: instructions per process, 1 processes per side)"));
+    // Exact counts: no margin, ordered by size.
+    assert!(!report.contains(" ± "), "{report}");
     assert!(!report.contains("\\_PyEval\\_EvalFrameDefault"));
 
     // From the files alone, as the pull-request comment job renders it: the same table, the flame
@@ -338,7 +354,7 @@ fn a_benchmark_of_a_process_of_several_is_profiled_by_its_whole_process() {
     );
     assert!(ok, "{report}");
     assert!(!report.contains("not profiled"), "{report}");
-    let whole = "5 processes per side; the whole process of bench/all, with the other benchmarks \
+    let whole = "8 processes per side; the whole process of bench/all, with the other benchmarks \
                  it measures, unscaled)";
     assert_eq!(report.matches(whole).count(), 3, "{report}");
     // The process's own frames: pytest's, around the tests'.

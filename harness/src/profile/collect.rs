@@ -57,7 +57,7 @@ fn side_specs<'a>(req: &Request<'a>, chosen: &Chosen) -> Result<[&'a BenchmarkSp
 fn profile_one(
     req: &Request,
     chosen: &Chosen,
-    processes: &mut HashMap<String, Result<[Folded; 2], String>>,
+    processes: &mut HashMap<String, Result<[Vec<Folded>; 2], String>>,
     interrupt: &AtomicUsize,
 ) -> Result<ProfileSummary, String> {
     let key = chosen.key.as_str();
@@ -75,48 +75,64 @@ fn profile_one(
             .clone()?,
         None => profiled_sides(src, specs, interrupt)?,
     };
-    if sides.iter().any(|s| s.total() <= 0.0) {
+    if sides.iter().any(|s| s.iter().all(|p| p.total() <= 0.0)) {
         return Err(format!("{} recorded nothing on one side", src.name()));
     }
     // Samples of time: a busy machine stretches one side's profiling runs more than the other's,
     // which would show as a change in every function. The measured rounds, paired and many,
-    // say how the sides' totals compare (when they found a change; else the totals are taken
-    // as equal); the profiles only say where the time went. A whole process's totals are left
-    // as sampled: no measured ratio covers the process, whose other benchmarks may not have
+    // say how the sides' totals compare; the profiles only say where the time went. Their ratio
+    // is the best estimate of the totals' even when the rounds could not decide on it
+    // (undecided under load): taking the totals as equal then would move every unchanged
+    // function against the changed one (-3% each beside its +6% for one of three functions
+    // made 30% slower), and one of them headed the table as often as not. Only without a
+    // measured ratio are the totals taken as equal. A whole process's totals are left as
+    // sampled: no measured ratio covers the process, whose other benchmarks may not have
     // changed.
-    let measured = chosen.time_ratio.filter(|_| chosen.time_flagged);
-    let scaled_to = (!src.exact() && process.is_none()).then(|| measured.unwrap_or(1.0));
+    let scaled_to = (!src.exact() && process.is_none()).then(|| chosen.time_ratio.unwrap_or(1.0));
     if let Some(ratio) = scaled_to {
-        let per_run = |f: &Folded| f.total() / f64::from(f.runs.max(1));
+        let per_run = |side: &[Folded]| {
+            let runs: u32 = side.iter().map(|p| p.runs).sum();
+            side.iter().map(Folded::total).sum::<f64>() / f64::from(runs.max(1))
+        };
         let factor = per_run(&sides[0]) * ratio / per_run(&sides[1]);
-        sides[1].scale(factor);
+        for p in &mut sides[1] {
+            p.scale(factor);
+        }
     }
-    let d = differential(&sides[0], &sides[1]);
-    let unit = sides[1].unit.clone();
-    let svg = super::flamegraph::differential_svg(&d, sides[1].runs, key, &unit)
+    let sides = [sides[0].as_slice(), sides[1].as_slice()];
+    let d = differential(sides, src.exact());
+    let unit = sides[1].first().map(|p| p.unit.clone()).unwrap_or_default();
+    let runs = sides[1].iter().map(|p| p.runs).sum();
+    let svg = super::flamegraph::differential_svg(&d, runs, key, &unit)
         .map_err(|e| format!("drawing the flame graph: {e}"))?;
     let path = req.dir.join(format!("{}.svg", file_name_of_key(key)));
     crate::fsutil::write_atomic(&path, &svg)
         .map_err(|e| format!("writing {}: {e}", path.display()))?;
-    let slower = measured.map(|r| r >= 1.0);
-    let mut summary = ProfileSummary::new(profiler, unit, [&sides[0], &sides[1]], d, slower);
+    // Which way the functions that moved count first: only a flagged change says (a ratio
+    // from a few undecided pairs put start-up's noise first).
+    let slower = chosen
+        .time_ratio
+        .filter(|_| chosen.time_flagged)
+        .map(|r| r >= 1.0);
+    let mut summary = ProfileSummary::new(profiler, unit, sides, d, slower);
     summary.flame_graph = Some(path.display().to_string());
     summary.scaled_to = scaled_to;
     summary.process = process;
     Ok(summary)
 }
 
-/// The profiles of `src.runs()` processes of each side of `specs`, alternating sides.
+/// The profiles of `src.runs()` processes of each side of `specs`, one per process, alternating
+/// sides.
 fn profiled_sides(
     src: &dyn ProfileSource,
     specs: [&BenchmarkSpec; 2],
     interrupt: &AtomicUsize,
-) -> Result<[Folded; 2], String> {
+) -> Result<[Vec<Folded>; 2], String> {
     let work = tempfile::Builder::new()
         .prefix("slogate-profile-")
         .tempdir()
         .map_err(|e| format!("cannot make a directory for profiling runs: {e}"))?;
-    let mut sides = [Folded::default(), Folded::default()];
+    let mut sides = [Vec::new(), Vec::new()];
     for run in 0..src.runs().max(1) {
         let order = if run % 2 == 0 { [0, 1] } else { [1, 0] };
         for i in order {
@@ -148,7 +164,7 @@ fn profiled_sides(
             // The process's `{tmp}` is named after its spec: the scenario, for a process that
             // measures several benchmarks.
             let tmp = keep.join(file_name_of_key(&spec.key));
-            sides[i].merge(src.read(&tmp).map_err(|e| e.to_string())?);
+            sides[i].push(src.read(&tmp).map_err(|e| e.to_string())?);
         }
     }
     Ok(sides)

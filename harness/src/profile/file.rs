@@ -70,7 +70,7 @@ pub fn read(path: &Path) -> Result<Vec<BenchmarkProfile>, ProfilesFileError> {
             .chain(
                 s.functions
                     .iter()
-                    .flat_map(|f| f.self_cost.iter().chain(&f.inclusive)),
+                    .flat_map(|f| f.self_cost.iter().chain(&f.inclusive).chain(&f.self_margin)),
             )
             .chain(s.stacks.iter().flat_map(|st| &st.cost));
         if costs.into_iter().any(|v| !(v.is_finite() && *v >= 0.0)) {
@@ -110,6 +110,7 @@ mod tests {
                     name: "render".into(),
                     self_cost: [1.0, 4.0],
                     inclusive: [1.0, 4.0],
+                    self_margin: Some(0.5),
                 };
                 TOP_FUNCTIONS + 5
             ],
@@ -138,6 +139,7 @@ mod tests {
         };
         assert_eq!(s.flame_graph.as_deref(), Some("profiles/s_render.svg"));
         assert_eq!(s.functions.len(), TOP_FUNCTIONS);
+        assert_eq!(s.functions[0].self_margin, Some(0.5));
         assert_eq!(read[1], profiles[1]);
     }
 }

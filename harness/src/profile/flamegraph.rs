@@ -48,8 +48,11 @@ mod tests {
     fn draws_both_sides_with_escaped_names() {
         let parse = |t: &str| Folded::parse(t, "t", |f| Some(f.to_string())).unwrap();
         let d = differential(
-            &parse("main;<b>a</b> 10\nmain;b 10"),
-            &parse("main;<b>a</b> 13\nmain;b 10"),
+            [
+                &[parse("main;<b>a</b> 10\nmain;b 10")],
+                &[parse("main;<b>a</b> 13\nmain;b 10")],
+            ],
+            false,
         );
         let svg = String::from_utf8(differential_svg(&d, 1, "s/x", "samples").unwrap()).unwrap();
         assert!(svg.starts_with("<?xml"));

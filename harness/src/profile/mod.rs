@@ -180,7 +180,8 @@ pub struct ProfileSummary {
     /// Profiled processes per side.
     pub runs: [u32; 2],
     pub total: [f64; 2],
-    /// The functions whose self cost changed most, largest change first.
+    /// The functions whose self cost changed most, the change the profiles are surest of first
+    /// (those that moved the way the measured time did before the others, when it is flagged).
     pub functions: Vec<FunctionDelta>,
     /// The stacks that changed most, largest change first.
     pub stacks: Vec<StackDelta>,
@@ -189,7 +190,7 @@ pub struct ProfileSummary {
     /// A caveat about what the frames mean.
     pub note: Option<String>,
     /// Sampled costs: the candidate's were scaled so that its total is the baseline's times
-    /// this ratio (the measured execution-time ratio when it is a flagged change, else 1).
+    /// this ratio (the measured execution-time ratio, flagged or not; 1 without one).
     pub scaled_to: Option<f64>,
     /// The scenario whose whole process was profiled, when the benchmark is one of several that
     /// process measures: the profile then covers them all.
@@ -202,23 +203,24 @@ pub const TOP_FUNCTIONS: usize = 10;
 pub const TOP_STACKS: usize = 3;
 
 impl ProfileSummary {
-    /// The summary of `d`. `slower`: which way the benchmark's time moved, when the measured
-    /// rounds flagged it; the functions that moved the same way come first, else the largest
-    /// changes either way.
+    /// The summary of `d`, of the profiled processes of each side. `slower`: which way the
+    /// benchmark's time moved, when the measured rounds flagged it; the functions that moved the
+    /// same way come first, each group in the differential's order (surest change first).
     pub fn new(
         source: Profiler,
         unit: String,
-        sides: [&Folded; 2],
+        sides: [&[Folded]; 2],
         mut d: Differential,
         slower: Option<bool>,
     ) -> Self {
         if let Some(slower) = slower {
             let way = if slower { 1.0 } else { -1.0 };
-            d.functions
-                .sort_by(|a, b| (way * b.self_change()).total_cmp(&(way * a.self_change())));
+            d.functions.sort_by_key(|f| way * f.self_change() <= 0.0);
         }
         let note = (source == Profiler::Callgrind
-            && sides.iter().any(|f| f.has_frame(&INTERPRETER_FRAMES)))
+            && sides
+                .iter()
+                .any(|side| side.iter().any(|f| f.has_frame(&INTERPRETER_FRAMES))))
         .then(|| {
             "Under valgrind a Python workload's frames are the interpreter's own C functions \
              (_PyEval_EvalFrameDefault), not its Python functions: profile it with \
@@ -228,7 +230,7 @@ impl ProfileSummary {
         ProfileSummary {
             source: self::source(source).name().to_string(),
             unit,
-            runs: sides.map(|f| f.runs),
+            runs: sides.map(|side| side.iter().map(|f| f.runs).sum()),
             total: d.total,
             functions: d.functions.into_iter().take(TOP_FUNCTIONS).collect(),
             stacks: d.stacks.into_iter().take(TOP_STACKS).collect(),
@@ -255,4 +257,65 @@ fn files_in(dir: &Path) -> Result<Vec<PathBuf>, ProfileError> {
     }
     files.sort();
     Ok(files)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// One profiled process: `noisy` and `slowed` cost what they are given, `main` the rest of
+    /// 100 samples.
+    fn process(noisy: f64, slowed: f64) -> Folded {
+        let text = format!(
+            "main;noisy {noisy}\nmain;slowed {slowed}\nmain {}",
+            100.0 - noisy - slowed
+        );
+        Folded::parse(&text, "t", |f| Some(f.to_string())).unwrap()
+    }
+
+    /// Five processes a side: `noisy` does not change but swings between processes (18 on
+    /// average, then 28), `slowed` grows from 20 to 25 in every process.
+    fn sides() -> [Vec<Folded>; 2] {
+        let base = [10.0, 30.0, 10.0, 30.0, 10.0].map(|n| process(n, 20.0));
+        let cand = [
+            (40.0, 25.0),
+            (10.0, 26.0),
+            (40.0, 24.0),
+            (10.0, 25.0),
+            (40.0, 25.0),
+        ];
+        [base.to_vec(), cand.map(|(n, s)| process(n, s)).to_vec()]
+    }
+
+    fn summary(sides: &[Vec<Folded>; 2], exact: bool, source: Profiler) -> ProfileSummary {
+        let sides = [sides[0].as_slice(), sides[1].as_slice()];
+        let d = differential(sides, exact);
+        ProfileSummary::new(source, "samples".into(), sides, d, Some(true))
+    }
+
+    #[test]
+    fn the_consistently_slowed_function_heads_a_noisy_one_that_moved_more() {
+        let s = summary(&sides(), false, Profiler::PySpy);
+        let names: Vec<&str> = s.functions.iter().map(|f| f.name.as_str()).collect();
+        assert_eq!(names, ["slowed", "noisy", "main"]);
+        let [slowed, noisy] = [&s.functions[0], &s.functions[1]];
+        // By size alone `noisy` would lead: it moved twice as far.
+        assert_eq!((slowed.self_change(), noisy.self_change()), (5.0, 10.0));
+        // `slowed`: sd 0 and 0.707 over 5 processes, Welch's df 4, t 2.776: ±0.878.
+        let margin = slowed.self_margin.unwrap();
+        assert!(
+            (margin - 2.776_445 * 0.1f64.sqrt()).abs() < 1e-5,
+            "{margin}"
+        );
+        // `noisy`: ±21.6, wider than its change: nothing of it is sure.
+        assert!(noisy.self_margin.unwrap() > 20.0 && noisy.sure_change() == 0.0);
+        assert_eq!(s.runs, [5, 5]);
+    }
+
+    #[test]
+    fn exact_counts_keep_the_order_by_size() {
+        let s = summary(&sides(), true, Profiler::Callgrind);
+        assert_eq!(s.functions[0].name, "noisy");
+        assert!(s.functions.iter().all(|f| f.self_margin.is_none()));
+    }
 }

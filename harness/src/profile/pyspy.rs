@@ -7,11 +7,15 @@ use super::{ProfileError, ProfileSource};
 use crate::suite::spec::TMP_PLACEHOLDER;
 use std::path::Path;
 
-/// Samples per second: enough to resolve a 100 ms function within a few percent over a few
-/// processes, few enough that py-spy keeps up on a loaded 2-core machine. Without pausing the
-/// workload at each sample (`--nonblocking`): a sampler starved of CPU would otherwise hold the
-/// workload stopped, and time its pauses with the machine's load rather than the workload.
-const RATE: u32 = 250;
+/// Samples per second. The noise of a function's sampled share shrinks with its samples: on the
+/// Python test fixture (0.5 s processes, three functions of equal work) each function gets about
+/// 40 samples a process at 250 Hz and 150 at 1000 Hz, and resampling 60 processes a side put the
+/// function made 30% slower first in 88% of 5-process tables at 250 Hz, 99% at 1000 Hz. py-spy
+/// reading a shallow stack without pausing (`--nonblocking`) stays cheap at that rate (0.05 s
+/// more system time a 0.5 s process). Without pausing the workload at each sample: a sampler
+/// starved of CPU would otherwise hold the workload stopped, and time its pauses with the
+/// machine's load rather than the workload.
+const RATE: u32 = 1000;
 
 const OUTPUT: &str = "slogate-py-spy.txt";
 
@@ -49,8 +53,13 @@ impl ProfileSource for PySpy {
         2
     }
 
+    /// Under load the spread between processes is 2-3 times the sampling's own (a wait for a CPU
+    /// is charged to whichever function was running): with 5 processes a side the slowed
+    /// function of the Python fixture headed the table in 8 of 10 runs twice (load 2.5-3.7),
+    /// with 8 in 10 of 10 twice (load 1.7-3.2; harness/benches/profile_top.sh), for 6 more
+    /// profiled processes (each try of that script took 18-21 s, against 15-22 s with 5).
     fn runs(&self) -> u32 {
-        5
+        8
     }
 
     fn read(&self, tmp: &Path) -> Result<Folded, ProfileError> {

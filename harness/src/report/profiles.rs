@@ -1,7 +1,8 @@
 //! Under each profiled benchmark, a collapsed "where it changed" table: the functions whose own
-//! cost changed most, with their share of the benchmark on each side and the change, then the
-//! stack that changed most and the differential flame graph. A benchmark that could not be
-//! profiled gets one line saying why.
+//! cost changed most (for sampled costs, the change the profiles are surest of), with their share
+//! of the benchmark on each side and the change with its uncertainty, then the stack that changed
+//! most and the differential flame graph. A benchmark that could not be profiled gets one line
+//! saying why.
 
 use super::display_name;
 use crate::compare::BenchmarkComparison;
@@ -57,8 +58,16 @@ fn table(s: &mut String, name: &str, p: &ProfileSummary) {
         let _ = writeln!(
             s,
             "Sampled time: the candidate's profile is scaled to ×{ratio:.3} the baseline's \
-             total (the measured time ratio when it is a flagged change, else ×1), so that a \
+             total (the measured time ratio, else ×1 when none was measured), so that a \
              busier machine during one side's profiling does not show as a change everywhere.\n"
+        );
+    }
+    if p.functions.iter().any(|f| f.self_margin.is_some()) {
+        let _ = writeln!(
+            s,
+            "± is half the 95% interval of a self change, from how the function's share varied \
+             between the profiled processes; rows are ordered by the change beyond it, the part \
+             the profiles are sure of.\n"
         );
     }
     if let Some(note) = &p.note {
@@ -72,7 +81,7 @@ fn table(s: &mut String, name: &str, p: &ProfileSummary) {
         let change = f.self_change();
         let _ = writeln!(
             s,
-            "| {} | {} ({:.1}%) | {} ({:.1}%) | {}{} ({} of the baseline) | {}{} |",
+            "| {} | {} ({:.1}%) | {} ({:.1}%) | {}{}{} ({} of the baseline) | {}{} |",
             esc(&f.name),
             cost(f.self_cost[0]),
             share(f.self_cost[0], p.total[0]) * 100.0,
@@ -80,6 +89,9 @@ fn table(s: &mut String, name: &str, p: &ProfileSummary) {
             share(f.self_cost[1], p.total[1]) * 100.0,
             sign(change),
             cost(change.abs()),
+            f.self_margin
+                .map(|m| format!(" ± {}", cost(m)))
+                .unwrap_or_default(),
             format_pct(share(change, p.total[0])),
             sign(f.inclusive[1] - f.inclusive[0]),
             cost((f.inclusive[1] - f.inclusive[0]).abs()),
@@ -158,11 +170,13 @@ mod tests {
                     name: "slow|<img src=x> (w.py)".into(),
                     self_cost: [100.0, 130.0],
                     inclusive: [100.0, 130.0],
+                    self_margin: Some(8.25),
                 },
                 FunctionDelta {
                     name: "fast (w.py)".into(),
                     self_cost: [100.0, 99.0],
                     inclusive: [100.0, 99.0],
+                    self_margin: Some(12.0),
                 },
             ],
             stacks: vec![StackDelta {

@@ -67,6 +67,21 @@ pub fn log_ratio_interval(
     Some((ratio, ratio * (-q * se).exp(), ratio * (q * se).exp(), p))
 }
 
+/// The half-width of the 95% interval of `b.mean - a.mean`, two independent samples (Welch's
+/// standard error and degrees of freedom, rounded down); 0 when neither side varies, None when a
+/// side has fewer than two values.
+pub fn difference_half_width(a: Summary, b: Summary) -> Option<f64> {
+    if a.n < 2.0 || b.n < 2.0 {
+        return None;
+    }
+    let (va, vb) = (a.sd * a.sd / a.n, b.sd * b.sd / b.n);
+    if va + vb == 0.0 {
+        return Some(0.0);
+    }
+    let df = (va + vb).powi(2) / (va * va / (a.n - 1.0) + vb * vb / (b.n - 1.0));
+    Some(t975(df.floor() as usize) * (va + vb).sqrt())
+}
+
 /// The mean of paired differences with its Student t interval at `confidence` and the two-sided
 /// p-value of the mean being zero: `(estimate, low, high, p)`. Differences without spread give a
 /// point interval (and p 0, or 1 when they are all zero). `None` with fewer than two differences.
@@ -135,6 +150,26 @@ mod tests {
         assert!(p < 1e-6);
         let (_, lo, hi, p) = log_ratio_interval(b, b, 0.95).unwrap();
         assert!(lo < 1.0 && hi > 1.0 && (p - 1.0).abs() < 1e-12);
+    }
+
+    #[test]
+    fn difference_half_width_known_value() {
+        // sd 2 and 4 over 5 values each: variances of the means 0.8 and 3.2, se 2; Welch's df
+        // 16 / (0.64 / 4 + 10.24 / 4) = 5.88, rounded down to 5: t(0.975, 5) = 2.570582.
+        let side = |sd| Summary {
+            n: 5.0,
+            mean: 0.0,
+            sd,
+        };
+        let h = difference_half_width(side(2.0), side(4.0)).unwrap();
+        assert!((h - 2.0 * 2.570_582).abs() < 1e-5, "{h}");
+        assert_eq!(difference_half_width(side(0.0), side(0.0)), Some(0.0));
+        let one = Summary {
+            n: 1.0,
+            mean: 3.0,
+            sd: 0.0,
+        };
+        assert_eq!(difference_half_width(one, side(1.0)), None);
     }
 
     #[test]
