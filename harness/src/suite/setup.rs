@@ -134,15 +134,44 @@ fn run_command(suite: &Suite, command: &str) -> Result<(), SuiteError> {
         suite: suite.name.clone(),
         command: command.to_string(),
         status: status.to_string(),
-        output: tail(&String::from_utf8_lossy(&output), TAIL_LINES),
+        output: match tail(&String::from_utf8_lossy(&output), TAIL_LINES) {
+            // A command that fails without a word often could not write one: say how full the disks
+            // it writes to are.
+            silent if silent == NO_OUTPUT => format!(
+                "{silent}; free space: {} (suite directory), {} (temporary directory)",
+                free_space(&suite.dir),
+                free_space(&std::env::temp_dir())
+            ),
+            text => text,
+        },
     })
+}
+
+/// What `tail` says of a command that printed nothing.
+const NO_OUTPUT: &str = "(no output)";
+
+/// The space left for an unprivileged writer on the filesystem holding `path`, for an error message.
+fn free_space(path: &Path) -> String {
+    use std::os::unix::ffi::OsStrExt;
+    let Ok(c_path) = std::ffi::CString::new(path.as_os_str().as_bytes()) else {
+        return "unknown".to_string();
+    };
+    let mut stat = std::mem::MaybeUninit::<libc::statvfs>::uninit();
+    // SAFETY: `c_path` is a NUL-terminated string and `stat` a valid out-pointer for the call.
+    if unsafe { libc::statvfs(c_path.as_ptr(), stat.as_mut_ptr()) } != 0 {
+        return "unknown".to_string();
+    }
+    // SAFETY: statvfs returned 0, so it filled `stat`.
+    let stat = unsafe { stat.assume_init() };
+    let bytes = stat.f_bavail as u64 * stat.f_frsize as u64;
+    format!("{:.1} GB", bytes as f64 / 1e9)
 }
 
 /// The last `lines` lines of `text`, or a note that there was no output.
 fn tail(text: &str, lines: usize) -> String {
     let all: Vec<&str> = text.trim_end().lines().collect();
     if all.is_empty() {
-        return "(no output)".to_string();
+        return NO_OUTPUT.to_string();
     }
     all[all.len().saturating_sub(lines)..].join("\n")
 }

@@ -537,6 +537,16 @@ fn failed_setup_names_the_command_and_shows_its_output() {
 }
 
 #[test]
+fn a_silent_failed_setup_says_how_full_the_disks_are() {
+    let root = tempfile::tempdir().unwrap();
+    let (_, suite) = setup_suite(root.path(), r#""exit 1""#);
+    let text = run_setup(&suite).unwrap_err().to_string();
+    assert!(text.contains("(no output); free space: "), "{text}");
+    assert!(text.contains(" GB (suite directory), "), "{text}");
+    assert!(text.ends_with(" GB (temporary directory)"), "{text}");
+}
+
+#[test]
 fn a_suite_without_setup_is_always_ready() {
     let suite = load_text(
         &format!("{HEAD}[[scenario]]\nname = \"x\"\ncommand = [\"a\"]\n"),
