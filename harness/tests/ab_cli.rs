@@ -479,6 +479,44 @@ fn a_budget_brings_a_finer_default_threshold() {
     assert_eq!(threshold(&[]), 0.05, "fixed rounds keep compare's default");
 }
 
+/// A noise file's threshold is the one the rounds decide about, as it is the one the gate judges
+/// with: at a flag threshold no interval can reach (0.01%), a calibrated 50% for the benchmark
+/// decides it at the first look instead of spending the budget.
+#[test]
+fn rounds_decide_about_the_noise_files_threshold() {
+    let _measuring = one_at_a_time();
+    let out = tempfile::tempdir().unwrap();
+    let noise = out.path().join("noise.toml");
+    std::fs::write(
+        &noise,
+        format!(
+            "[calibration]\nrounds = 8\nprocesses = 8\nmachine = \"m\"\n\n[[benchmark]]\n\
+             key = \"{CPU_KEY}\"\nmetric = \"execution_time\"\nspread = 0.1\ntail = 0.2\n\
+             resolvable = 0.5\nflaky = false\nevidence = []\n"
+        ),
+    )
+    .unwrap();
+    let noise = noise.to_str().unwrap();
+    let extra = [
+        "--budget",
+        "60s",
+        "--noise-threshold",
+        "0.01%",
+        "--noise",
+        noise,
+    ];
+    let cmp = ab_cpu(out.path(), &extra);
+    let verdicts = time_verdicts(&cmp);
+    let time = verdicts
+        .iter()
+        .find(|(m, _)| m.ends_with("\"execution_time\""));
+    assert_eq!(time.map(|(_, v)| v.as_str()), Some("same"), "{verdicts:?}");
+    let base = read_json(&out.path().join("slogate-ab/baseline.json"));
+    let record = &base["meta"]["analysis"]["rounds"][0];
+    assert_eq!(record["stopped"], "decided", "{record}");
+    assert_eq!(processes(&base, CPU_KEY), 8, "{record}");
+}
+
 /// A CI comment job re-renders an `ab` report from its two results files with `compare`: it must
 /// reach the verdicts of `ab`'s gate, at its threshold and its sequential confidence.
 #[test]

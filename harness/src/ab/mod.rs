@@ -164,6 +164,10 @@ pub struct AbOptions {
     pub max_rounds: Option<u32>,
     /// Noise threshold of benchmarks that set none.
     pub noise_threshold: f64,
+    /// Execution-time thresholds by benchmark key from the noise file the comparison will judge
+    /// with (`slogate calibrate`'s): they take precedence, as in compare, so the rounds decide
+    /// about the threshold the gate applies.
+    pub noise_thresholds: BTreeMap<String, f64>,
     /// Nominal confidence (0.95); under a budget every look and the final comparison use
     /// [`Schedule::confidence`] of it.
     pub confidence: f64,
@@ -557,8 +561,11 @@ fn entries(sides: &[Side; 2], opts: &AbOptions) -> Result<Vec<Entry>, AbError> {
         entries.push(Entry {
             key: key.to_string(),
             sides: steppers,
-            threshold: present()
-                .find_map(|s| s.noise_threshold)
+            threshold: opts
+                .noise_thresholds
+                .get(key)
+                .copied()
+                .or_else(|| present().find_map(|s| s.noise_threshold))
                 .unwrap_or(opts.noise_threshold),
             planned: present().map(|s| s.processes).max().unwrap_or(1).max(1),
             rounds: 0,

@@ -176,9 +176,23 @@ pub fn exec(args: Args) -> anyhow::Result<ExitCode> {
     }
     let sides: [Side; 2] = sides.try_into().expect("two sides");
     // A noise file that is no noise file fails now, not after the rounds.
+    let mut recorded = Vec::with_capacity(2);
     for side in &sides {
-        super::verdict::recorded_noise(&side.suites, &format!("the {} side", side.label))?;
+        let origin = format!("the {} side", side.label);
+        recorded.push(super::verdict::recorded_noise(&side.suites, &origin)?);
     }
+    // The noise file the comparison will judge with (the candidate's, or `--noise`) sets the
+    // threshold each benchmark's rounds decide about.
+    let noise = match args.report.noise.as_deref() {
+        Some(path) => Some(slogate::compare::noise::NoiseFile::load(path)?),
+        None => recorded.pop().flatten(),
+    };
+    let noise_thresholds = noise
+        .iter()
+        .flat_map(|n| &n.benchmarks)
+        .filter(|b| b.metric == slogate::results::metric::EXECUTION_TIME)
+        .map(|b| (b.key.clone(), b.resolvable))
+        .collect();
     let fixed = args.processes.is_some() || args.quick || args.budget_total.is_some();
     let budget = args.budget.or((!fixed).then_some(DEFAULT_BUDGET));
     let sequential = budget.is_some() || args.budget_total.is_some();
@@ -198,6 +212,7 @@ pub fn exec(args: Args) -> anyhow::Result<ExitCode> {
             .report
             .noise_threshold
             .unwrap_or(defaults.noise_threshold),
+        noise_thresholds,
         confidence: defaults.confidence,
         sides: args.report.sides(),
     };
