@@ -163,8 +163,8 @@ fn free_space(path: &Path) -> String {
     }
     // SAFETY: statvfs returned 0, so it filled `stat`.
     let stat = unsafe { stat.assume_init() };
-    let bytes = stat.f_bavail as u64 * stat.f_frsize as u64;
-    format!("{:.1} GB", bytes as f64 / 1e9)
+    let bytes = stat.f_bavail as f64 * stat.f_frsize as f64;
+    format!("{:.1} GB", bytes / 1e9)
 }
 
 /// The last `lines` lines of `text`, or a note that there was no output.
