@@ -101,6 +101,10 @@ pub struct BenchmarkRounds {
     /// decisive. None without an interval (too few pairs).
     #[serde(default)]
     pub resolvable_change: Option<f64>,
+    /// The confidence of the benchmark's last look, which its comparison uses: each look of the
+    /// sequential rule has its own (`ab::sequential`), spent from the nominal one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub confidence: Option<f64>,
 }
 
 /// Where and how the results were produced.

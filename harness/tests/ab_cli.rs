@@ -241,27 +241,36 @@ fn a_budget_stops_the_run_and_the_rounds_are_recorded() {
     let _measuring = one_at_a_time();
     let out = tempfile::tempdir().unwrap();
     let json = out.path().join("cmp.json");
-    let start = Instant::now();
-    // A noise threshold no interval can be decisive about: only the budget ends the run.
-    let assert = slogate()
-        .current_dir(out.path())
-        .arg("ab")
-        .arg(quickstart())
-        .args([
-            "--filter",
-            CPU_OFF,
-            "--budget",
-            "5s",
-            "--noise-threshold",
-            "0.01%",
-        ])
-        .args(["--fail-on", "none", "--json"])
-        .arg(&json)
-        .timeout(Duration::from_secs(60))
-        .assert()
-        .success();
-    let took = start.elapsed();
-    let stderr = String::from_utf8_lossy(&assert.get_output().stderr).into_owned();
+    // A noise threshold of 0.01%: "the same" cannot be decided, so the budget ends the run,
+    // unless the A/A run is one of the 5% whose interval excludes 1 (a false alarm at the nominal
+    // level, seen 1 in 5 with a build beside it): then it is run again, up to three times.
+    let mut attempt = 0;
+    let (took, stderr) = loop {
+        attempt += 1;
+        let start = Instant::now();
+        let assert = slogate()
+            .current_dir(out.path())
+            .arg("ab")
+            .arg(quickstart())
+            .args([
+                "--filter",
+                CPU_OFF,
+                "--budget",
+                "5s",
+                "--noise-threshold",
+                "0.01%",
+            ])
+            .args(["--fail-on", "none", "--json"])
+            .arg(&json)
+            .timeout(Duration::from_secs(60))
+            .assert()
+            .success();
+        let took = start.elapsed();
+        let stderr = String::from_utf8_lossy(&assert.get_output().stderr).into_owned();
+        if stderr.contains("budget spent") || attempt == 3 {
+            break (took, stderr);
+        }
+    };
     assert!(stderr.contains("budget spent"), "{stderr}");
     assert!(took >= Duration::from_secs(5), "{took:?}");
     let base = read_json(&out.path().join("slogate-ab/baseline.json"));
@@ -278,12 +287,16 @@ fn a_budget_stops_the_run_and_the_rounds_are_recorded() {
         took.as_secs_f64() < (5.0f64).max(8.0 * per_round) + 2.0 * per_round + 3.0,
         "{took:?} for {rounds} rounds"
     );
-    // The comparison's confidence accounts for the planned looks (6 of them: 1 - 0.05/6).
-    let confidence = read_json(&json)["settings"]["confidence"].as_f64().unwrap();
-    assert!(
-        (confidence - (1.0 - 0.05 / 6.0)).abs() < 1e-9,
-        "{confidence}"
-    );
+    // The nominal 95% is spent over the looks: the last one, where the budget ended, spent what
+    // was left and the comparison judges the benchmark at its level.
+    let cmp = read_json(&json);
+    assert_eq!(cmp["settings"]["confidence"].as_f64(), Some(0.95));
+    let last = base["meta"]["analysis"]["rounds"][0]["confidence"]
+        .as_f64()
+        .unwrap();
+    assert!((0.95..0.995).contains(&last), "{last}");
+    let judged = cmp["benchmarks"][0]["resolution"]["confidence"].as_f64();
+    assert_eq!(judged, Some(last));
     // Undecided is never silent: the files record how the rounds ended, the rounds the noise
     // would need and the smallest change the run resolves.
     let analysis = &base["meta"]["analysis"];
@@ -481,7 +494,7 @@ fn a_budget_brings_a_finer_default_threshold() {
 
 /// A noise file's threshold is the one the rounds decide about, as it is the one the gate judges
 /// with: at a flag threshold no interval can reach (0.01%), a calibrated 50% for the benchmark
-/// decides it at the first look instead of spending the budget.
+/// decides it at its first decisive look instead of spending the budget.
 #[test]
 fn rounds_decide_about_the_noise_files_threshold() {
     let _measuring = one_at_a_time();
@@ -513,8 +526,10 @@ fn rounds_decide_about_the_noise_files_threshold() {
     assert_eq!(time.map(|(_, v)| v.as_str()), Some("same"), "{verdicts:?}");
     let base = read_json(&out.path().join("slogate-ab/baseline.json"));
     let record = &base["meta"]["analysis"]["rounds"][0];
+    // Its first look that can decide: 8 pairs, or 16 when 8 of the pairs the budget plans are
+    // too small a share to spend enough on (the budget alone ran 172 rounds).
     assert_eq!(record["stopped"], "decided", "{record}");
-    assert_eq!(processes(&base, CPU_KEY), 8, "{record}");
+    assert!(processes(&base, CPU_KEY) <= 16, "{record}");
 }
 
 /// A CI comment job re-renders an `ab` report from its two results files with `compare`: it must
@@ -523,7 +538,7 @@ fn rounds_decide_about_the_noise_files_threshold() {
 fn compare_on_ab_files_uses_the_analysis_of_the_run() {
     let _measuring = one_at_a_time();
     let out = tempfile::tempdir().unwrap();
-    // Looks at 8 and 16 rounds: each at 97.5%.
+    // Looks at 8 and 16 rounds, each at its own level.
     let ab = ab_cpu(
         out.path(),
         &["--processes", "16", "--budget", "60s", "--seed", "3"],
@@ -549,8 +564,10 @@ fn compare_on_ab_files_uses_the_analysis_of_the_run() {
     for field in ["noise_threshold", "confidence", "paired"] {
         assert_eq!(again["settings"][field], ab["settings"][field], "{field}");
     }
-    let confidence = again["settings"]["confidence"].as_f64().unwrap();
-    assert!((confidence - 0.975).abs() < 1e-9, "two looks: {confidence}");
+    let level = |c: &Value| c["benchmarks"][0]["resolution"]["confidence"].as_f64();
+    let recorded = cand["meta"]["analysis"]["rounds"][0]["confidence"].as_f64();
+    assert!(recorded.is_some_and(|c| c > 0.95), "{recorded:?}");
+    assert_eq!((level(&again), level(&ab)), (recorded, recorded));
     assert_eq!(time_verdicts(&again), time_verdicts(&ab));
     // An explicit threshold still wins.
     let coarse = compare(&["--noise-threshold", "5%"]);

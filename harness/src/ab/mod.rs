@@ -38,7 +38,7 @@ use crate::stats::sides::Sides;
 use crate::suite::{BenchmarkSpec, SuiteError};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
-use sequential::{Look, Schedule};
+use sequential::{Look, Schedule, Spending};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -227,6 +227,8 @@ pub struct Rounds {
     pub last: Option<Look>,
     /// Rounds predicted to be decisive about its threshold, from the pair spread seen.
     pub predicted: Option<u32>,
+    /// The confidence of its last look, which its comparison uses (sequential runs).
+    pub confidence: Option<f64>,
 }
 
 /// Both results files (each carrying in `meta.analysis` the threshold and confidence the
@@ -260,11 +262,29 @@ struct Entry {
     why: Option<Why>,
     /// The latest look at the paired ratio.
     last: Option<Look>,
+    /// The looks it took and the error they spent.
+    spending: Spending,
+    /// The confidence of its latest look: the one its final comparison uses.
+    confidence: Option<f64>,
 }
 
 impl Entry {
     fn paired(&self) -> bool {
         self.sides.iter().all(Option::is_some)
+    }
+
+    /// A look after its rounds so far (`last`: no look follows); the look when it is decisive.
+    /// A look its level cannot let decide still records where the benchmark stands, at the
+    /// confidence a last look would have.
+    fn take_look(&mut self, schedule: &Schedule, sides: Sides, last: bool) -> Option<Look> {
+        let (confidence, counts) = match self.spending.look(schedule, self.rounds, last) {
+            Some(c) => (c, true),
+            None => (self.spending.peek(schedule, self.rounds), false),
+        };
+        self.confidence = Some(confidence);
+        self.last = self.look(confidence, sides).or(self.last);
+        self.last
+            .filter(|l| counts && l.pairs == self.rounds && l.decisive(self.threshold, confidence))
     }
 
     /// The paired execution-time ratio of the rounds so far at `confidence`, `sides` tested: of
@@ -414,31 +434,23 @@ pub fn run_ab(
             });
         }
     }
-    let confidence = if opts.sequential() {
-        schedule.confidence()
-    } else {
-        opts.confidence
-    };
     if opts.sequential() {
-        // Where each benchmark stands: its last look may lie behind its last rounds.
+        // A run ending between two looks (its pool spent, or interrupted) analyses each
+        // benchmark where it stands, as its last look: when that is decisive, it is decided.
         for e in &mut entries {
-            if !matches!(e.why, Some(Why::Decided(_))) {
-                e.last = e.look(confidence, opts.sides).or(e.last);
-            }
-            // A budget ending between two looks is analysed where it stands, in place of the
-            // next look: when that analysis is decisive, the benchmark is decided.
-            if let (Some(Why::Budget | Why::TotalBudget | Why::MaxRounds), Some(l)) =
-                (e.why, e.last)
-            {
-                if l.pairs == e.rounds && l.decisive(e.threshold, confidence) {
-                    e.why = Some(Why::Decided(l));
+            let behind = e.last.is_none_or(|l| l.pairs != e.rounds);
+            if behind && !matches!(e.why, Some(Why::Decided(_))) && e.rounds > 0 {
+                if let Some(look) = e.take_look(&schedule, opts.sides, true) {
+                    if matches!(e.why, Some(Why::TotalBudget)) {
+                        e.why = Some(Why::Decided(look));
+                    }
                 }
             }
         }
     }
     let analysis = Analysis {
         noise_threshold: opts.noise_threshold,
-        confidence,
+        confidence: opts.confidence,
         sides: opts.sides,
         rounds: Vec::new(),
     };
@@ -572,6 +584,8 @@ fn entries(sides: &[Side; 2], opts: &AbOptions) -> Result<Vec<Entry>, AbError> {
             spent: Duration::ZERO,
             why: None,
             last: None,
+            spending: Spending::default(),
+            confidence: None,
         });
     }
     Ok(entries)
@@ -582,18 +596,8 @@ fn decide(e: &mut Entry, opts: &AbOptions, schedule: &Schedule, max_rounds: u32)
     if !opts.sequential() {
         return (e.rounds >= e.planned).then_some(Why::Planned);
     }
-    if schedule.is_look(e.rounds) {
-        let confidence = schedule.confidence();
-        e.last = e.look(confidence, opts.sides).or(e.last);
-        if let Some(look) = e
-            .last
-            .filter(|l| l.pairs == e.rounds && l.decisive(e.threshold, confidence))
-        {
-            return Some(Why::Decided(look));
-        }
-    }
     let first = schedule.first().min(max_rounds);
-    if e.rounds >= max_rounds {
+    let ending = if e.rounds >= max_rounds {
         Some(Why::MaxRounds)
     } else if e.rounds >= first && opts.budget.is_some_and(|b| e.spent >= b) {
         Some(Why::Budget)
@@ -602,7 +606,23 @@ fn decide(e: &mut Entry, opts: &AbOptions, schedule: &Schedule, max_rounds: u32)
         Some(Why::TotalBudget)
     } else {
         None
+    };
+    if e.rounds >= first {
+        if let Some(budget) = opts.budget {
+            // The rounds its budget buys at the pace of its first rounds, with a quarter to
+            // spare, fix what its looks' fractions are fractions of.
+            let pace = e.spent.as_secs_f64() / f64::from(e.rounds.max(1));
+            let fits = 1.25 * budget.as_secs_f64() / pace.max(1e-9);
+            e.spending
+                .plan(fits.clamp(f64::from(e.rounds), f64::from(max_rounds)) as u32);
+        }
     }
+    if schedule.is_look(e.rounds) || ending.is_some() {
+        if let Some(look) = e.take_look(schedule, opts.sides, ending.is_some()) {
+            return Some(Why::Decided(look));
+        }
+    }
+    ending
 }
 
 /// The two results files: paired benchmarks cut to the same number of processes.
@@ -657,11 +677,12 @@ fn finish(
             why,
             last,
             predicted: last.and_then(|l| l.predicted_rounds(e.threshold)),
+            confidence: e.confidence,
         };
         let several = e.sides.iter().flatten().any(|s| !s.parts().is_empty());
         if several {
             // Each benchmark of the scenario ends where its own pairs stand.
-            let looks = e.looks(analysis.confidence, opts.sides);
+            let looks = e.looks(e.confidence.unwrap_or(analysis.confidence), opts.sides);
             let mut keys: Vec<&str> = Vec::new();
             for s in e.sides.iter().flatten() {
                 for p in s.parts() {
@@ -695,6 +716,7 @@ fn finish(
                 stopped: r.why.word().to_string(),
                 predicted_rounds: r.predicted,
                 resolvable_change: r.last.map(|l| l.resolvable_change()),
+                confidence: r.confidence,
             })
             .collect();
     }

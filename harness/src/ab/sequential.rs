@@ -1,44 +1,48 @@
 //! When to stop adding rounds under a time budget, without claiming more confidence than the
 //! data give.
 //!
-//! The rule: the paired ratio of a benchmark is looked at only after a planned schedule of round
-//! counts, `first · 2^k` (8, 16, 32, 64, ...) up to the largest number of rounds allowed, and
-//! once more at that largest number when it is off the doubling schedule: `K` looks in all, fixed
-//! before any data is seen. Each look computes the interval of the paired ratio (Hodges-Lehmann
-//! estimate of per-round log ratios of process locations, as compare does) at confidence
-//! `1 - alpha/K`, and the benchmark stops as soon as that interval is decisive: it lies inside
-//! `1 ± threshold` (the two sides are the same within the noise threshold), or it clears the
-//! threshold and the Wilcoxon signed-rank test of the same pairs (the test compare applies) has
-//! `p <= alpha/K` (a change beyond it that compare can flag). By Bonferroni, the chance that any
-//! of the `K` looks has an interval missing the true ratio is at most `alpha`, whichever look stops
-//! the benchmark, however the looks depend on each other. A benchmark whose budget runs out
-//! between two looks is analysed where it stands; that analysis takes the place of the next
-//! planned look, which never happens, so there are still at most `K` looks. The final comparison
-//! runs at the same `1 - alpha/K`, so the report never states a narrower interval than the
-//! stopping rule used.
+//! The rule: the paired ratio of a benchmark is looked at after a planned schedule of round
+//! counts, `8 · 2^k` (8, 16, 32, 64, ...) up to the largest number of rounds allowed, and once
+//! more where its rounds end (its budget spent, the cap reached, the run's pool spent), whichever
+//! comes first. Each look computes the interval of the paired ratio (Hodges-Lehmann estimate of
+//! per-round log ratios of process locations, as compare does) at that look's confidence, and the
+//! benchmark stops as soon as that interval is decisive: it lies inside `1 ± threshold` (the two
+//! sides are the same within the noise threshold), or it clears the threshold and the Wilcoxon
+//! signed-rank test of the same pairs (the test compare applies) is significant at the look's
+//! level (a change beyond it that compare can flag).
 //!
-//! Every look can decide: the first look is the earliest count whose exact signed-rank test can
-//! reach `alpha/K` (its smallest two-sided p-value, with `n` pairs all one way, is `2/2^n`). The
-//! default cap of [`DEFAULT_MAX_ROUNDS`] makes `K = 6`, so 8 pairs all within (or all beyond) the
-//! threshold already decide at 99.17%; the earlier cap of 512 made `K = 7`, and 8 pairs could
-//! never reach `0.05/7`. A larger cap moves the first look to 16. Stopping for time is valid too:
-//! under an A/A comparison the two sides of a pair are exchangeable, so how long a pair took says
-//! nothing about which side was faster, and the signed-rank test stays exact whenever time stops
-//! it. The simulation in the tests measures the resulting false-alarm rate (README, "Sequential
-//! stopping").
+//! The looks' confidences come from error spending ([`crate::stats::spending`]): the nominal
+//! `alpha` is spent as `alpha · t^2`, `t` the look's pairs over the pairs planned, and the last
+//! look spends whatever is left. The pairs planned are the rounds the benchmark's budget buys at
+//! the pace of its rounds up to the first look, with a quarter to spare (the cap without a
+//! per-benchmark budget). The intervals of all the looks then hold the true ratio at once with
+//! probability `1 - alpha` (repeated confidence intervals), whichever look stops the benchmark;
+//! each look's fraction depends on how long rounds took, which under an A/A comparison says
+//! nothing about which side is faster. Spending keeps little for early looks, where a change
+//! large enough to stop there needs little, and most for the end, where a budget-bound
+//! comparison decides: the last look of a 30 s budget is near z = 2.1, where Bonferroni over the
+//! six looks of the default cap needed 2.64 at every look (99.17%). A look whose exact signed-rank
+//! test could not reach its level (`n` pairs all one way give at best `2/2^n`) is skipped and its
+//! share carried to the next one, so 8 pairs decide only when the budget plans few rounds; with a
+//! long plan the first look that can decide is at 16.
 //!
-//! One-sided (`--one-sided`, `stats::sides`): each look's interval is the two-sided one at
-//! `1 - 2 alpha/K`, whose ends are the one-sided bounds at `1 - alpha/K`, and the signed-rank
-//! p-value is halved. "Beyond the threshold" is then a one-sided test at `alpha/K` in its
+//! The comparison that follows judges each benchmark at the confidence of its last look (recorded
+//! per benchmark in the results files, for `compare`), so the report never states a narrower
+//! interval than the stopping rule used. The simulation in the tests measures the resulting
+//! false-alarm rate (README, "Sequential stopping").
+//!
+//! One-sided (`--one-sided`, `stats::sides`): the design spends `2 alpha` two-sided, so each
+//! look's interval ends are one-sided bounds whose total error on each side is `alpha`, and the
+//! signed-rank p-value is halved. "Beyond the threshold" is then a one-sided test in its
 //! direction, and "inside `1 ± threshold`" the two one-sided tests of equivalence at the same
-//! level; the first look can decide from 8 pairs up to a cap of 512 (`1/2^8 <= 0.05/7`).
+//! level.
 
 use crate::stats::sides::Sides;
-use crate::stats::{hodges_lehmann, location, wilcoxon};
+use crate::stats::{hodges_lehmann, location, spending, wilcoxon};
 
-/// The earliest look, when the cap allows it to decide (see [`Schedule::new`]).
+/// The earliest look.
 pub const FIRST_LOOK: u32 = 8;
-/// Largest number of rounds under a budget when `--processes` does not set one: 6 looks.
+/// Largest number of rounds under a budget when `--processes` does not set one.
 pub const DEFAULT_MAX_ROUNDS: u32 = 256;
 /// Largest number of rounds the cap grows to when rounds are cheap ([`cap_for_cheap_rounds`]).
 pub const CHEAP_MAX_ROUNDS: u32 = 4096;
@@ -49,8 +53,7 @@ pub const CHEAP_MAX_ROUNDS: u32 = 4096;
 /// [`CHEAP_MAX_ROUNDS`]. A 2 ms process would otherwise stop at 256 rounds after half a second of a
 /// minute's budget, undecided at a resolution its budget could have bought. The cap is chosen
 /// before any look from how long a round took, which under an A/A comparison says nothing about
-/// which side is faster, so the looks planned from it keep their error bound. More looks make
-/// each one stricter (9 looks from 16 pairs at 4,096: 99.44% against 99.17%).
+/// which side is faster, so the looks planned from it keep their error bound.
 pub fn cap_for_cheap_rounds(
     slowest_round: std::time::Duration,
     budget: std::time::Duration,
@@ -64,38 +67,33 @@ pub fn cap_for_cheap_rounds(
     cap
 }
 
-/// The planned looks of one benchmark.
+/// The planned looks of a run's benchmarks.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Schedule {
     looks: Vec<u32>,
-    /// The confidence of every look: `1 - alpha/K`.
-    confidence: f64,
+    /// The error the design spends, two-sided: `1 - nominal`, doubled for one-sided tests (each
+    /// side then gets `1 - nominal`).
+    alpha: f64,
+    sides: Sides,
 }
 
 impl Schedule {
-    /// Looks at `first · 2^k` below `max_rounds`, and at `max_rounds`, for a nominal confidence
-    /// `1 - alpha`. `first` is [`FIRST_LOOK`], doubled while its exact test (`sides` of it) could
-    /// not reach `alpha/K` (every doubling drops a look, so this ends).
+    /// Looks at `FIRST_LOOK · 2^k` below `max_rounds`, and at `max_rounds`, for a nominal
+    /// confidence `1 - alpha`.
     pub fn new(max_rounds: u32, nominal: f64, sides: Sides) -> Schedule {
         let max = max_rounds.max(1);
-        let alpha = 1.0 - nominal;
-        let mut first = FIRST_LOOK;
-        loop {
-            let mut looks = Vec::new();
-            let mut n = first;
-            while n < max {
-                looks.push(n);
-                n = n.saturating_mul(2);
-            }
-            looks.push(max);
-            let level = alpha / looks.len() as f64;
-            if looks[0] >= max || sides.p_value(smallest_p(looks[0]), true, true) <= level {
-                return Schedule {
-                    looks,
-                    confidence: 1.0 - level,
-                };
-            }
-            first = first.saturating_mul(2);
+        let mut looks = Vec::new();
+        let mut n = FIRST_LOOK;
+        while n < max {
+            looks.push(n);
+            n = n.saturating_mul(2);
+        }
+        looks.push(max);
+        let alpha = (1.0 - nominal) * if sides.is_two_sided() { 1.0 } else { 2.0 };
+        Schedule {
+            looks,
+            alpha,
+            sides,
         }
     }
 
@@ -114,14 +112,96 @@ impl Schedule {
         self.looks.iter().copied().find(|&n| n > rounds)
     }
 
-    /// K, the number of planned looks.
-    pub fn looks(&self) -> usize {
-        self.looks.len()
+    /// The confidence the design spends, `1 - alpha` in the convention of its sides.
+    pub fn nominal(&self) -> f64 {
+        if self.sides.is_two_sided() {
+            1.0 - self.alpha
+        } else {
+            1.0 - self.alpha / 2.0
+        }
     }
 
-    /// The confidence of every look, and of the final comparison: `1 - alpha/K`.
-    pub fn confidence(&self) -> f64 {
-        self.confidence
+    /// The most rounds.
+    pub fn max(&self) -> u32 {
+        *self.looks.last().expect("a schedule has a look")
+    }
+}
+
+/// The looks one benchmark took: the information fraction of each (its pairs over the pairs
+/// planned) and the error spent by then.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Spending {
+    /// The pairs the benchmark is planned to reach (the information at fraction 1): the rounds
+    /// its budget buys at the pace of its first look, or the schedule's cap.
+    plan: Option<u32>,
+    fractions: Vec<f64>,
+    cumulative: Vec<f64>,
+}
+
+impl Spending {
+    /// Sets the pairs planned, once, from how long the first rounds took (which under an A/A
+    /// comparison says nothing about which side is faster).
+    pub fn plan(&mut self, pairs: u32) {
+        self.plan.get_or_insert(pairs.max(1));
+    }
+
+    /// The confidence (nominal, in the convention of `schedule`'s sides) a look after `pairs`
+    /// pairs may use, recording the look; `last` when no look follows it (it spends what is
+    /// left). None when the look could not decide at its level (the exact signed-rank test of
+    /// that many pairs cannot reach it): it is skipped, and its error carries to the next.
+    pub fn look(&mut self, schedule: &Schedule, pairs: u32, last: bool) -> Option<f64> {
+        let (fractions, spent, confidence) = self.boundary(schedule, pairs, last)?;
+        if schedule.sides.p_value(smallest_p(pairs), true, true) > 1.0 - confidence {
+            return None;
+        }
+        self.fractions = fractions;
+        self.cumulative = spent;
+        Some(confidence)
+    }
+
+    /// The confidence a last look after `pairs` pairs would use, recording nothing: where an
+    /// undecided benchmark stands. The nominal confidence once nothing is left to spend.
+    pub fn peek(&self, schedule: &Schedule, pairs: u32) -> f64 {
+        self.boundary(schedule, pairs, true)
+            .map_or(schedule.nominal(), |(_, _, c)| c)
+    }
+
+    /// The looks so far and this one, and this one's confidence; None when nothing is left.
+    fn boundary(
+        &self,
+        schedule: &Schedule,
+        pairs: u32,
+        last: bool,
+    ) -> Option<(Vec<f64>, Vec<f64>, f64)> {
+        let plan = f64::from(self.plan.unwrap_or(schedule.max()));
+        let previous = self.fractions.last().copied().unwrap_or(0.0);
+        let t = (f64::from(pairs) / plan).min(1.0);
+        if t <= previous {
+            // Past the plan already: nothing left to spend.
+            return None;
+        }
+        let cumulative = if last || t >= 1.0 {
+            schedule.alpha
+        } else {
+            spending::spent(schedule.alpha, t)
+        };
+        let mut fractions = self.fractions.clone();
+        let mut spent = self.cumulative.clone();
+        fractions.push(t);
+        spent.push(cumulative);
+        let z = *spending::boundaries(&fractions, &spent)
+            .last()
+            .expect("one boundary a look");
+        let level = spending::level(z);
+        if level <= 0.0 {
+            return None;
+        }
+        let confidence = if schedule.sides.is_two_sided() {
+            1.0 - level
+        } else {
+            1.0 - level / 2.0
+        };
+        Some((fractions, spent, confidence))
     }
 }
 
@@ -222,38 +302,58 @@ mod tests {
         // Rounds that fill the budget before 512 keep the default.
         assert_eq!(cap_for_cheap_rounds(ms(200), minute), DEFAULT_MAX_ROUNDS);
         assert_eq!(cap_for_cheap_rounds(ms(2000), minute), DEFAULT_MAX_ROUNDS);
-        // Every cap it picks still has a first look that can decide.
-        let s = Schedule::new(CHEAP_MAX_ROUNDS, 0.95, Sides::TwoSided);
-        assert_eq!((s.first(), s.looks()), (16, 9));
-        assert!(smallest_p(s.first()) <= 1.0 - s.confidence());
     }
 
     #[test]
-    fn schedule_doubles_ends_at_the_cap_and_its_first_look_can_decide() {
+    fn schedule_doubles_and_ends_at_the_cap() {
         let s = Schedule::new(DEFAULT_MAX_ROUNDS, 0.95, Sides::TwoSided);
         assert_eq!(s.looks, vec![8, 16, 32, 64, 128, 256]);
-        assert_eq!(s.looks(), 6);
-        assert!((s.confidence() - (1.0 - 0.05 / 6.0)).abs() < 1e-12);
-        assert!(smallest_p(8) <= 1.0 - s.confidence());
         assert_eq!(
             Schedule::new(30, 0.95, Sides::TwoSided).looks,
             vec![8, 16, 30]
         );
         assert_eq!(Schedule::new(3, 0.95, Sides::TwoSided).looks, vec![3]);
-        assert!(
-            Schedule::new(30, 0.95, Sides::TwoSided).is_look(30)
-                && !Schedule::new(30, 0.95, Sides::TwoSided).is_look(25)
-        );
-        // Seven looks from 8 would leave the first undecidable (2/256 > 0.05/7): it moves to 16.
-        let s = Schedule::new(512, 0.95, Sides::TwoSided);
-        assert_eq!(s.looks, vec![16, 32, 64, 128, 256, 512]);
+        let s = Schedule::new(30, 0.95, Sides::TwoSided);
+        assert!(s.is_look(30) && !s.is_look(25));
         assert_eq!(
-            (s.first(), s.next_look(16), s.next_look(512)),
-            (16, Some(32), None)
+            (s.first(), s.next_look(16), s.next_look(30)),
+            (8, Some(30), None)
         );
-        // One-sided, 8 pairs all one way reach 1/256 <= 0.05/7: the first look stays at 8.
-        let s = Schedule::new(512, 0.95, Sides::OneSided);
-        assert_eq!(s.looks, vec![8, 16, 32, 64, 128, 256, 512]);
+    }
+
+    /// Each look spends a share of the error by its fraction of the planned pairs, and the last
+    /// spends what is left: a look early in a long plan is strict, one near its end is close to
+    /// the nominal level, and one that its exact test could not let decide is skipped.
+    #[test]
+    fn looks_spend_the_error_by_their_fraction_of_the_plan() {
+        let schedule = Schedule::new(DEFAULT_MAX_ROUNDS, 0.95, Sides::TwoSided);
+        // Alone, a last look spends all: 95%.
+        let mut one = Spending::default();
+        one.plan(64);
+        let c = one.look(&schedule, 64, true).unwrap();
+        assert!((c - 0.95).abs() < 1e-6, "{c}");
+        // 8 of 256 planned pairs may spend 0.05 · (1/32)^2: no 8 pairs can reach it.
+        let mut long = Spending::default();
+        assert_eq!(long.look(&schedule, 8, false), None);
+        assert!(long.peek(&schedule, 8) > 0.94, "a last look there could");
+        // The looks 8, 16, 32, 64 of 83 planned, then the last at 83: the last is at z = 2.09.
+        let mut budget = Spending::default();
+        budget.plan(83);
+        let levels: Vec<Option<f64>> = [8, 16, 32, 64]
+            .iter()
+            .map(|&n| budget.look(&schedule, n, false))
+            .collect();
+        assert_eq!(levels[0], None, "8 pairs cannot reach 0.05 · (8/83)^2");
+        assert!(levels[1..].windows(2).all(|w| w[0] > w[1]), "{levels:?}");
+        let last = budget.look(&schedule, 83, true).unwrap();
+        let z = crate::stats::normal_quantile(1.0 - (1.0 - last) / 2.0);
+        assert!((z - 2.09).abs() < 0.03, "{last} (z = {z})");
+        // After the last look nothing is left.
+        assert_eq!(budget.look(&schedule, 90, true), None);
+        // One-sided: a last look alone is the one-sided 95% (the two-sided 90% interval).
+        let one_sided = Schedule::new(DEFAULT_MAX_ROUNDS, 0.95, Sides::OneSided);
+        let c = Spending::default().look(&one_sided, 64, true).unwrap();
+        assert!((c - 0.95).abs() < 1e-6, "{c}");
     }
 
     fn look(low: f64, high: f64, p_value: f64) -> Look {
@@ -317,10 +417,9 @@ mod tests {
             None
         );
         assert_eq!(paired_ratio(&base, &cand[..3], 0.99, Sides::TwoSided), None);
-        // Eight pairs all one way decide at the first look of the default schedule.
-        let first = Schedule::new(DEFAULT_MAX_ROUNDS, 0.95, Sides::TwoSided).confidence();
-        let look = paired_ratio(&base[..8], &cand[..8], first, Sides::TwoSided).unwrap();
-        assert!(look.decisive(0.05, first), "{look:?}");
+        // Eight pairs all one way decide at a look of 99%.
+        let look = paired_ratio(&base[..8], &cand[..8], 0.99, Sides::TwoSided).unwrap();
+        assert!(look.decisive(0.05, 0.99), "{look:?}");
         // ... but not at 99.3% (seven looks: the smallest two-sided p is 2/256).
         assert_eq!(
             paired_ratio(&base[..8], &cand[..8], 1.0 - 0.05 / 7.0, Sides::TwoSided),
@@ -365,7 +464,7 @@ mod tests {
         threshold: f64,
     ) -> (Option<Look>, bool) {
         let schedule = Schedule::new(max_rounds, 0.95, Sides::TwoSided);
-        let level = schedule.confidence();
+        let mut spending = Spending::default();
         let (mut base, mut cand) = (Vec::new(), Vec::new());
         let mut spent = 0.0;
         loop {
@@ -378,13 +477,22 @@ mod tests {
                 .chain(cand.last().unwrap())
                 .sum::<f64>();
             let n = base.len() as u32;
+            // As `ab` plans: the rounds the budget buys at the first look's pace, a quarter more.
+            if let (Some(b), true) = (budget, n >= schedule.first()) {
+                let fits = 1.25 * b / (spent / f64::from(n));
+                spending.plan(fits.clamp(f64::from(n), f64::from(max_rounds)) as u32);
+            }
             let out_of_time = budget.is_some_and(|b| spent >= b) && n >= schedule.first();
-            if schedule.is_look(n) || out_of_time || n >= max_rounds {
-                let look = paired_ratio(&base, &cand, level, Sides::TwoSided);
-                if look.is_some_and(|l| l.decisive(threshold, level)) {
-                    return (look, true);
+            let ending = out_of_time || n >= max_rounds;
+            if schedule.is_look(n) || ending {
+                let level = spending.look(&schedule, n, ending);
+                let look = paired_ratio(&base, &cand, level.unwrap_or(0.95), Sides::TwoSided);
+                if let Some(level) = level {
+                    if look.is_some_and(|l| l.decisive(threshold, level)) {
+                        return (look, true);
+                    }
                 }
-                if out_of_time || n >= max_rounds {
+                if ending {
                     return (look, false);
                 }
             }

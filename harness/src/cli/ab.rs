@@ -291,16 +291,26 @@ fn summarise(outcome: &Outcome, paths: &[PathBuf; 2]) {
             Why::Failed(side) => format!("{side} side failed"),
             Why::Interrupted => "interrupted".to_string(),
         };
+        let level = r
+            .confidence
+            .map(|c| format!("; {:.2}% interval", c * 100.0))
+            .unwrap_or_default();
         eprintln!(
-            "{}: {} rounds in {} ({why})",
+            "{}: {} rounds in {} ({why}{level})",
             r.key,
             r.rounds,
             format_auto(Unit::Nanoseconds, r.spent.as_nanos() as f64)
         );
     }
+    let sequential = outcome.rounds.iter().any(|r| r.confidence.is_some());
     eprintln!(
-        "comparison at {:.3}% confidence; results written to {} and {}{}",
+        "comparison at {:.3}% confidence{}; results written to {} and {}{}",
         outcome.analysis().confidence * 100.0,
+        if sequential {
+            ", spent over each benchmark's looks"
+        } else {
+            ""
+        },
         display(&paths[0]),
         display(&paths[1]),
         if outcome.baseline.meta.interrupted {

@@ -123,10 +123,20 @@ pub fn compare(
         .collect::<BTreeSet<_>>()
         .into_iter()
         .collect();
+    // A sequential `ab` judges each benchmark at the confidence of its last look.
+    let confidences: HashMap<&str, f64> = if paired {
+        rounds_recorded(candidate, baseline)
+            .into_iter()
+            .filter_map(|(k, r)| Some((k, r.confidence?)))
+            .collect()
+    } else {
+        HashMap::new()
+    };
     let ctx = Context {
         opts,
         paired,
         cand: &cand,
+        confidences,
         stat: StatOptions {
             resamples: opts.resamples.max(1) as usize,
             confidence: opts.confidence,
@@ -186,6 +196,7 @@ pub fn compare(
             resolvable_change: r.resolvable_change,
             predicted_rounds: r.predicted_rounds,
             stopped: r.stopped.clone(),
+            confidence: r.confidence.filter(|_| paired),
         });
         gate::decide(&mut bench, &opts.fail_on, &opts.accept);
         benchmarks.push(bench);
@@ -295,6 +306,8 @@ struct Context<'a> {
     opts: &'a CompareOptions,
     paired: bool,
     cand: &'a HashMap<&'a str, &'a BenchmarkResult>,
+    /// Confidence by benchmark, where a sequential run recorded one.
+    confidences: HashMap<&'a str, f64>,
     stat: StatOptions,
     cut: Cutoffs,
 }
@@ -312,7 +325,21 @@ impl Context<'_> {
     ) -> Option<(metric::SideStats, &'b MetricSamples)> {
         let m = b?.metrics.get(name)?;
         let stream = metric::stream_seed(self.opts.seed, key, name, s);
-        Some((metric::side_stats(m, self.stat, stream, scratch, buf)?, m))
+        Some((
+            metric::side_stats(m, self.stat_of(key), stream, scratch, buf)?,
+            m,
+        ))
+    }
+
+    /// The statistics options of one benchmark: its own recorded confidence, if any.
+    fn stat_of(&self, key: &str) -> StatOptions {
+        match self.confidences.get(key) {
+            Some(&confidence) => StatOptions {
+                confidence,
+                ..self.stat
+            },
+            None => self.stat,
+        }
     }
 
     /// First pass over one benchmark.
@@ -369,7 +396,7 @@ impl Context<'_> {
                         cm,
                         self.paired,
                         threshold,
-                        self.stat,
+                        self.stat_of(key),
                         counted,
                         &mut buf,
                     )

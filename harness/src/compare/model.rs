@@ -248,6 +248,9 @@ pub struct Resolution {
     /// Why the rounds stopped: `decided`, `budget`, `total-budget`, `max-rounds`, `failed`,
     /// `interrupted`, `planned`.
     pub stopped: String,
+    /// The confidence of its intervals: that of its last look.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub confidence: Option<f64>,
 }
 
 /// A regression passed by an entry of the accept file.

@@ -356,14 +356,43 @@ const LOOSE_LIST: usize = 20;
 /// How many changes the glance block shows.
 const GLANCE: usize = 5;
 
+/// For a sequential run, the range of the benchmarks' interval confidences: the nominal one is
+/// spent over each benchmark's looks, and each is judged at its last look's level.
+fn sequential_levels(c: &Comparison) -> String {
+    let levels: Vec<f64> = c
+        .benchmarks
+        .iter()
+        .filter_map(|b| b.resolution.as_ref()?.confidence)
+        .collect();
+    let low = levels.iter().copied().fold(f64::INFINITY, f64::min);
+    let high = levels.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    match levels.len() {
+        0 => String::new(),
+        _ if high - low < 5e-5 => format!(
+            " spent over sequential looks (intervals at {})",
+            level_pct(low)
+        ),
+        _ => format!(
+            " spent over sequential looks (intervals at {} to {})",
+            level_pct(low),
+            level_pct(high)
+        ),
+    }
+}
+
+fn level_pct(confidence: f64) -> String {
+    format!("{}%", setting_pct(confidence))
+}
+
 /// The settings the verdicts were computed with, so the report explains itself.
 fn foot(c: &Comparison) -> String {
     let st = &c.settings;
     format!(
-        "<sub>Noise threshold {}%, {}% confidence{}, FDR {}%{}, near {}%, comfortable {}%, {} runs · baseline {} · candidate {}</sub>\n",
+        "<sub>Noise threshold {}%, {}% confidence{}{}, FDR {}%{}, near {}%, comfortable {}%, {} runs · baseline {} · candidate {}</sub>\n",
         setting_pct(st.noise_threshold),
         setting_pct(st.confidence),
         if st.sides.is_two_sided() { "" } else { " one-sided" },
+        sequential_levels(c),
         setting_pct(st.fdr),
         // One-sided, each direction is a family of its own (`stats::fdr::one_sided_q_values`).
         if st.sides.is_two_sided() { "" } else { " among regressions and among improvements each" },

@@ -9,6 +9,7 @@ pub mod hodges_lehmann;
 pub mod location;
 pub mod mannwhitney;
 pub mod sides;
+pub mod spending;
 pub mod summary;
 pub mod wilcoxon;
 
