@@ -501,14 +501,19 @@ mod tests {
 
     /// The false-alarm rate of the sequential rule, A/A on heavy-tailed pairs: how often some look
     /// rejects "the ratio is 1" (the rule at threshold 0, its strictest use), at caps of 8, 16
-    /// and 32 rounds and under a 30 s budget (about 30 rounds of 1 s). Each must stay within the
-    /// nominal 5%, allowing for the simulation's own error (2,000 runs: ±1% at two standard
+    /// and 32 rounds and under budgets of 30 s and 60 s (rounds of 1 s). Each must stay within
+    /// the nominal 5%, allowing for the simulation's own error (2,000 runs: ±1% at two standard
     /// errors); so must the flags at the 1% threshold `ab` uses (an interval wholly beyond ±1%,
     /// by a separate draw of the same runs). Prints the
     /// table of the README (`cargo test -p slogate --lib false_alarm -- --nocapture`).
     #[test]
     fn false_alarm_rate_stays_within_the_nominal_level() {
-        let runs = 2000;
+        // More runs for the README's table: SLOGATE_SIM_RUNS=20000 (release build).
+        let runs: usize = std::env::var("SLOGATE_SIM_RUNS")
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(2000);
+        let slack = 2.0 * (0.05f64 * 0.95 / runs as f64).sqrt();
         println!("| stopping | runs | rejects ratio = 1 | flagged beyond ±1% |");
         println!("|---|---|---|---|");
         for (name, max, budget) in [
@@ -516,8 +521,9 @@ mod tests {
             ("cap 16 rounds", 16, None),
             ("cap 32 rounds", 32, None),
             ("budget 30 s", DEFAULT_MAX_ROUNDS, Some(30.0)),
+            ("budget 60 s", DEFAULT_MAX_ROUNDS, Some(60.0)),
         ] {
-            let mut rng = ChaCha8Rng::seed_from_u64(max as u64);
+            let mut rng = ChaCha8Rng::seed_from_u64(max as u64 + budget.unwrap_or(0.0) as u64);
             let mut rejected = 0;
             let mut flagged = 0;
             for _ in 0..runs {
@@ -533,13 +539,13 @@ mod tests {
                 rate * 100.0,
                 flagged as f64 / runs as f64 * 100.0
             );
-            assert!(rate <= 0.06, "{name}: {rejected} of {runs}");
+            assert!(rate <= 0.05 + slack, "{name}: {rejected} of {runs}");
             assert!(
                 rate >= 0.005,
                 "{name}: the rule never rejects: {rejected} of {runs}"
             );
             assert!(
-                flagged as f64 / runs as f64 <= 0.06,
+                flagged as f64 / runs as f64 <= 0.05 + slack,
                 "{name}: {flagged} flagged"
             );
         }
