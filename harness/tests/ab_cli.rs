@@ -294,7 +294,9 @@ fn a_budget_stops_the_run_and_the_rounds_are_recorded() {
     let last = base["meta"]["analysis"]["rounds"][0]["confidence"]
         .as_f64()
         .unwrap();
-    assert!((0.95..0.995).contains(&last), "{last}");
+    // (The nominal level itself, to rounding, when rounds are slow enough that the first look is
+    // also the last.)
+    assert!((0.95 - 1e-6..0.995).contains(&last), "{last}");
     let judged = cmp["benchmarks"][0]["resolution"]["confidence"].as_f64();
     assert_eq!(judged, Some(last));
     // Undecided is never silent: the files record how the rounds ended, the rounds the noise
