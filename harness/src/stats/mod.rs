@@ -10,6 +10,7 @@ pub mod location;
 pub mod mannwhitney;
 pub mod sides;
 pub mod summary;
+pub mod values_per_process;
 pub mod wilcoxon;
 
 /// Midranks (1-based) of `xs`, ties sharing the mean of their ranks, plus the tie term

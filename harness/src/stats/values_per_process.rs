@@ -1,0 +1,296 @@
+//! How many values a process should measure, when each process pays a fixed start-up cost.
+//!
+//! A pyperf process starts an interpreter, imports the code under test and warms up before its
+//! first value: `s` seconds, then `t` seconds a value. In a paired comparison a round is one
+//! process a side, and the log ratio of a round's two process locations varies as
+//! `2(σp² + σv²/k)` with `k` values a process, where `σp²` is the variance of a process's location
+//! between processes (the part pairing leaves: a neighbour for a whole process, a different memory
+//! layout) and `σv²` the variance of one value within its process; the round costs `2(s + k·t)`.
+//! The interval's width at a fixed budget goes as the square root of the variance times the cost,
+//! `f(k) = (σp² + σv²/k)(s + k·t)`, smallest at `k* = sqrt(σv²·s / (σp²·t))`: many values when
+//! values scatter within a process and the start-up is dear, one when values agree (more values
+//! cannot narrow what comes from whole processes) or when the start-up is nearly free (more
+//! processes average both kinds of noise for the price of their values).
+//!
+//! A fixed rule ("start-up at most a fifth of a process") looks at `s` and `t` alone and would
+//! give a process many values that agree with each other, spending the budget on what pairing
+//! cannot use.
+//!
+//! The spread within processes is robust (1.4826 MAD of the values' residuals, of which there
+//! are many), so that a value that met a busy neighbour does not pass for scatter. The spread of
+//! the pair ratios is the plain standard deviation: a first look has 8 pairs, too few for a robust
+//! spread (the MAD uses about a third of them); a heavy tail there overstates `σp`, which errs
+//! toward fewer values and more rounds, the rounds the signed-rank test needs anyway.
+
+use super::dispersion::{robust_sd, std_dev};
+use super::location::trimmed_mean;
+use super::median;
+
+/// Fewest pairs the spreads are estimated from.
+pub const MIN_PAIRS: usize = 4;
+
+/// One measured process: its values (positive, in any unit) and, when known, the seconds the
+/// whole process took (None for one that also did other work, such as pyperf's calibration).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Process<'a> {
+    pub values: &'a [f64],
+    pub seconds: Option<f64>,
+}
+
+/// What the rounds so far say about a benchmark's processes.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ProcessNoise {
+    /// `s`: seconds a process costs besides its measured values (start-up, imports, warm-ups).
+    pub startup: f64,
+    /// `t`: seconds one measured value costs.
+    pub value: f64,
+    /// `σp`: spread of a process's location (natural log) between processes, after pairing.
+    pub between: f64,
+    /// `σv`: spread of one value (natural log) within its process.
+    pub within: f64,
+}
+
+impl ProcessNoise {
+    /// The spreads and costs of `pairs` (baseline, candidate process of each round, each process's
+    /// location its interquartile mean as the paired estimator takes it), a value's unit being
+    /// `seconds_per_unit` seconds of the process's time (for pyperf, its loops per value times
+    /// 1e-9 for values in ns). None with fewer than [`MIN_PAIRS`] pairs, a process without values
+    /// or with a non-positive value, no process of more than one value (no spread within), or
+    /// no process whose time is known.
+    pub fn estimate(pairs: &[(Process, Process)], seconds_per_unit: f64) -> Option<ProcessNoise> {
+        if pairs.len() < MIN_PAIRS || !(seconds_per_unit > 0.0) {
+            return None;
+        }
+        let processes = || pairs.iter().flat_map(|(b, c)| [b, c]);
+        if processes().any(|p| p.values.is_empty() || p.values.iter().any(|v| !(*v > 0.0))) {
+            return None;
+        }
+        // Residuals of log values from their process's mean, scaled by sqrt(k/(k-1)) so that
+        // each has the variance of one value whatever the process's k.
+        let mut residuals = Vec::new();
+        for p in processes().filter(|p| p.values.len() > 1) {
+            let logs: Vec<f64> = p.values.iter().map(|v| v.ln()).collect();
+            let k = logs.len() as f64;
+            let mean = logs.iter().sum::<f64>() / k;
+            let scale = (k / (k - 1.0)).sqrt();
+            residuals.extend(logs.iter().map(|l| (l - mean) * scale));
+        }
+        if residuals.is_empty() {
+            return None;
+        }
+        let within = robust_sd(&residuals);
+        let location = |p: &Process| trimmed_mean(p.values).expect("values checked non-empty");
+        let logs: Vec<f64> = pairs
+            .iter()
+            .map(|(b, c)| (location(c) / location(b)).ln())
+            .collect();
+        // Each pair's log ratio has variance 2σp² + σv²(1/k_b + 1/k_c): what is left of its spread
+        // after the values' share is the processes'.
+        let inverse_k = pairs
+            .iter()
+            .map(|(b, c)| (1.0 / b.values.len() as f64 + 1.0 / c.values.len() as f64) / 2.0)
+            .sum::<f64>()
+            / pairs.len() as f64;
+        let between_var = (std_dev(&logs).powi(2) / 2.0 - within * within * inverse_k).max(0.0);
+        let mut value: Vec<f64> = processes()
+            .map(|p| p.values.iter().sum::<f64>() / p.values.len() as f64 * seconds_per_unit)
+            .collect();
+        let value = median(&mut value)?;
+        let mut startup: Vec<f64> = processes()
+            .filter_map(|p| Some(p.seconds? - p.values.len() as f64 * value))
+            .collect();
+        let startup = median(&mut startup)?.max(0.0);
+        Some(ProcessNoise {
+            startup,
+            value,
+            between: between_var.sqrt(),
+            within,
+        })
+    }
+
+    /// The width of the interval at a fixed budget with `k` values a process, squared and up to a
+    /// constant factor: variance of a round times its cost.
+    fn cost_of_precision(&self, k: u32) -> f64 {
+        let k = f64::from(k.max(1));
+        (self.between.powi(2) + self.within.powi(2) / k) * (self.startup + k * self.value)
+    }
+
+    /// The number of values in `1..=most` that buys the narrowest interval for the time:
+    /// `k* = sqrt(σv²·s / (σp²·t))`, taken as the whole number of least [`Self::cost_of_precision`]
+    /// (the cost is not symmetric about `k*`, so rounding could pick the worse neighbour). Ties go
+    /// to fewer values, so with no noise at all a process measures one.
+    pub fn best_values(&self, most: u32) -> u32 {
+        (1..=most.max(1))
+            .min_by(|&a, &b| {
+                self.cost_of_precision(a)
+                    .total_cmp(&self.cost_of_precision(b))
+            })
+            .unwrap_or(1)
+    }
+
+    /// The most values a process may measure for `rounds` more rounds (a process of each side) to
+    /// fit in `seconds` (at least 1, at most `most`): the sequential rule decides only at planned
+    /// numbers of rounds, and a round's signed-rank test needs enough of them, so values never
+    /// take the budget that the next look needs.
+    pub fn most_values(&self, seconds: f64, rounds: u32, most: u32) -> u32 {
+        let fits = |k: u32| {
+            f64::from(rounds) * 2.0 * (self.startup + f64::from(k) * self.value) <= seconds
+        };
+        (1..=most.max(1)).rev().find(|&k| fits(k)).unwrap_or(1)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::stats::normal_quantile;
+    use rand::{Rng, SeedableRng};
+    use rand_chacha::ChaCha8Rng;
+
+    fn noise(startup: f64, value: f64, between: f64, within: f64) -> ProcessNoise {
+        ProcessNoise {
+            startup,
+            value,
+            between,
+            within,
+        }
+    }
+
+    #[test]
+    fn the_best_number_of_values_follows_both_noise_and_cost() {
+        // k* = sqrt(σv² s / (σp² t)) = sqrt(0.05² · 1 / (0.01² · 0.01)) = 50: at most 20.
+        assert_eq!(noise(1.0, 0.01, 0.01, 0.05).best_values(20), 20);
+        // Values scatter a lot within a process: many values. k* = sqrt(16 · 0.5 / 0.1) ≈ 8.9.
+        assert_eq!(noise(0.5, 0.1, 0.01, 0.04).best_values(20), 9);
+        // Values agree within a process: one value, whatever the start-up costs.
+        assert_eq!(noise(5.0, 0.1, 0.02, 0.0).best_values(20), 1);
+        assert_eq!(noise(5.0, 0.1, 0.02, 1e-4).best_values(20), 1);
+        // Start-up nearly free: more processes, few values. k* = sqrt(4 · 0.001 / 0.1) = 0.2.
+        assert_eq!(noise(0.001, 0.1, 0.01, 0.02).best_values(20), 1);
+        assert_eq!(noise(0.0, 0.1, 0.01, 0.02).best_values(20), 1);
+        // Nothing between processes: as many values as allowed.
+        assert_eq!(noise(0.5, 0.1, 0.0, 0.02).best_values(20), 20);
+        assert_eq!(noise(0.5, 0.1, 0.0, 0.02).best_values(7), 7);
+        assert_eq!(noise(0.0, 0.0, 0.0, 0.0).best_values(20), 1);
+        // The whole number of least cost, not the rounded k*: s = 0.62, t = 0.1, σv = σp make
+        // k* = sqrt(6.2) = 2.49, which rounds to 2, but f(3) = 4/3 · 0.92 = 1.2267 is less than
+        // f(2) = 3/2 · 0.82 = 1.23.
+        assert_eq!(noise(0.62, 0.1, 0.01, 0.01).best_values(20), 3);
+        assert_eq!(noise(0.59, 0.1, 0.01, 0.01).best_values(20), 2);
+    }
+
+    #[test]
+    fn values_leave_the_next_look_its_rounds() {
+        // 1 s start-up, 0.1 s a value: 8 rounds of both sides in 30 s leave 1.875 s a process.
+        let n = noise(1.0, 0.1, 0.01, 0.05);
+        assert_eq!(n.most_values(30.0, 8, 20), 8);
+        assert_eq!(n.most_values(1000.0, 8, 20), 20);
+        // Not even one value fits: one, the most rounds the time can buy.
+        assert_eq!(n.most_values(5.0, 8, 20), 1);
+    }
+
+    /// Rounds of processes whose locations scatter by `between` and values by `within` (logs),
+    /// `k` values of `value_ns` each, processes taking `startup` seconds besides their values.
+    fn simulated(
+        rounds: usize,
+        k: usize,
+        between: f64,
+        within: f64,
+        startup: f64,
+        seed: u64,
+    ) -> Vec<(Vec<f64>, Vec<f64>, f64, f64)> {
+        let mut rng = ChaCha8Rng::seed_from_u64(seed);
+        let normal = |rng: &mut ChaCha8Rng| normal_quantile(rng.gen_range(1e-12..1.0 - 1e-12));
+        let value_ns = 1e8;
+        let process = |rng: &mut ChaCha8Rng| {
+            let shift = between * normal(rng);
+            let values: Vec<f64> = (0..k)
+                .map(|_| value_ns * (shift + within * normal(rng)).exp())
+                .collect();
+            let seconds = startup * rng.gen_range(0.95..1.05) + values.iter().sum::<f64>() * 1e-9;
+            (values, seconds)
+        };
+        (0..rounds)
+            .map(|_| {
+                let (b, sb) = process(&mut rng);
+                let (c, sc) = process(&mut rng);
+                (b, c, sb, sc)
+            })
+            .collect()
+    }
+
+    fn estimate(rounds: &[(Vec<f64>, Vec<f64>, f64, f64)]) -> Option<ProcessNoise> {
+        let pairs: Vec<(Process, Process)> = rounds
+            .iter()
+            .map(|(b, c, sb, sc)| {
+                (
+                    Process {
+                        values: b,
+                        seconds: Some(*sb),
+                    },
+                    Process {
+                        values: c,
+                        seconds: Some(*sc),
+                    },
+                )
+            })
+            .collect();
+        ProcessNoise::estimate(&pairs, 1e-9)
+    }
+
+    #[test]
+    fn the_estimates_recover_the_spreads_and_costs_they_were_made_with() {
+        let rounds = simulated(200, 3, 0.02, 0.04, 0.8, 1);
+        let n = estimate(&rounds).unwrap();
+        assert!((n.startup - 0.8).abs() < 0.02, "{n:?}");
+        assert!((n.value - 0.1).abs() < 0.005, "{n:?}");
+        assert!((n.within - 0.04).abs() < 0.005, "{n:?}");
+        assert!((n.between - 0.02).abs() < 0.006, "{n:?}");
+        // From the first 8 rounds, as ab first chooses, k* = sqrt(4 · 8) = 5.7 is only
+        // approximated: the spread of 8 pair ratios is itself uncertain by about half.
+        let chosen: Vec<f64> = (0..200)
+            .map(|seed| {
+                let n = estimate(&simulated(8, 3, 0.02, 0.04, 0.8, 100 + seed)).unwrap();
+                f64::from(n.best_values(20))
+            })
+            .collect();
+        let q = |p| crate::stats::dispersion::quantile(&chosen, p).unwrap();
+        assert!((4.0..=8.0).contains(&q(0.5)), "median {}", q(0.5));
+        assert!(q(0.25) >= 3.0 && q(0.75) <= 12.0, "{} {}", q(0.25), q(0.75));
+    }
+
+    #[test]
+    fn values_that_agree_within_processes_get_one_value_and_scattered_ones_many() {
+        let agree = estimate(&simulated(16, 3, 0.02, 0.0005, 0.8, 2)).unwrap();
+        assert_eq!(agree.best_values(20), 1, "{agree:?}");
+        // k* = sqrt(0.05² · 8 / 0.002²) = 71: the most allowed, or near it, once 32 rounds
+        // have told the processes' small share of the pair spread from the values' large one.
+        let scatter = estimate(&simulated(32, 3, 0.002, 0.05, 0.8, 3)).unwrap();
+        assert!(scatter.best_values(20) >= 10, "{scatter:?}");
+        let free_start = estimate(&simulated(16, 3, 0.01, 0.02, 0.0, 4)).unwrap();
+        assert!(free_start.best_values(20) <= 2, "{free_start:?}");
+    }
+
+    #[test]
+    fn too_little_to_estimate_from() {
+        let rounds = simulated(8, 3, 0.01, 0.01, 0.5, 5);
+        assert!(estimate(&rounds[..MIN_PAIRS - 1]).is_none());
+        assert!(estimate(&rounds[..MIN_PAIRS]).is_some());
+        let one = simulated(8, 1, 0.01, 0.01, 0.5, 6);
+        assert!(estimate(&one).is_none(), "one value a process: no spread within");
+        let no_time: Vec<(Process, Process)> = rounds
+            .iter()
+            .map(|(b, c, _, _)| {
+                let p = |values| Process {
+                    values,
+                    seconds: None,
+                };
+                (p(b), p(c))
+            })
+            .collect();
+        assert!(ProcessNoise::estimate(&no_time, 1e-9).is_none());
+        let mut zero = rounds.clone();
+        zero[0].0[0] = 0.0;
+        assert!(estimate(&zero).is_none());
+    }
+}
