@@ -1,5 +1,7 @@
 //! `slogate ab` end to end: the real binary, real git worktrees, real Python processes.
 
+mod support;
+
 use assert_cmd::Command;
 use serde_json::Value;
 use std::path::{Path, PathBuf};
@@ -568,4 +570,111 @@ fn a_one_sided_ab_is_recorded_and_compare_follows_it() {
     for field in ["sides", "confidence", "noise_threshold"] {
         assert_eq!(again["settings"][field], ab["settings"][field], "{field}");
     }
+}
+
+/// The processes of `key`'s execution time: values each.
+fn values_per_process(results: &Value, key: &str) -> Vec<usize> {
+    results["benchmarks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|b| b["key"] == key)
+        .unwrap_or_else(|| panic!("no {key}"))["metrics"]["execution_time"]["processes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p.as_array().unwrap().len())
+        .collect()
+}
+
+/// A pyperf benchmark whose suite sets no values: a dear start-up (0.15 s of imports) and values
+/// of about 4 ms that scatter by 30% within a process (sleeps of random length, which a loaded
+/// machine barely changes). After the first look `ab` chooses many values a process, from the
+/// spreads and costs it measured, and runs them on both sides alike.
+#[test]
+fn pyperf_values_per_process_are_chosen_from_the_first_rounds_for_both_sides() {
+    let test = "pyperf_values_per_process_are_chosen_from_the_first_rounds_for_both_sides";
+    let Some(python) = support::python(test) else {
+        return;
+    };
+    let _measuring = one_at_a_time();
+    let dir = tempfile::tempdir().unwrap();
+    let suite = dir.path().join("suites/scatter");
+    std::fs::create_dir_all(&suite).unwrap();
+    std::fs::write(
+        suite.join("bench.py"),
+        "import random, time\ntime.sleep(0.15)\nimport pyperf\n\n\
+         def scattered(loops):\n    took = 0.0\n    for _ in range(loops):\n        \
+         start = time.perf_counter()\n        time.sleep(random.lognormvariate(-6.2, 0.3))\n        \
+         took += time.perf_counter() - start\n    return took\n\n\
+         pyperf.Runner().bench_time_func(\"scatter\", scattered)\n",
+    )
+    .unwrap();
+    std::fs::write(
+        suite.join("suite.toml"),
+        format!(
+            "[suite]\nname = \"scatter\"\n\n[defaults]\nprotocol = \"pyperf\"\ntimeout = \"60s\"\n\n\
+             [[scenario]]\nname = \"sleep\"\ncommand = [{:?}, \"bench.py\", \"--min-time\", \"0.002\"]\n",
+            python.display().to_string()
+        ),
+    )
+    .unwrap();
+    let assert = slogate()
+        .current_dir(dir.path())
+        .args(["ab", "suites/scatter", "--budget", "14s", "--seed", "3"])
+        .args(["--noise-threshold", "0.01%", "--fail-on", "none"])
+        .timeout(Duration::from_secs(120))
+        .assert()
+        .success();
+    let stderr = String::from_utf8_lossy(&assert.get_output().stderr).into_owned();
+    let key = "scatter/sleep";
+    let base = read_json(&dir.path().join("slogate-ab/baseline.json"));
+    let cand = read_json(&dir.path().join("slogate-ab/candidate.json"));
+    let analysis = &base["meta"]["analysis"];
+    assert_eq!(analysis, &cand["meta"]["analysis"]);
+    let choices = analysis["rounds"][0]["values_per_process"]
+        .as_array()
+        .unwrap_or_else(|| panic!("no choice recorded: {analysis}\n{stderr}"));
+    let first = &choices[0];
+    assert_eq!(first["from_round"], 9, "chosen at the first look: {first}");
+    for estimate in [
+        "startup_seconds",
+        "value_seconds",
+        "between_processes",
+        "within_process",
+    ] {
+        assert!(first[estimate].as_f64().unwrap() >= 0.0, "{first}");
+    }
+    let startup = first["startup_seconds"].as_f64().unwrap();
+    assert!(startup > 0.15, "the imports alone sleep 0.15 s: {first}");
+    let within = first["within_process"].as_f64().unwrap();
+    assert!(
+        (0.15..0.6).contains(&within),
+        "values scatter by 30%: {first}"
+    );
+    let chosen = first["values"].as_u64().unwrap() as usize;
+    assert!(
+        chosen > 3,
+        "scattered values and a dear start-up: many values, {first}"
+    );
+    // Both sides ran the values chosen, process by process: 3 (the default) until the choice,
+    // then what each look chose.
+    let sides = [
+        values_per_process(&base, key),
+        values_per_process(&cand, key),
+    ];
+    assert_eq!(sides[0], sides[1], "both sides alike");
+    let mut expected = vec![3; sides[0].len()];
+    for c in choices {
+        let from = c["from_round"].as_u64().unwrap() as usize - 1;
+        for v in expected.iter_mut().skip(from) {
+            *v = c["values"].as_u64().unwrap() as usize;
+        }
+    }
+    assert!(sides[0].len() > 8, "{:?}", sides[0]);
+    assert_eq!(sides[0], expected, "{choices:?}");
+    assert!(
+        stderr.contains(&format!("{chosen} values a process from round 9 (start-up")),
+        "{stderr}"
+    );
 }

@@ -31,11 +31,13 @@ mod worktree;
 pub use worktree::Worktree;
 
 use crate::results::{
-    metric, Analysis, BenchmarkResult, BenchmarkRounds, GitInfo, ResultsFile, SuiteInfo, SCHEMA,
+    metric, Analysis, BenchmarkResult, BenchmarkRounds, GitInfo, ResultsFile, SuiteInfo,
+    ValuesChoice, SCHEMA,
 };
 use crate::run::{self, RunError, RunOptions, Step, Stepper};
 use crate::stats::sides::Sides;
-use crate::suite::{BenchmarkSpec, SuiteError};
+use crate::stats::values_per_process::{Process, ProcessNoise};
+use crate::suite::{BenchmarkSpec, Protocol, SuiteError};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use sequential::{Look, Schedule};
@@ -98,6 +100,11 @@ pub struct Plan {
 /// Rounds of a `--quick` run: the fewest pairs compare can pair.
 pub const QUICK_ROUNDS: u32 = 3;
 
+/// The most values a process measures when `ab` chooses them: 20 values put the values' share of
+/// a process's noise at a twentieth of one value's, past which more values buy little, while each
+/// process then takes long enough that a budget buys few rounds for the signed-rank test.
+pub const MOST_VALUES: u32 = 20;
+
 impl Side {
     /// Loads the suites of the checkout at `dir` with `vars`, keeps the benchmarks the filter
     /// matches, and runs the setup of every suite that has one.
@@ -139,6 +146,7 @@ impl Side {
                 s.simulate |= plan.simulate;
                 if plan.quick {
                     s.values = 1;
+                    s.values_written = true;
                     s.warmups = 0;
                     s.processes = plan.processes.unwrap_or(QUICK_ROUNDS);
                 }
@@ -223,6 +231,8 @@ pub struct Rounds {
     pub last: Option<Look>,
     /// Rounds predicted to be decisive about its threshold, from the pair spread seen.
     pub predicted: Option<u32>,
+    /// The values per process chosen at its looks (pyperf benchmarks whose suite sets none).
+    pub values: Vec<ValuesChoice>,
 }
 
 /// Both results files (each carrying in `meta.analysis` the threshold and confidence the
@@ -256,6 +266,13 @@ struct Entry {
     why: Option<Why>,
     /// The latest look at the paired ratio.
     last: Option<Look>,
+    /// Whether its values per process are chosen at its looks ([`choose_values`]).
+    chooses_values: bool,
+    /// Seconds each process of each side took, in order (None: its pyperf loops were not known
+    /// before it ran, so it also ran pyperf's calibration, or the command fixes its own).
+    seconds: [Vec<Option<f64>>; 2],
+    /// The values per process chosen so far.
+    choices: Vec<ValuesChoice>,
 }
 
 impl Entry {
@@ -327,6 +344,11 @@ pub fn run_ab(
     let mut schedule = Schedule::new(max_rounds, opts.confidence, opts.sides);
     let start = Instant::now();
     let out_of_time = || opts.budget_total.is_some_and(|t| start.elapsed() >= t);
+    // The pool's time left, shared among the `open` undecided benchmarks.
+    let pool_share = |open: usize| {
+        opts.budget_total
+            .map(|t| t.saturating_sub(start.elapsed()) / open.max(1) as u32)
+    };
     let mut round = 0u32;
     'rounds: while entries.iter().any(|e| e.why.is_none()) {
         // The pool: once every undecided benchmark had its first look, the rest of the time goes
@@ -352,6 +374,7 @@ pub fn run_ab(
                 }
                 break;
             };
+            let open = entries.iter().filter(|e| e.why.is_none()).count();
             let e = &mut entries[idx];
             let until = schedule.next_look(e.rounds).unwrap_or(max_rounds);
             while e.why.is_none() && e.rounds < until {
@@ -366,11 +389,15 @@ pub fn run_ab(
                 if !pair(e, flip, interrupt) {
                     break 'rounds;
                 }
-                e.why = e.why.or_else(|| decide(e, opts, &schedule, max_rounds));
+                let share = pool_share(open);
+                e.why = e
+                    .why
+                    .or_else(|| decide(e, opts, &schedule, max_rounds, share));
             }
             continue;
         }
         for idx in run::round_order(entries.len(), opts.seed, round) {
+            let open = entries.iter().filter(|e| e.why.is_none()).count();
             let e = &mut entries[idx];
             if e.why.is_some() || (opts.budget_total.is_some() && e.rounds >= schedule.first()) {
                 continue;
@@ -386,7 +413,10 @@ pub fn run_ab(
             if !pair(e, flip, interrupt) {
                 break 'rounds;
             }
-            e.why = e.why.or_else(|| decide(e, opts, &schedule, max_rounds));
+            let share = pool_share(open);
+            e.why = e
+                .why
+                .or_else(|| decide(e, opts, &schedule, max_rounds, share));
         }
         round += 1;
         // After every benchmark's first round, and before any look: cheap rounds get a cap
@@ -461,8 +491,13 @@ fn pair(e: &mut Entry, flip: bool, interrupt: &AtomicUsize) -> bool {
         let Some(stepper) = e.sides[s].as_mut() else {
             continue;
         };
+        let calibrates = stepper.pyperf_loops().is_none();
+        let started = Instant::now();
         match stepper.step(interrupt) {
-            Step::Measured => {}
+            Step::Measured => {
+                let took = started.elapsed().as_secs_f64();
+                e.seconds[s].push((!calibrates).then_some(took));
+            }
             // `--filter` kept none of the benchmarks this side's process measured: the side
             // has nothing to record.
             Step::Stopped if stepper.result().status == crate::results::Status::Ok => {
@@ -565,13 +600,29 @@ fn entries(sides: &[Side; 2], opts: &AbOptions) -> Result<Vec<Entry>, AbError> {
             spent: Duration::ZERO,
             why: None,
             last: None,
+            chooses_values: opts.sequential()
+                && specs.iter().all(|s| {
+                    s.is_some_and(|s| {
+                        s.protocol == Protocol::Pyperf && !s.values_written && !s.simulate
+                    })
+                }),
+            seconds: [Vec::new(), Vec::new()],
+            choices: Vec::new(),
         });
     }
     Ok(entries)
 }
 
-/// After a round of `e`: whether it is done, and why. Records the look it took, if any.
-fn decide(e: &mut Entry, opts: &AbOptions, schedule: &Schedule, max_rounds: u32) -> Option<Why> {
+/// After a round of `e`: whether it is done, and why. Records the look it took, if any, and at a
+/// look that does not decide, chooses its values per process for the rounds to come, with
+/// `pool_left` the time left of `--budget-total` for each undecided benchmark.
+fn decide(
+    e: &mut Entry,
+    opts: &AbOptions,
+    schedule: &Schedule,
+    max_rounds: u32,
+    pool_left: Option<Duration>,
+) -> Option<Why> {
     if !opts.sequential() {
         return (e.rounds >= e.planned).then_some(Why::Planned);
     }
@@ -583,6 +634,14 @@ fn decide(e: &mut Entry, opts: &AbOptions, schedule: &Schedule, max_rounds: u32)
             .filter(|l| l.pairs == e.rounds && l.decisive(e.threshold, confidence))
         {
             return Some(Why::Decided(look));
+        }
+        if let Some(next) = schedule.next_look(e.rounds).filter(|n| *n <= max_rounds) {
+            let left = [opts.budget.map(|b| b.saturating_sub(e.spent)), pool_left]
+                .into_iter()
+                .flatten()
+                .min()
+                .unwrap_or(Duration::MAX);
+            choose_values(e, left.as_secs_f64(), next - e.rounds);
         }
     }
     let first = schedule.first().min(max_rounds);
@@ -596,6 +655,61 @@ fn decide(e: &mut Entry, opts: &AbOptions, schedule: &Schedule, max_rounds: u32)
     } else {
         None
     }
+}
+
+/// For a pyperf benchmark whose suite sets no values, on both sides: the values per process of
+/// the rounds to come, from the start-up cost, the cost of a value and the two levels of noise
+/// its rounds so far show ([`ProcessNoise`]): the number that buys the narrowest interval for
+/// the time, at most [`MOST_VALUES`], and no more than lets `left` seconds run the `rounds` that
+/// the next look needs. Both processes of every round measure alike, so every pair stays a pair
+/// of like processes. Under an A/A comparison the choice, made from spreads and costs that
+/// swapping the sides of any pair leaves unchanged, says nothing about which side is faster, and
+/// the signed-rank test stays exact.
+fn choose_values(e: &mut Entry, left: f64, rounds: u32) {
+    let [Some(b), Some(c)] = &e.sides else {
+        return;
+    };
+    if !e.chooses_values || !b.parts().is_empty() || !c.parts().is_empty() {
+        return;
+    }
+    // The loops both sides share: the cost of a value is its time per loop times the loops.
+    let Some(loops) = b.pyperf_loops().filter(|l| c.pyperf_loops() == Some(*l)) else {
+        return;
+    };
+    let times = |s: &Stepper| {
+        s.result()
+            .metrics
+            .get(metric::EXECUTION_TIME)
+            .filter(|m| m.unit == crate::units::Unit::Nanoseconds)
+            .map(|m| m.processes.clone())
+            .unwrap_or_default()
+    };
+    let (tb, tc) = (times(b), times(c));
+    let process = |values, side: usize, i: usize| Process {
+        values,
+        seconds: e.seconds[side].get(i).copied().flatten(),
+    };
+    let pairs: Vec<(Process, Process)> = tb
+        .iter()
+        .zip(&tc)
+        .enumerate()
+        .map(|(i, (vb, vc))| (process(vb, 0, i), process(vc, 1, i)))
+        .collect();
+    let Some(noise) = ProcessNoise::estimate(&pairs, f64::from(loops) * 1e-9) else {
+        return;
+    };
+    let values = noise.best_values(noise.most_values(left, rounds, MOST_VALUES));
+    for s in e.sides.iter_mut().flatten() {
+        s.set_values(values);
+    }
+    e.choices.push(ValuesChoice {
+        from_round: e.rounds + 1,
+        values,
+        startup_seconds: noise.startup,
+        value_seconds: noise.value,
+        between_processes: noise.between,
+        within_process: noise.within,
+    });
 }
 
 /// The two results files: paired benchmarks cut to the same number of processes.
@@ -650,6 +764,7 @@ fn finish(
             why,
             last,
             predicted: last.and_then(|l| l.predicted_rounds(e.threshold)),
+            values: e.choices.clone(),
         };
         let several = e.sides.iter().flatten().any(|s| !s.parts().is_empty());
         if several {
@@ -688,6 +803,7 @@ fn finish(
                 stopped: r.why.word().to_string(),
                 predicted_rounds: r.predicted,
                 resolvable_change: r.last.map(|l| l.resolvable_change()),
+                values_per_process: r.values.clone(),
             })
             .collect();
     }

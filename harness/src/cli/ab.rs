@@ -282,6 +282,19 @@ fn summarise(outcome: &Outcome, paths: &[PathBuf; 2]) {
             r.rounds,
             format_auto(Unit::Nanoseconds, r.spent.as_nanos() as f64)
         );
+        for c in &r.values {
+            let secs = |s: f64| format_auto(Unit::Nanoseconds, s * 1e9);
+            eprintln!(
+                "  {} values a process from round {} (start-up {}, a value {}; spread between \
+                 processes {:.2}%, of a value within one {:.2}%)",
+                c.values,
+                c.from_round,
+                secs(c.startup_seconds),
+                secs(c.value_seconds),
+                c.between_processes * 100.0,
+                c.within_process * 100.0
+            );
+        }
     }
     eprintln!(
         "comparison at {:.3}% confidence; results written to {} and {}{}",

@@ -443,6 +443,7 @@ pub fn undecided_sides() -> (ResultsFile, ResultsFile) {
         stopped: stopped.to_string(),
         predicted_rounds: predicted,
         resolvable_change: resolvable,
+        values_per_process: Vec::new(),
     };
     let analysis = Analysis {
         noise_threshold: 0.05,

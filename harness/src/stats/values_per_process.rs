@@ -58,11 +58,13 @@ impl ProcessNoise {
     /// or with a non-positive value, no process of more than one value (no spread within), or
     /// no process whose time is known.
     pub fn estimate(pairs: &[(Process, Process)], seconds_per_unit: f64) -> Option<ProcessNoise> {
-        if pairs.len() < MIN_PAIRS || !(seconds_per_unit > 0.0) {
+        if pairs.len() < MIN_PAIRS || !seconds_per_unit.is_finite() || seconds_per_unit <= 0.0 {
             return None;
         }
         let processes = || pairs.iter().flat_map(|(b, c)| [b, c]);
-        if processes().any(|p| p.values.is_empty() || p.values.iter().any(|v| !(*v > 0.0))) {
+        if processes()
+            .any(|p| p.values.is_empty() || p.values.iter().any(|v| !v.is_finite() || *v <= 0.0))
+        {
             return None;
         }
         // Residuals of log values from their process's mean, scaled by sqrt(k/(k-1)) so that
@@ -129,14 +131,16 @@ impl ProcessNoise {
     }
 
     /// The most values a process may measure for `rounds` more rounds (a process of each side) to
-    /// fit in `seconds` (at least 1, at most `most`): the sequential rule decides only at planned
-    /// numbers of rounds, and a round's signed-rank test needs enough of them, so values never
-    /// take the budget that the next look needs.
+    /// fit in `seconds`, at most `most`: the sequential rule decides only at planned numbers of
+    /// rounds, so values never take the time that the next look needs. When not even one value a
+    /// process lets the rounds fit, the budget ends before that look whatever the values, and the
+    /// analysis where it stands gains most from `most` (then [`Self::best_values`] alone chooses).
     pub fn most_values(&self, seconds: f64, rounds: u32, most: u32) -> u32 {
         let fits = |k: u32| {
             f64::from(rounds) * 2.0 * (self.startup + f64::from(k) * self.value) <= seconds
         };
-        (1..=most.max(1)).rev().find(|&k| fits(k)).unwrap_or(1)
+        let most = most.max(1);
+        (1..=most).rev().find(|&k| fits(k)).unwrap_or(most)
     }
 }
 
@@ -185,8 +189,9 @@ mod tests {
         let n = noise(1.0, 0.1, 0.01, 0.05);
         assert_eq!(n.most_values(30.0, 8, 20), 8);
         assert_eq!(n.most_values(1000.0, 8, 20), 20);
-        // Not even one value fits: one, the most rounds the time can buy.
-        assert_eq!(n.most_values(5.0, 8, 20), 1);
+        // Not even one value fits: the next look is out of reach whatever the values.
+        assert_eq!(n.most_values(5.0, 8, 20), 20);
+        assert_eq!(n.most_values(17.7, 8, 20), 1);
     }
 
     /// Rounds of processes whose locations scatter by `between` and values by `within` (logs),
@@ -277,7 +282,10 @@ mod tests {
         assert!(estimate(&rounds[..MIN_PAIRS - 1]).is_none());
         assert!(estimate(&rounds[..MIN_PAIRS]).is_some());
         let one = simulated(8, 1, 0.01, 0.01, 0.5, 6);
-        assert!(estimate(&one).is_none(), "one value a process: no spread within");
+        assert!(
+            estimate(&one).is_none(),
+            "one value a process: no spread within"
+        );
         let no_time: Vec<(Process, Process)> = rounds
             .iter()
             .map(|(b, c, _, _)| {

@@ -103,6 +103,10 @@ pub struct BenchmarkSpec {
     pub processes: u32,
     /// Samples kept per process.
     pub values: u32,
+    /// The suite set `values` itself: a runner keeps them as written rather than choosing its own
+    /// (`ab` chooses pyperf's values per process from the noise it measures).
+    #[serde(default)]
+    pub values_written: bool,
     /// Samples (or, for `process`, whole processes) run and discarded before measuring.
     pub warmups: u32,
     /// Per-process timeout; the whole process group is killed past it.

@@ -142,6 +142,10 @@ fn scenario_settings_override_defaults_which_override_built_ins() {
         (single.protocol, single.processes, single.values),
         (Protocol::Process, 4, 3)
     );
+    assert!(
+        b.values_written && single.values_written,
+        "written in the defaults"
+    );
     assert_eq!(
         single.memory_limit,
         MemoryLimit::Unlimited,
@@ -158,6 +162,10 @@ fn scenario_settings_override_defaults_which_override_built_ins() {
     assert_eq!(
         (b.protocol, b.processes, b.values, b.warmups),
         (Protocol::Process, 10, 3, 1)
+    );
+    assert!(
+        !b.values_written,
+        "the built-in values are the runner's to choose"
     );
     assert_eq!(
         (b.timeout, b.memory_limit),
