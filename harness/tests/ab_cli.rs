@@ -621,7 +621,7 @@ fn pyperf_values_per_process_are_chosen_from_the_first_rounds_for_both_sides() {
     .unwrap();
     let assert = slogate()
         .current_dir(dir.path())
-        .args(["ab", "suites/scatter", "--budget", "14s", "--seed", "3"])
+        .args(["ab", "suites/scatter", "--budget", "20s", "--seed", "3"])
         .args(["--noise-threshold", "0.01%", "--fail-on", "none"])
         .timeout(Duration::from_secs(120))
         .assert()

@@ -635,13 +635,13 @@ fn decide(
         {
             return Some(Why::Decided(look));
         }
-        if let Some(next) = schedule.next_look(e.rounds).filter(|n| *n <= max_rounds) {
+        if schedule.next_look(e.rounds).is_some() {
             let left = [opts.budget.map(|b| b.saturating_sub(e.spent)), pool_left]
                 .into_iter()
                 .flatten()
                 .min()
                 .unwrap_or(Duration::MAX);
-            choose_values(e, left.as_secs_f64(), next - e.rounds);
+            choose_values(e, left.as_secs_f64());
         }
     }
     let first = schedule.first().min(max_rounds);
@@ -659,13 +659,13 @@ fn decide(
 
 /// For a pyperf benchmark whose suite sets no values, on both sides: the values per process of
 /// the rounds to come, from the start-up cost, the cost of a value and the two levels of noise
-/// its rounds so far show ([`ProcessNoise`]): the number that buys the narrowest interval for
-/// the time, at most [`MOST_VALUES`], and no more than lets `left` seconds run the `rounds` that
-/// the next look needs. Both processes of every round measure alike, so every pair stays a pair
+/// its rounds so far show ([`ProcessNoise`]): the number, at most [`MOST_VALUES`], whose whole
+/// rounds in the `left` seconds of its budget tell most (for a long budget, the narrowest interval
+/// for the time). Both processes of every round measure alike, so every pair stays a pair
 /// of like processes. Under an A/A comparison the choice, made from spreads and costs that
 /// swapping the sides of any pair leaves unchanged, says nothing about which side is faster, and
 /// the signed-rank test stays exact.
-fn choose_values(e: &mut Entry, left: f64, rounds: u32) {
+fn choose_values(e: &mut Entry, left: f64) {
     let [Some(b), Some(c)] = &e.sides else {
         return;
     };
@@ -698,7 +698,7 @@ fn choose_values(e: &mut Entry, left: f64, rounds: u32) {
     let Some(noise) = ProcessNoise::estimate(&pairs, f64::from(loops) * 1e-9) else {
         return;
     };
-    let values = noise.best_values(noise.most_values(left, rounds, MOST_VALUES));
+    let values = noise.best_values(left, MOST_VALUES);
     for s in e.sides.iter_mut().flatten() {
         s.set_values(values);
     }

@@ -110,37 +110,33 @@ impl ProcessNoise {
         })
     }
 
-    /// The width of the interval at a fixed budget with `k` values a process, squared and up to a
-    /// constant factor: variance of a round times its cost.
-    fn cost_of_precision(&self, k: u32) -> f64 {
-        let k = f64::from(k.max(1));
-        (self.between.powi(2) + self.within.powi(2) / k) * (self.startup + k * self.value)
+    /// What a round of processes of `k` values each tells: the inverse of the variance of its
+    /// pair's log ratio (up to the factor 2 every round shares).
+    fn precision(&self, k: u32) -> f64 {
+        let var = self.between.powi(2) + self.within.powi(2) / f64::from(k.max(1));
+        1.0 / var.max(f64::MIN_POSITIVE)
     }
 
-    /// The number of values in `1..=most` that buys the narrowest interval for the time:
-    /// `k* = sqrt(σv²·s / (σp²·t))`, taken as the whole number of least [`Self::cost_of_precision`]
-    /// (the cost is not symmetric about `k*`, so rounding could pick the worse neighbour). Ties go
-    /// to fewer values, so with no noise at all a process measures one.
-    pub fn best_values(&self, most: u32) -> u32 {
+    /// Seconds a round of processes of `k` values each takes, both sides.
+    fn round_seconds(&self, k: u32) -> f64 {
+        2.0 * (self.startup + f64::from(k) * self.value)
+    }
+
+    /// The number of values in `1..=most` whose rounds tell most in `seconds`: the whole rounds
+    /// that fit, times what each tells. With time for many rounds that is the whole number
+    /// nearest `k* = sqrt(σv²·s / (σp²·t))` of least `(σp² + σv²/k)(s + k·t)` (the narrowest
+    /// interval for the time; that cost is not symmetric about `k*`, so rounding could pick the
+    /// worse neighbour); with time for a few, values that would leave the last round unfinished
+    /// are not bought; with less than a round left, one (the round that overruns the budget
+    /// overruns it least). Ties go to fewer values, so with no noise at all a process measures
+    /// one.
+    pub fn best_values(&self, seconds: f64, most: u32) -> u32 {
+        let told = |k: u32| (seconds / self.round_seconds(k)).floor() * self.precision(k);
+        // `max_by` keeps the last of equals: from the most values down, that is the fewest.
         (1..=most.max(1))
-            .min_by(|&a, &b| {
-                self.cost_of_precision(a)
-                    .total_cmp(&self.cost_of_precision(b))
-            })
+            .rev()
+            .max_by(|&a, &b| told(a).total_cmp(&told(b)))
             .unwrap_or(1)
-    }
-
-    /// The most values a process may measure for `rounds` more rounds (a process of each side) to
-    /// fit in `seconds`, at most `most`: the sequential rule decides only at planned numbers of
-    /// rounds, so values never take the time that the next look needs. When not even one value a
-    /// process lets the rounds fit, the budget ends before that look whatever the values, and the
-    /// analysis where it stands gains most from `most` (then [`Self::best_values`] alone chooses).
-    pub fn most_values(&self, seconds: f64, rounds: u32, most: u32) -> u32 {
-        let fits = |k: u32| {
-            f64::from(rounds) * 2.0 * (self.startup + f64::from(k) * self.value) <= seconds
-        };
-        let most = most.max(1);
-        (1..=most).rev().find(|&k| fits(k)).unwrap_or(most)
     }
 }
 
@@ -160,38 +156,44 @@ mod tests {
         }
     }
 
+    /// Time for many rounds: the choice per unit of time.
+    const AMPLE: f64 = 1e7;
+
     #[test]
     fn the_best_number_of_values_follows_both_noise_and_cost() {
+        let best = |n: ProcessNoise| n.best_values(AMPLE, 20);
         // k* = sqrt(σv² s / (σp² t)) = sqrt(0.05² · 1 / (0.01² · 0.01)) = 50: at most 20.
-        assert_eq!(noise(1.0, 0.01, 0.01, 0.05).best_values(20), 20);
+        assert_eq!(best(noise(1.0, 0.01, 0.01, 0.05)), 20);
         // Values scatter a lot within a process: many values. k* = sqrt(16 · 0.5 / 0.1) ≈ 8.9.
-        assert_eq!(noise(0.5, 0.1, 0.01, 0.04).best_values(20), 9);
+        assert_eq!(best(noise(0.5, 0.1, 0.01, 0.04)), 9);
         // Values agree within a process: one value, whatever the start-up costs.
-        assert_eq!(noise(5.0, 0.1, 0.02, 0.0).best_values(20), 1);
-        assert_eq!(noise(5.0, 0.1, 0.02, 1e-4).best_values(20), 1);
+        assert_eq!(best(noise(5.0, 0.1, 0.02, 0.0)), 1);
+        assert_eq!(best(noise(5.0, 0.1, 0.02, 1e-4)), 1);
         // Start-up nearly free: more processes, few values. k* = sqrt(4 · 0.001 / 0.1) = 0.2.
-        assert_eq!(noise(0.001, 0.1, 0.01, 0.02).best_values(20), 1);
-        assert_eq!(noise(0.0, 0.1, 0.01, 0.02).best_values(20), 1);
+        assert_eq!(best(noise(0.001, 0.1, 0.01, 0.02)), 1);
+        assert_eq!(best(noise(0.0, 0.1, 0.01, 0.02)), 1);
         // Nothing between processes: as many values as allowed.
-        assert_eq!(noise(0.5, 0.1, 0.0, 0.02).best_values(20), 20);
-        assert_eq!(noise(0.5, 0.1, 0.0, 0.02).best_values(7), 7);
-        assert_eq!(noise(0.0, 0.0, 0.0, 0.0).best_values(20), 1);
+        assert_eq!(best(noise(0.5, 0.1, 0.0, 0.02)), 20);
+        assert_eq!(noise(0.5, 0.1, 0.0, 0.02).best_values(AMPLE, 7), 7);
+        assert_eq!(best(noise(0.0, 0.0, 0.0, 0.0)), 1);
         // The whole number of least cost, not the rounded k*: s = 0.62, t = 0.1, σv = σp make
         // k* = sqrt(6.2) = 2.49, which rounds to 2, but f(3) = 4/3 · 0.92 = 1.2267 is less than
         // f(2) = 3/2 · 0.82 = 1.23.
-        assert_eq!(noise(0.62, 0.1, 0.01, 0.01).best_values(20), 3);
-        assert_eq!(noise(0.59, 0.1, 0.01, 0.01).best_values(20), 2);
+        assert_eq!(best(noise(0.62, 0.1, 0.01, 0.01)), 3);
+        assert_eq!(best(noise(0.59, 0.1, 0.01, 0.01)), 2);
     }
 
     #[test]
-    fn values_leave_the_next_look_its_rounds() {
-        // 1 s start-up, 0.1 s a value: 8 rounds of both sides in 30 s leave 1.875 s a process.
-        let n = noise(1.0, 0.1, 0.01, 0.05);
-        assert_eq!(n.most_values(30.0, 8, 20), 8);
-        assert_eq!(n.most_values(1000.0, 8, 20), 20);
-        // Not even one value fits: the next look is out of reach whatever the values.
-        assert_eq!(n.most_values(5.0, 8, 20), 20);
-        assert_eq!(n.most_values(17.7, 8, 20), 1);
+    fn whole_rounds_count_when_the_budget_is_nearly_spent() {
+        // k* = 8.9 (above): 10 s buy 3 rounds of 9 values (2.8 s a round) and leave 1.6 s idle;
+        // 3 rounds of 11 (3.2 s) tell most, 3 / (1 + 16/11) = 1.222, against 4 rounds of 7
+        // (2.4 s) 4 / (1 + 16/7) = 1.217 and 3 of 9, 1.08 (in units of 1/σp²).
+        let n = noise(0.5, 0.1, 0.01, 0.04);
+        assert_eq!(n.best_values(AMPLE, 20), 9);
+        assert_eq!(n.best_values(10.0, 20), 11);
+        // Less than a round left at any values: one, the round that overruns the least.
+        assert_eq!(n.best_values(1.0, 20), 1);
+        assert_eq!(n.best_values(0.0, 20), 1);
     }
 
     /// Rounds of processes whose locations scatter by `between` and values by `within` (logs),
@@ -256,7 +258,7 @@ mod tests {
         let chosen: Vec<f64> = (0..200)
             .map(|seed| {
                 let n = estimate(&simulated(8, 3, 0.02, 0.04, 0.8, 100 + seed)).unwrap();
-                f64::from(n.best_values(20))
+                f64::from(n.best_values(AMPLE, 20))
             })
             .collect();
         let q = |p| crate::stats::dispersion::quantile(&chosen, p).unwrap();
@@ -267,13 +269,13 @@ mod tests {
     #[test]
     fn values_that_agree_within_processes_get_one_value_and_scattered_ones_many() {
         let agree = estimate(&simulated(16, 3, 0.02, 0.0005, 0.8, 2)).unwrap();
-        assert_eq!(agree.best_values(20), 1, "{agree:?}");
+        assert_eq!(agree.best_values(AMPLE, 20), 1, "{agree:?}");
         // k* = sqrt(0.05² · 8 / 0.002²) = 71: the most allowed, or near it, once 32 rounds
         // have told the processes' small share of the pair spread from the values' large one.
         let scatter = estimate(&simulated(32, 3, 0.002, 0.05, 0.8, 3)).unwrap();
-        assert!(scatter.best_values(20) >= 10, "{scatter:?}");
+        assert!(scatter.best_values(AMPLE, 20) >= 10, "{scatter:?}");
         let free_start = estimate(&simulated(16, 3, 0.01, 0.02, 0.0, 4)).unwrap();
-        assert!(free_start.best_values(20) <= 2, "{free_start:?}");
+        assert!(free_start.best_values(AMPLE, 20) <= 2, "{free_start:?}");
     }
 
     #[test]
