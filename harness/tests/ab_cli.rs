@@ -69,6 +69,11 @@ fn repo() -> tempfile::TempDir {
 }
 
 fn processes(results: &Value, key: &str) -> usize {
+    values_per_process(results, key).len()
+}
+
+/// The number of values of each of `key`'s execution-time processes.
+fn values_per_process(results: &Value, key: &str) -> Vec<usize> {
     results["benchmarks"]
         .as_array()
         .unwrap()
@@ -77,7 +82,9 @@ fn processes(results: &Value, key: &str) -> usize {
         .unwrap_or_else(|| panic!("no {key}"))["metrics"]["execution_time"]["processes"]
         .as_array()
         .unwrap()
-        .len()
+        .iter()
+        .map(|p| p.as_array().unwrap().len())
+        .collect()
 }
 
 /// The execution_time verdicts of a comparison JSON, by benchmark key.
@@ -572,34 +579,11 @@ fn a_one_sided_ab_is_recorded_and_compare_follows_it() {
     }
 }
 
-/// The processes of `key`'s execution time: values each.
-fn values_per_process(results: &Value, key: &str) -> Vec<usize> {
-    results["benchmarks"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|b| b["key"] == key)
-        .unwrap_or_else(|| panic!("no {key}"))["metrics"]["execution_time"]["processes"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|p| p.as_array().unwrap().len())
-        .collect()
-}
-
-/// A pyperf benchmark whose suite sets no values: a dear start-up (0.15 s of imports) and values
+/// `dir/suites/scatter`: a pyperf benchmark with a dear start-up (0.15 s of imports) and values
 /// of about 4 ms that scatter by 30% within a process (sleeps of random length, which a loaded
-/// machine barely changes). After the first look `ab` chooses many values a process, from the
-/// spreads and costs it measured, and runs them on both sides alike.
-#[test]
-fn pyperf_values_per_process_are_chosen_from_the_first_rounds_for_both_sides() {
-    let test = "pyperf_values_per_process_are_chosen_from_the_first_rounds_for_both_sides";
-    let Some(python) = support::python(test) else {
-        return;
-    };
-    let _measuring = one_at_a_time();
-    let dir = tempfile::tempdir().unwrap();
-    let suite = dir.path().join("suites/scatter");
+/// machine barely changes); `defaults` go in its `[defaults]`.
+fn scatter_suite(dir: &Path, python: &Path, defaults: &str) {
+    let suite = dir.join("suites/scatter");
     std::fs::create_dir_all(&suite).unwrap();
     std::fs::write(
         suite.join("bench.py"),
@@ -613,23 +597,46 @@ fn pyperf_values_per_process_are_chosen_from_the_first_rounds_for_both_sides() {
     std::fs::write(
         suite.join("suite.toml"),
         format!(
-            "[suite]\nname = \"scatter\"\n\n[defaults]\nprotocol = \"pyperf\"\ntimeout = \"60s\"\n\n\
-             [[scenario]]\nname = \"sleep\"\ncommand = [{:?}, \"bench.py\", \"--min-time\", \"0.002\"]\n",
+            "[suite]\nname = \"scatter\"\n\n[defaults]\nprotocol = \"pyperf\"\ntimeout = \"60s\"\n\
+             {defaults}\n[[scenario]]\nname = \"sleep\"\n\
+             command = [{:?}, \"bench.py\", \"--min-time\", \"0.002\"]\n",
             python.display().to_string()
         ),
     )
     .unwrap();
+}
+
+/// `ab` of `dir/suites/scatter` A/A with `args`: its stderr, and both results files.
+fn ab_scatter(dir: &Path, args: &[&str]) -> (String, [Value; 2]) {
     let assert = slogate()
-        .current_dir(dir.path())
-        .args(["ab", "suites/scatter", "--budget", "20s", "--seed", "3"])
+        .current_dir(dir)
+        .args(["ab", "suites/scatter", "--seed", "3"])
+        .args(args)
         .args(["--noise-threshold", "0.01%", "--fail-on", "none"])
         .timeout(Duration::from_secs(120))
         .assert()
         .success();
     let stderr = String::from_utf8_lossy(&assert.get_output().stderr).into_owned();
-    let key = "scatter/sleep";
-    let base = read_json(&dir.path().join("slogate-ab/baseline.json"));
-    let cand = read_json(&dir.path().join("slogate-ab/candidate.json"));
+    let files = ["baseline", "candidate"]
+        .map(|side| read_json(&dir.join(format!("slogate-ab/{side}.json"))));
+    (stderr, files)
+}
+
+const SCATTER_KEY: &str = "scatter/sleep";
+
+/// Values that scatter within a process and a dear start-up: after the first look `ab` chooses
+/// many values a process, from the spreads and costs it measured, and runs them on both sides
+/// alike.
+#[test]
+fn pyperf_values_per_process_are_chosen_from_the_first_rounds_for_both_sides() {
+    let test = "pyperf_values_per_process_are_chosen_from_the_first_rounds_for_both_sides";
+    let Some(python) = support::python(test) else {
+        return;
+    };
+    let _measuring = one_at_a_time();
+    let dir = tempfile::tempdir().unwrap();
+    scatter_suite(dir.path(), &python, "");
+    let (stderr, [base, cand]) = ab_scatter(dir.path(), &["--budget", "20s"]);
     let analysis = &base["meta"]["analysis"];
     assert_eq!(analysis, &cand["meta"]["analysis"]);
     let choices = analysis["rounds"][0]["values_per_process"]
@@ -660,8 +667,8 @@ fn pyperf_values_per_process_are_chosen_from_the_first_rounds_for_both_sides() {
     // Both sides ran the values chosen, process by process: 3 (the default) until the choice,
     // then what each look chose.
     let sides = [
-        values_per_process(&base, key),
-        values_per_process(&cand, key),
+        values_per_process(&base, SCATTER_KEY),
+        values_per_process(&cand, SCATTER_KEY),
     ];
     assert_eq!(sides[0], sides[1], "both sides alike");
     let mut expected = vec![3; sides[0].len()];
@@ -677,4 +684,30 @@ fn pyperf_values_per_process_are_chosen_from_the_first_rounds_for_both_sides() {
         stderr.contains(&format!("{chosen} values a process from round 9 (start-up")),
         "{stderr}"
     );
+}
+
+/// The same benchmark in a suite that sets `values`: every process of both sides keeps them, and
+/// no choice is recorded (12 rounds at most: a look at 8 that goes on, unless an A/A comparison
+/// decides there, and one at 12).
+#[test]
+fn a_suite_that_sets_pyperf_values_keeps_them() {
+    let Some(python) = support::python("a_suite_that_sets_pyperf_values_keeps_them") else {
+        return;
+    };
+    let _measuring = one_at_a_time();
+    let dir = tempfile::tempdir().unwrap();
+    scatter_suite(dir.path(), &python, "values = 2\n");
+    let (stderr, [base, cand]) = ab_scatter(dir.path(), &["--budget", "60s", "--processes", "12"]);
+    let rounds = processes(&base, SCATTER_KEY);
+    assert!(rounds >= 8, "{stderr}");
+    for side in [&base, &cand] {
+        assert_eq!(
+            values_per_process(side, SCATTER_KEY),
+            vec![2; rounds],
+            "{stderr}"
+        );
+    }
+    let record = &base["meta"]["analysis"]["rounds"][0];
+    assert!(record.get("values_per_process").is_none(), "{record}");
+    assert!(!stderr.contains("values a process"), "{stderr}");
 }

@@ -614,7 +614,7 @@ fn entries(sides: &[Side; 2], opts: &AbOptions) -> Result<Vec<Entry>, AbError> {
 }
 
 /// After a round of `e`: whether it is done, and why. Records the look it took, if any, and at a
-/// look that does not decide, chooses its values per process for the rounds to come, with
+/// look after which it goes on, chooses its values per process for the rounds to come, with
 /// `pool_left` the time left of `--budget-total` for each undecided benchmark.
 fn decide(
     e: &mut Entry,
@@ -635,17 +635,9 @@ fn decide(
         {
             return Some(Why::Decided(look));
         }
-        if schedule.next_look(e.rounds).is_some() {
-            let left = [opts.budget.map(|b| b.saturating_sub(e.spent)), pool_left]
-                .into_iter()
-                .flatten()
-                .min()
-                .unwrap_or(Duration::MAX);
-            choose_values(e, left.as_secs_f64());
-        }
     }
     let first = schedule.first().min(max_rounds);
-    if e.rounds >= max_rounds {
+    let why = if e.rounds >= max_rounds {
         Some(Why::MaxRounds)
     } else if e.rounds >= first && opts.budget.is_some_and(|b| e.spent >= b) {
         Some(Why::Budget)
@@ -654,7 +646,16 @@ fn decide(
         Some(Why::TotalBudget)
     } else {
         None
+    };
+    if why.is_none() && schedule.is_look(e.rounds) {
+        let left = [opts.budget.map(|b| b.saturating_sub(e.spent)), pool_left]
+            .into_iter()
+            .flatten()
+            .min()
+            .unwrap_or(Duration::MAX);
+        choose_values(e, left.as_secs_f64());
     }
+    why
 }
 
 /// For a pyperf benchmark whose suite sets no values, on both sides: the values per process of
