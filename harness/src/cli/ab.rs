@@ -285,9 +285,10 @@ fn summarise(outcome: &Outcome, paths: &[PathBuf; 2]) {
         for c in &r.values {
             let secs = |s: f64| format_auto(Unit::Nanoseconds, s * 1e9);
             eprintln!(
-                "  {} values a process from round {} (start-up {}, a value {}; spread between \
+                "  {} {} a process from round {} (start-up {}, a value {}; spread between \
                  processes {:.2}%, of a value within one {:.2}%)",
                 c.values,
+                if c.values == 1 { "value" } else { "values" },
                 c.from_round,
                 secs(c.startup_seconds),
                 secs(c.value_seconds),

@@ -16,13 +16,14 @@
 //! give a process many values that agree with each other, spending the budget on what pairing
 //! cannot use.
 //!
-//! The spread within processes is robust (1.4826 MAD of the values' residuals, of which there
-//! are many), so that a value that met a busy neighbour does not pass for scatter. The spread of
-//! the pair ratios is the plain standard deviation: a first look has 8 pairs, too few for a robust
-//! spread (the MAD uses about a third of them); a heavy tail there overstates `σp`, which errs
-//! toward fewer values and more rounds, the rounds the signed-rank test needs anyway.
+//! Both spreads are plain variances, so that `Var(pair) = 2σp² + σv²(1/k_b + 1/k_c)` holds as an
+//! identity of expectations and the subtraction that gives `σp²` is unbiased: a robust spread of
+//! the values alone (their MAD) would leave out the values that met a busy neighbour, which a
+//! process's location of 1-3 values averages in, and so would understate `σv` and choose too few
+//! values (with it, one pair of A/A runs of asyncio-profiler got one value a process for most
+//! benchmarks, and intervals wider than three values gave).
 
-use super::dispersion::{robust_sd, std_dev};
+use super::dispersion::std_dev;
 use super::location::trimmed_mean;
 use super::median;
 
@@ -67,20 +68,20 @@ impl ProcessNoise {
         {
             return None;
         }
-        // Residuals of log values from their process's mean, scaled by sqrt(k/(k-1)) so that
-        // each has the variance of one value whatever the process's k.
-        let mut residuals = Vec::new();
+        // The pooled variance of log values about their process's mean: (k - 1) degrees of
+        // freedom a process.
+        let (mut squares, mut freedom) = (0.0, 0.0);
         for p in processes().filter(|p| p.values.len() > 1) {
             let logs: Vec<f64> = p.values.iter().map(|v| v.ln()).collect();
             let k = logs.len() as f64;
             let mean = logs.iter().sum::<f64>() / k;
-            let scale = (k / (k - 1.0)).sqrt();
-            residuals.extend(logs.iter().map(|l| (l - mean) * scale));
+            squares += logs.iter().map(|l| (l - mean).powi(2)).sum::<f64>();
+            freedom += k - 1.0;
         }
-        if residuals.is_empty() {
+        if freedom == 0.0 {
             return None;
         }
-        let within = robust_sd(&residuals);
+        let within = (squares / freedom).sqrt();
         let location = |p: &Process| trimmed_mean(p.values).expect("values checked non-empty");
         let logs: Vec<f64> = pairs
             .iter()
