@@ -105,6 +105,28 @@ pub struct BenchmarkRounds {
     /// sequential rule has its own (`ab::sequential`), spent from the nominal one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub confidence: Option<f64>,
+    /// The values per process `ab` chose for a pyperf benchmark of `values = "auto"`, at each
+    /// look that chose (both sides alike), with the estimates it chose from.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub values_per_process: Vec<ValuesChoice>,
+}
+
+/// Values per process chosen from the rounds so far (see `stats::values_per_process`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ValuesChoice {
+    /// The first round (1-based) whose processes measure `values` values each.
+    pub from_round: u32,
+    pub values: u32,
+    /// Seconds a process cost besides its values (interpreter start, imports, warm-ups).
+    pub startup_seconds: f64,
+    /// Seconds one value cost.
+    pub value_seconds: f64,
+    /// Spread (standard deviation of the natural log) of a process's location between
+    /// processes, after pairing.
+    pub between_processes: f64,
+    /// Spread (natural log) of one value within its process.
+    pub within_process: f64,
 }
 
 /// Where and how the results were produced.

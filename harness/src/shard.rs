@@ -353,6 +353,7 @@ mod tests {
             protocol: Protocol::Process,
             processes,
             values,
+            values_auto: false,
             warmups: 1,
             timeout: Duration::from_secs(1),
             memory_limit: crate::suite::MemoryLimit::Unlimited,

@@ -1,5 +1,7 @@
 //! `slogate ab` end to end: the real binary, real git worktrees, real Python processes.
 
+mod support;
+
 use assert_cmd::Command;
 use serde_json::Value;
 use std::path::{Path, PathBuf};
@@ -67,6 +69,11 @@ fn repo() -> tempfile::TempDir {
 }
 
 fn processes(results: &Value, key: &str) -> usize {
+    values_per_process(results, key).len()
+}
+
+/// The number of values of each of `key`'s execution-time processes.
+fn values_per_process(results: &Value, key: &str) -> Vec<usize> {
     results["benchmarks"]
         .as_array()
         .unwrap()
@@ -75,7 +82,9 @@ fn processes(results: &Value, key: &str) -> usize {
         .unwrap_or_else(|| panic!("no {key}"))["metrics"]["execution_time"]["processes"]
         .as_array()
         .unwrap()
-        .len()
+        .iter()
+        .map(|p| p.as_array().unwrap().len())
+        .collect()
 }
 
 /// The execution_time verdicts of a comparison JSON, by benchmark key.
@@ -625,4 +634,137 @@ fn a_one_sided_ab_is_recorded_and_compare_follows_it() {
     for field in ["sides", "confidence", "noise_threshold"] {
         assert_eq!(again["settings"][field], ab["settings"][field], "{field}");
     }
+}
+
+/// `dir/suites/scatter`: a pyperf benchmark with a dear start-up (0.15 s of imports) and values
+/// of about 4 ms that scatter by 30% within a process (sleeps of random length, which a loaded
+/// machine barely changes); `defaults` go in its `[defaults]`.
+fn scatter_suite(dir: &Path, python: &Path, defaults: &str) {
+    let suite = dir.join("suites/scatter");
+    std::fs::create_dir_all(&suite).unwrap();
+    std::fs::write(
+        suite.join("bench.py"),
+        "import random, time\ntime.sleep(0.15)\nimport pyperf\n\n\
+         def scattered(loops):\n    took = 0.0\n    for _ in range(loops):\n        \
+         start = time.perf_counter()\n        time.sleep(random.lognormvariate(-6.2, 0.3))\n        \
+         took += time.perf_counter() - start\n    return took\n\n\
+         pyperf.Runner().bench_time_func(\"scatter\", scattered)\n",
+    )
+    .unwrap();
+    std::fs::write(
+        suite.join("suite.toml"),
+        format!(
+            "[suite]\nname = \"scatter\"\n\n[defaults]\nprotocol = \"pyperf\"\ntimeout = \"60s\"\n\
+             {defaults}\n[[scenario]]\nname = \"sleep\"\n\
+             command = [{:?}, \"bench.py\", \"--min-time\", \"0.002\"]\n",
+            python.display().to_string()
+        ),
+    )
+    .unwrap();
+}
+
+/// `ab` of `dir/suites/scatter` A/A with `args`: its stderr, and both results files.
+fn ab_scatter(dir: &Path, args: &[&str]) -> (String, [Value; 2]) {
+    let assert = slogate()
+        .current_dir(dir)
+        .args(["ab", "suites/scatter", "--seed", "3"])
+        .args(args)
+        .args(["--noise-threshold", "0.01%", "--fail-on", "none"])
+        .timeout(Duration::from_secs(120))
+        .assert()
+        .success();
+    let stderr = String::from_utf8_lossy(&assert.get_output().stderr).into_owned();
+    let files = ["baseline", "candidate"]
+        .map(|side| read_json(&dir.join(format!("slogate-ab/{side}.json"))));
+    (stderr, files)
+}
+
+const SCATTER_KEY: &str = "scatter/sleep";
+
+/// `values = "auto"`, values that scatter within a process and a dear start-up: after the first
+/// look `ab` chooses many values a process, from the spreads and costs it measured, and runs them
+/// on both sides alike.
+#[test]
+fn pyperf_values_per_process_are_chosen_from_the_first_rounds_for_both_sides() {
+    let test = "pyperf_values_per_process_are_chosen_from_the_first_rounds_for_both_sides";
+    let Some(python) = support::python(test) else {
+        return;
+    };
+    let _measuring = one_at_a_time();
+    let dir = tempfile::tempdir().unwrap();
+    scatter_suite(dir.path(), &python, "values = \"auto\"\n");
+    let (stderr, [base, cand]) = ab_scatter(dir.path(), &["--budget", "20s"]);
+    let analysis = &base["meta"]["analysis"];
+    assert_eq!(analysis, &cand["meta"]["analysis"]);
+    let choices = analysis["rounds"][0]["values_per_process"]
+        .as_array()
+        .unwrap_or_else(|| panic!("no choice recorded: {analysis}\n{stderr}"));
+    let first = &choices[0];
+    assert_eq!(first["from_round"], 9, "chosen at the first look: {first}");
+    for estimate in [
+        "startup_seconds",
+        "value_seconds",
+        "between_processes",
+        "within_process",
+    ] {
+        assert!(first[estimate].as_f64().unwrap() >= 0.0, "{first}");
+    }
+    let startup = first["startup_seconds"].as_f64().unwrap();
+    assert!(startup > 0.15, "the imports alone sleep 0.15 s: {first}");
+    let within = first["within_process"].as_f64().unwrap();
+    assert!(
+        (0.15..0.6).contains(&within),
+        "values scatter by 30%: {first}"
+    );
+    let chosen = first["values"].as_u64().unwrap() as usize;
+    assert!(
+        chosen > 3,
+        "scattered values and a dear start-up: many values, {first}"
+    );
+    // Both sides ran the values chosen, process by process: 3 (the default) until the choice,
+    // then what each look chose.
+    let sides = [
+        values_per_process(&base, SCATTER_KEY),
+        values_per_process(&cand, SCATTER_KEY),
+    ];
+    assert_eq!(sides[0], sides[1], "both sides alike");
+    let mut expected = vec![3; sides[0].len()];
+    for c in choices {
+        let from = c["from_round"].as_u64().unwrap() as usize - 1;
+        for v in expected.iter_mut().skip(from) {
+            *v = c["values"].as_u64().unwrap() as usize;
+        }
+    }
+    assert!(sides[0].len() > 8, "{:?}", sides[0]);
+    assert_eq!(sides[0], expected, "{choices:?}");
+    assert!(
+        stderr.contains(&format!("{chosen} values a process from round 9 (start-up")),
+        "{stderr}"
+    );
+}
+
+/// The same benchmark in a suite that sets a number of `values`: every process of both sides keeps
+/// them, and no choice is recorded (12 rounds at most: a look at 8 that goes on, unless an A/A
+/// comparison decides there, and one at 12).
+#[test]
+fn a_suite_that_sets_pyperf_values_keeps_them() {
+    let Some(python) = support::python("a_suite_that_sets_pyperf_values_keeps_them") else {
+        return;
+    };
+    let _measuring = one_at_a_time();
+    let dir = tempfile::tempdir().unwrap();
+    scatter_suite(dir.path(), &python, "values = 2\n");
+    let (stderr, [base, cand]) = ab_scatter(dir.path(), &["--budget", "60s", "--processes", "12"]);
+    let rounds = processes(&base, SCATTER_KEY);
+    assert!(rounds >= 8, "{stderr}");
+    for side in [&base, &cand] {
+        assert_eq!(
+            values_per_process(side, SCATTER_KEY),
+            vec![2; rounds],
+            "{stderr}"
+        );
+    }
+    let record = &base["meta"]["analysis"]["rounds"][0];
+    assert!(record.get("values_per_process").is_none(), "{record}");
+    assert!(!stderr.contains(" a process from round"), "{stderr}");
 }

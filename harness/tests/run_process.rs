@@ -30,6 +30,7 @@ fn spec(key: &str, argv: &[&str]) -> BenchmarkSpec {
         protocol: Protocol::Process,
         processes: 1,
         values: 1,
+        values_auto: false,
         warmups: 0,
         timeout: Duration::from_secs(15),
         memory_limit: MemoryLimit::Unlimited,

@@ -31,11 +31,13 @@ mod worktree;
 pub use worktree::Worktree;
 
 use crate::results::{
-    metric, Analysis, BenchmarkResult, BenchmarkRounds, GitInfo, ResultsFile, SuiteInfo, SCHEMA,
+    metric, Analysis, BenchmarkResult, BenchmarkRounds, GitInfo, ResultsFile, SuiteInfo,
+    ValuesChoice, SCHEMA,
 };
 use crate::run::{self, RunError, RunOptions, Step, Stepper};
 use crate::stats::sides::Sides;
-use crate::suite::{BenchmarkSpec, SuiteError};
+use crate::stats::values_per_process::{Process, ProcessNoise};
+use crate::suite::{BenchmarkSpec, Protocol, SuiteError};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use sequential::{Look, Schedule, Spending};
@@ -98,6 +100,11 @@ pub struct Plan {
 /// Rounds of a `--quick` run: the fewest pairs compare can pair.
 pub const QUICK_ROUNDS: u32 = 3;
 
+/// The most values a process measures when `ab` chooses them: 20 values put the values' share of
+/// a process's noise at a twentieth of one value's, past which more values buy little, while each
+/// process then takes long enough that a budget buys few rounds for the signed-rank test.
+pub const MOST_VALUES: u32 = 20;
+
 impl Side {
     /// Loads the suites of the checkout at `dir` with `vars`, keeps the benchmarks the filter
     /// matches, and runs the setup of every suite that has one.
@@ -139,6 +146,7 @@ impl Side {
                 s.simulate |= plan.simulate;
                 if plan.quick {
                     s.values = 1;
+                    s.values_auto = false;
                     s.warmups = 0;
                     s.processes = plan.processes.unwrap_or(QUICK_ROUNDS);
                 }
@@ -229,6 +237,8 @@ pub struct Rounds {
     pub predicted: Option<u32>,
     /// The confidence of its last look, which its comparison uses (sequential runs).
     pub confidence: Option<f64>,
+    /// The values per process chosen at its looks (pyperf benchmarks of `values = "auto"`).
+    pub values: Vec<ValuesChoice>,
 }
 
 /// Both results files (each carrying in `meta.analysis` the threshold and confidence the
@@ -266,6 +276,13 @@ struct Entry {
     spending: Spending,
     /// The confidence of its latest look: the one its final comparison uses.
     confidence: Option<f64>,
+    /// Whether its values per process are chosen at its looks ([`choose_values`]).
+    chooses_values: bool,
+    /// Seconds each process of each side took, in order (None: its pyperf loops were not known
+    /// before it ran, so it also ran pyperf's calibration, or the command fixes its own).
+    seconds: [Vec<Option<f64>>; 2],
+    /// The values per process chosen so far.
+    choices: Vec<ValuesChoice>,
 }
 
 impl Entry {
@@ -351,6 +368,11 @@ pub fn run_ab(
     let mut schedule = Schedule::new(max_rounds, opts.confidence, opts.sides);
     let start = Instant::now();
     let out_of_time = || opts.budget_total.is_some_and(|t| start.elapsed() >= t);
+    // The pool's time left, shared among the `open` undecided benchmarks.
+    let pool_share = |open: usize| {
+        opts.budget_total
+            .map(|t| t.saturating_sub(start.elapsed()) / open.max(1) as u32)
+    };
     let mut round = 0u32;
     'rounds: while entries.iter().any(|e| e.why.is_none()) {
         // The pool: once every undecided benchmark had its first look, the rest of the time goes
@@ -376,6 +398,7 @@ pub fn run_ab(
                 }
                 break;
             };
+            let open = entries.iter().filter(|e| e.why.is_none()).count();
             let e = &mut entries[idx];
             let until = schedule.next_look(e.rounds).unwrap_or(max_rounds);
             while e.why.is_none() && e.rounds < until {
@@ -390,11 +413,15 @@ pub fn run_ab(
                 if !pair(e, flip, interrupt) {
                     break 'rounds;
                 }
-                e.why = e.why.or_else(|| decide(e, opts, &schedule, max_rounds));
+                let share = pool_share(open);
+                e.why = e
+                    .why
+                    .or_else(|| decide(e, opts, &schedule, max_rounds, share));
             }
             continue;
         }
         for idx in run::round_order(entries.len(), opts.seed, round) {
+            let open = entries.iter().filter(|e| e.why.is_none()).count();
             let e = &mut entries[idx];
             if e.why.is_some() || (opts.budget_total.is_some() && e.rounds >= schedule.first()) {
                 continue;
@@ -410,7 +437,10 @@ pub fn run_ab(
             if !pair(e, flip, interrupt) {
                 break 'rounds;
             }
-            e.why = e.why.or_else(|| decide(e, opts, &schedule, max_rounds));
+            let share = pool_share(open);
+            e.why = e
+                .why
+                .or_else(|| decide(e, opts, &schedule, max_rounds, share));
         }
         round += 1;
         // After every benchmark's first round, and before any look: cheap rounds get a cap
@@ -477,8 +507,13 @@ fn pair(e: &mut Entry, flip: bool, interrupt: &AtomicUsize) -> bool {
         let Some(stepper) = e.sides[s].as_mut() else {
             continue;
         };
+        let calibrates = stepper.pyperf_loops().is_none();
+        let started = Instant::now();
         match stepper.step(interrupt) {
-            Step::Measured => {}
+            Step::Measured => {
+                let took = started.elapsed().as_secs_f64();
+                e.seconds[s].push((!calibrates).then_some(took));
+            }
             // `--filter` kept none of the benchmarks this side's process measured: the side
             // has nothing to record.
             Step::Stopped if stepper.result().status == crate::results::Status::Ok => {
@@ -586,13 +621,29 @@ fn entries(sides: &[Side; 2], opts: &AbOptions) -> Result<Vec<Entry>, AbError> {
             last: None,
             spending: Spending::default(),
             confidence: None,
+            chooses_values: opts.sequential()
+                && specs.iter().all(|s| {
+                    s.is_some_and(|s| {
+                        s.protocol == Protocol::Pyperf && s.values_auto && !s.simulate
+                    })
+                }),
+            seconds: [Vec::new(), Vec::new()],
+            choices: Vec::new(),
         });
     }
     Ok(entries)
 }
 
-/// After a round of `e`: whether it is done, and why. Records the look it took, if any.
-fn decide(e: &mut Entry, opts: &AbOptions, schedule: &Schedule, max_rounds: u32) -> Option<Why> {
+/// After a round of `e`: whether it is done, and why. Records the look it took, if any, and at a
+/// look after which it goes on, chooses its values per process for the rounds to come, with
+/// `pool_left` the time left of `--budget-total` for each undecided benchmark.
+fn decide(
+    e: &mut Entry,
+    opts: &AbOptions,
+    schedule: &Schedule,
+    max_rounds: u32,
+    pool_left: Option<Duration>,
+) -> Option<Why> {
     if !opts.sequential() {
         return (e.rounds >= e.planned).then_some(Why::Planned);
     }
@@ -622,7 +673,79 @@ fn decide(e: &mut Entry, opts: &AbOptions, schedule: &Schedule, max_rounds: u32)
             return Some(Why::Decided(look));
         }
     }
+    if ending.is_none() && schedule.is_look(e.rounds) {
+        let left = [opts.budget.map(|b| b.saturating_sub(e.spent)), pool_left]
+            .into_iter()
+            .flatten()
+            .min()
+            .unwrap_or(Duration::MAX);
+        choose_values(e, left.as_secs_f64(), opts.budget.is_some(), max_rounds);
+    }
     ending
+}
+
+/// For a pyperf benchmark of `values = "auto"`, on both sides: the values per process of
+/// the rounds to come, from the start-up cost, the cost of a value and the two levels of noise
+/// its rounds so far show ([`ProcessNoise`]): the number, at most [`MOST_VALUES`], whose whole
+/// rounds in the `left` seconds of its budget tell most (for a long budget, the narrowest interval
+/// for the time). Both processes of every round measure alike, so every pair stays a pair
+/// of like processes. Under an A/A comparison the choice, made from spreads and costs that
+/// swapping the sides of any pair leaves unchanged, says nothing about which side is faster, and
+/// the signed-rank test stays exact.
+///
+/// Under a per-benchmark budget the rounds it still buys change with the values, so the pairs
+/// its looks are fractions of are planned anew as at its first look: the rounds so far and what
+/// the budget `left` buys at the new cost, a quarter more.
+fn choose_values(e: &mut Entry, left: f64, budgeted: bool, max_rounds: u32) {
+    let [Some(b), Some(c)] = &e.sides else {
+        return;
+    };
+    if !e.chooses_values || !b.parts().is_empty() || !c.parts().is_empty() {
+        return;
+    }
+    // The loops both sides share: the cost of a value is its time per loop times the loops.
+    let Some(loops) = b.pyperf_loops().filter(|l| c.pyperf_loops() == Some(*l)) else {
+        return;
+    };
+    let times = |s: &Stepper| {
+        s.result()
+            .metrics
+            .get(metric::EXECUTION_TIME)
+            .filter(|m| m.unit == crate::units::Unit::Nanoseconds)
+            .map(|m| m.processes.clone())
+            .unwrap_or_default()
+    };
+    let (tb, tc) = (times(b), times(c));
+    let process = |values, side: usize, i: usize| Process {
+        values,
+        seconds: e.seconds[side].get(i).copied().flatten(),
+    };
+    let pairs: Vec<(Process, Process)> = tb
+        .iter()
+        .zip(&tc)
+        .enumerate()
+        .map(|(i, (vb, vc))| (process(vb, 0, i), process(vc, 1, i)))
+        .collect();
+    let Some(noise) = ProcessNoise::estimate(&pairs, f64::from(loops) * 1e-9) else {
+        return;
+    };
+    let values = noise.best_values(left, MOST_VALUES);
+    for s in e.sides.iter_mut().flatten() {
+        s.set_values(values);
+    }
+    if budgeted && left.is_finite() {
+        let fits = f64::from(e.rounds) + 1.25 * left / noise.round_seconds(values).max(1e-9);
+        e.spending
+            .replan(fits.clamp(f64::from(e.rounds), f64::from(max_rounds)) as u32);
+    }
+    e.choices.push(ValuesChoice {
+        from_round: e.rounds + 1,
+        values,
+        startup_seconds: noise.startup,
+        value_seconds: noise.value,
+        between_processes: noise.between,
+        within_process: noise.within,
+    });
 }
 
 /// The two results files: paired benchmarks cut to the same number of processes.
@@ -678,6 +801,7 @@ fn finish(
             last,
             predicted: last.and_then(|l| l.predicted_rounds(e.threshold)),
             confidence: e.confidence,
+            values: e.choices.clone(),
         };
         let several = e.sides.iter().flatten().any(|s| !s.parts().is_empty());
         if several {
@@ -717,6 +841,7 @@ fn finish(
                 predicted_rounds: r.predicted,
                 resolvable_change: r.last.map(|l| l.resolvable_change()),
                 confidence: r.confidence,
+                values_per_process: r.values.clone(),
             })
             .collect();
     }

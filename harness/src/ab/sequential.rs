@@ -145,6 +145,17 @@ impl Spending {
         self.plan.get_or_insert(pairs.max(1));
     }
 
+    /// Sets the pairs planned anew, when what a round costs changed for a reason that says
+    /// nothing about which side is faster (`ab` chose another number of values a process): the
+    /// looks taken keep the fractions they were taken at, and later looks are fractions of the
+    /// new plan (the flexibility error spending allows, as long as the plan never follows the
+    /// estimate). No effect before the first plan.
+    pub fn replan(&mut self, pairs: u32) {
+        if self.plan.is_some() {
+            self.plan = Some(pairs.max(1));
+        }
+    }
+
     /// The confidence (nominal, in the convention of `schedule`'s sides) a look after `pairs`
     /// pairs may use, recording the look; `last` when no look follows it (it spends what is
     /// left). None when the look could not decide at its level (the exact signed-rank test of
@@ -354,6 +365,40 @@ mod tests {
         let one_sided = Schedule::new(DEFAULT_MAX_ROUNDS, 0.95, Sides::OneSided);
         let c = Spending::default().look(&one_sided, 64, true).unwrap();
         assert!((c - 0.95).abs() < 1e-6, "{c}");
+    }
+
+    /// A plan made anew (cheaper rounds buy more) keeps the looks taken and spends the rest
+    /// by fractions of the new plan: a look that the old plan made the whole information no
+    /// longer spends everything, and the last look still spends what is left.
+    #[test]
+    fn a_new_plan_spreads_what_is_left_over_the_rounds_it_buys() {
+        let schedule = Schedule::new(DEFAULT_MAX_ROUNDS, 0.95, Sides::TwoSided);
+        let looks = |replan: Option<u32>| {
+            let mut s = Spending::default();
+            s.replan(1); // before the first plan: nothing.
+            s.plan(40);
+            let first = s.look(&schedule, 16, false);
+            if let Some(p) = replan {
+                s.replan(p);
+            }
+            let second = s.look(&schedule, 64, false);
+            let last = s.look(&schedule, 100, true);
+            (first, second, last)
+        };
+        let (_, second, last) = looks(None);
+        assert!(second.is_some(), "64 of 40 planned spends all that is left");
+        assert_eq!(last, None, "nothing left for the last look");
+        let (first, second, last) = looks(Some(100));
+        assert!(first.is_some());
+        let (second, last) = (second.unwrap(), last.unwrap());
+        assert!(second > last, "64 of 100 spends part: {second} {last}");
+        assert!(
+            last > 0.95 && last < 0.97,
+            "the last spends the rest: {last}"
+        );
+        let mut unplanned = Spending::default();
+        unplanned.replan(10);
+        assert_eq!(unplanned, Spending::default());
     }
 
     fn look(low: f64, high: f64, p_value: f64) -> Look {

@@ -301,6 +301,20 @@ fn summarise(outcome: &Outcome, paths: &[PathBuf; 2]) {
             r.rounds,
             format_auto(Unit::Nanoseconds, r.spent.as_nanos() as f64)
         );
+        for c in &r.values {
+            let secs = |s: f64| format_auto(Unit::Nanoseconds, s * 1e9);
+            eprintln!(
+                "  {} {} a process from round {} (start-up {}, a value {}; spread between \
+                 processes {:.2}%, of a value within one {:.2}%)",
+                c.values,
+                if c.values == 1 { "value" } else { "values" },
+                c.from_round,
+                secs(c.startup_seconds),
+                secs(c.value_seconds),
+                c.between_processes * 100.0,
+                c.within_process * 100.0
+            );
+        }
     }
     let sequential = outcome.rounds.iter().any(|r| r.confidence.is_some());
     eprintln!(

@@ -446,6 +446,7 @@ pub fn undecided_sides() -> (ResultsFile, ResultsFile) {
         // A run ended by its budget spent all the error at its last look; one decided early
         // looked at a stricter level.
         confidence: Some(if stopped == "decided" { 0.96 } else { 0.95 }),
+        values_per_process: Vec::new(),
     };
     let analysis = Analysis {
         noise_threshold: 0.05,

@@ -588,6 +588,12 @@ impl Stepper {
         }
     }
 
+    /// Makes later processes measure `values` values each: `ab` chooses them for a pyperf
+    /// benchmark of `values = "auto"`, both sides alike.
+    pub fn set_values(&mut self, values: u32) {
+        self.0.spec.values = values.max(1);
+    }
+
     /// Keeps the first `processes` processes of every metric (`ab` keeps its sides paired).
     pub fn truncate(&mut self, processes: usize) {
         let b = &mut self.0;
@@ -990,6 +996,7 @@ mod tests {
             protocol: Protocol::Process,
             processes: 3,
             values: 2,
+            values_auto: false,
             warmups: 1,
             timeout: std::time::Duration::from_secs(10),
             memory_limit: crate::suite::MemoryLimit::Unlimited,

@@ -11,6 +11,7 @@ pub mod mannwhitney;
 pub mod sides;
 pub mod spending;
 pub mod summary;
+pub mod values_per_process;
 pub mod wilcoxon;
 
 /// Midranks (1-based) of `xs`, ties sharing the mean of their ranks, plus the tie term

@@ -46,7 +46,7 @@ pub(super) struct RawSuite {
 pub(super) struct RawSettings {
     pub protocol: Option<Spanned<Protocol>>,
     pub processes: Option<Spanned<u32>>,
-    pub values: Option<Spanned<u32>>,
+    pub values: Option<Spanned<toml::Value>>,
     pub warmups: Option<Spanned<u32>>,
     pub timeout: Option<Spanned<String>>,
     pub memory_limit: Option<Spanned<String>>,
@@ -77,7 +77,7 @@ pub(super) struct RawScenario {
     pub overhead: Vec<Spanned<String>>,
     pub protocol: Option<Spanned<Protocol>>,
     pub processes: Option<Spanned<u32>>,
-    pub values: Option<Spanned<u32>>,
+    pub values: Option<Spanned<toml::Value>>,
     pub warmups: Option<Spanned<u32>>,
     pub timeout: Option<Spanned<String>>,
     pub memory_limit: Option<Spanned<String>>,

@@ -20,6 +20,8 @@ struct Settings {
     protocol: Protocol,
     processes: u32,
     values: u32,
+    /// `values = "auto"`: `ab` chooses pyperf's values per process from the noise.
+    values_auto: bool,
     warmups: u32,
     timeout: Duration,
     memory_limit: MemoryLimit,
@@ -35,6 +37,7 @@ const BUILT_IN: Settings = Settings {
     protocol: Protocol::Process,
     processes: 10,
     values: 3,
+    values_auto: false,
     warmups: 1,
     timeout: Duration::from_secs(60),
     memory_limit: MemoryLimit::MachineDefault,
@@ -42,12 +45,19 @@ const BUILT_IN: Settings = Settings {
     simulate: false,
 };
 
+/// `values`: a number, or `"auto"` (the number below it to start from, then `ab`'s choice).
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Values {
+    Count(u32),
+    Auto,
+}
+
 /// Settings as one table gives them; `None` leaves the value to the layer below.
 #[derive(Debug, Default)]
 struct Partial {
     protocol: Option<Protocol>,
     processes: Option<u32>,
-    values: Option<u32>,
+    values: Option<Values>,
     warmups: Option<u32>,
     timeout: Option<Duration>,
     memory_limit: Option<MemoryLimit>,
@@ -60,7 +70,14 @@ impl Partial {
         Settings {
             protocol: self.protocol.unwrap_or(base.protocol),
             processes: self.processes.unwrap_or(base.processes),
-            values: self.values.unwrap_or(base.values),
+            values: match self.values {
+                Some(Values::Count(n)) => n,
+                Some(Values::Auto) | None => base.values,
+            },
+            values_auto: match self.values {
+                Some(v) => v == Values::Auto,
+                None => base.values_auto,
+            },
             warmups: self.warmups.unwrap_or(base.warmups),
             timeout: self.timeout.unwrap_or(base.timeout),
             memory_limit: self.memory_limit.unwrap_or(base.memory_limit),
@@ -395,6 +412,7 @@ impl Context<'_> {
                 protocol: settings.protocol,
                 processes: settings.processes,
                 values: settings.values,
+                values_auto: settings.values_auto,
                 warmups: settings.warmups,
                 timeout: settings.timeout,
                 memory_limit: settings.memory_limit,
@@ -720,7 +738,17 @@ fn partial(src: &Source, raw: RawSettings) -> Result<Partial, SuiteError> {
     Ok(Partial {
         protocol: raw.protocol.map(Spanned::into_inner),
         processes: at_least_one(&raw.processes, "processes")?,
-        values: at_least_one(&raw.values, "values")?,
+        values: setting(
+            src,
+            &raw.values,
+            "values",
+            "a whole number of at least 1, or \"auto\"",
+            |v| match v {
+                toml::Value::Integer(n) if *n >= 1 => u32::try_from(*n).ok().map(Values::Count),
+                toml::Value::String(s) if s == "auto" => Some(Values::Auto),
+                _ => None,
+            },
+        )?,
         warmups: raw.warmups.map(Spanned::into_inner),
         timeout,
         memory_limit,

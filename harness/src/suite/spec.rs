@@ -103,6 +103,10 @@ pub struct BenchmarkSpec {
     pub processes: u32,
     /// Samples kept per process.
     pub values: u32,
+    /// `values = "auto"`: under a budget, `ab` chooses a pyperf benchmark's values per process
+    /// from the start-up cost and the noise it measures, starting from `values`.
+    #[serde(default)]
+    pub values_auto: bool,
     /// Samples (or, for `process`, whole processes) run and discarded before measuring.
     pub warmups: u32,
     /// Per-process timeout; the whole process group is killed past it.

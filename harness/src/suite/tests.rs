@@ -142,6 +142,7 @@ fn scenario_settings_override_defaults_which_override_built_ins() {
         (single.protocol, single.processes, single.values),
         (Protocol::Process, 4, 3)
     );
+    assert!(!b.values_auto && !single.values_auto);
     assert_eq!(
         single.memory_limit,
         MemoryLimit::Unlimited,
@@ -158,6 +159,10 @@ fn scenario_settings_override_defaults_which_override_built_ins() {
     assert_eq!(
         (b.protocol, b.processes, b.values, b.warmups),
         (Protocol::Process, 10, 3, 1)
+    );
+    assert!(
+        !b.values_auto,
+        "values are fixed unless a suite says \"auto\""
     );
     assert_eq!(
         (b.timeout, b.memory_limit),
@@ -309,6 +314,37 @@ fn settings_values_are_checked_where_written() {
     assert_eq!(error_of(&processes), "4:13: `processes` must be at least 1");
     let noise = format!("{HEAD}[defaults]\nnoise_threshold = \"150%\"\n{scenario}");
     assert!(error_of(&noise).starts_with("4:19: bad noise_threshold"));
+    for bad in ["0", "\"many\"", "2.5"] {
+        let values = format!("{HEAD}[defaults]\nvalues = {bad}\n{scenario}");
+        assert_eq!(
+            error_of(&values),
+            format!("4:10: bad values `{bad}`: expected a whole number of at least 1, or \"auto\"")
+        );
+    }
+}
+
+/// `values = "auto"` lets `ab` choose pyperf's values per process, from the number below it; a
+/// scenario that writes a number takes the choice back, and one that says "auto" under a number
+/// starts from that number.
+#[test]
+fn values_auto_starts_from_the_number_below_it() {
+    let text = format!(
+        "{HEAD}[defaults]\nprotocol = \"pyperf\"\nvalues = \"auto\"\n\
+         [[scenario]]\nname = \"a\"\ncommand = [\"a\"]\n\
+         [[scenario]]\nname = \"b\"\ncommand = [\"b\"]\nvalues = 5\n"
+    );
+    let suite = load_text(&text, &[]).unwrap();
+    let [a, b] = &suite.benchmarks[..] else {
+        panic!("two benchmarks")
+    };
+    assert_eq!((a.values, a.values_auto), (3, true));
+    assert_eq!((b.values, b.values_auto), (5, false));
+    let under = format!(
+        "{HEAD}[defaults]\nprotocol = \"pyperf\"\nvalues = 4\n\
+         [[scenario]]\nname = \"a\"\ncommand = [\"a\"]\nvalues = \"auto\"\n"
+    );
+    let a = &load_text(&under, &[]).unwrap().benchmarks[0];
+    assert_eq!((a.values, a.values_auto), (4, true));
 }
 
 #[test]
