@@ -373,6 +373,27 @@ pub fn run_ab(
         opts.budget_total
             .map(|t| t.saturating_sub(start.elapsed()) / open.max(1) as u32)
     };
+    // One more pair of the benchmark at `idx`, then its look when one is due, with `open` the
+    // undecided benchmarks sharing the pool; false when the run must stop (a signal, or a pair
+    // cut short). When the pool is spent it marks the benchmark instead of running it.
+    let next_round =
+        |e: &mut Entry, idx: usize, open: usize, schedule: &Schedule, max_rounds: u32| {
+            if interrupt.load(Ordering::SeqCst) != 0 {
+                return false;
+            }
+            if out_of_time() {
+                e.why = Some(Why::TotalBudget);
+                return true;
+            }
+            if !pair(e, candidate_first(opts.seed, e.rounds, idx), interrupt) {
+                return false;
+            }
+            let share = pool_share(open);
+            e.why = e
+                .why
+                .or_else(|| decide(e, opts, schedule, max_rounds, share));
+            true
+        };
     let mut round = 0u32;
     'rounds: while entries.iter().any(|e| e.why.is_none()) {
         // The pool: once every undecided benchmark had its first look, the rest of the time goes
@@ -402,21 +423,9 @@ pub fn run_ab(
             let e = &mut entries[idx];
             let until = schedule.next_look(e.rounds).unwrap_or(max_rounds);
             while e.why.is_none() && e.rounds < until {
-                if interrupt.load(Ordering::SeqCst) != 0 {
+                if !next_round(e, idx, open, &schedule, max_rounds) {
                     break 'rounds;
                 }
-                if out_of_time() {
-                    e.why = Some(Why::TotalBudget);
-                    break;
-                }
-                let flip = candidate_first(opts.seed, e.rounds, idx);
-                if !pair(e, flip, interrupt) {
-                    break 'rounds;
-                }
-                let share = pool_share(open);
-                e.why = e
-                    .why
-                    .or_else(|| decide(e, opts, &schedule, max_rounds, share));
             }
             continue;
         }
@@ -426,21 +435,9 @@ pub fn run_ab(
             if e.why.is_some() || (opts.budget_total.is_some() && e.rounds >= schedule.first()) {
                 continue;
             }
-            if interrupt.load(Ordering::SeqCst) != 0 {
+            if !next_round(e, idx, open, &schedule, max_rounds) {
                 break 'rounds;
             }
-            if out_of_time() {
-                e.why = Some(Why::TotalBudget);
-                continue;
-            }
-            let flip = candidate_first(opts.seed, e.rounds, idx);
-            if !pair(e, flip, interrupt) {
-                break 'rounds;
-            }
-            let share = pool_share(open);
-            e.why = e
-                .why
-                .or_else(|| decide(e, opts, &schedule, max_rounds, share));
         }
         round += 1;
         // After every benchmark's first round, and before any look: cheap rounds get a cap
