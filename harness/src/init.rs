@@ -176,16 +176,7 @@ fn scenario_name(found: &Found, taken: &mut Vec<String>) -> String {
                 .unwrap_or_else(|| "root".to_string())
         }
     };
-    let base: String = base
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.') {
-                c
-            } else {
-                '-'
-            }
-        })
-        .collect();
+    let base = name_chars(&base);
     let mut name = base.clone();
     let mut n = 2;
     while taken.contains(&name) {
@@ -194,6 +185,19 @@ fn scenario_name(found: &Found, taken: &mut Vec<String>) -> String {
     }
     taken.push(name.clone());
     name
+}
+
+/// `name` in the characters a suite or scenario name may hold: any other becomes `-`.
+pub fn name_chars(name: &str) -> String {
+    name.chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.') {
+                c
+            } else {
+                '-'
+            }
+        })
+        .collect()
 }
 
 /// A TOML string.
@@ -355,6 +359,12 @@ fn display_dir(path: &Path) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn names_keep_their_safe_characters_and_dash_the_rest() {
+        assert_eq!(name_chars("bench_1.v-2"), "bench_1.v-2");
+        assert_eq!(name_chars("my bench/π"), "my-bench--");
+    }
 
     #[test]
     fn finds_each_layout_and_skips_build_directories() {

@@ -31,16 +31,7 @@ pub fn exec(args: Args) -> anyhow::Result<ExitCode> {
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_else(|| "benchmarks".into()),
     };
-    let name: String = name
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.') {
-                c
-            } else {
-                '-'
-            }
-        })
-        .collect();
+    let name = slogate::init::name_chars(&name);
     let found =
         slogate::init::detect(&root).with_context(|| format!("searching {}", root.display()))?;
     if found.is_empty() {
