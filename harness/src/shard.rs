@@ -337,32 +337,15 @@ mod tests {
     use super::*;
     use crate::results::tests::sample;
     use crate::results::SuiteInfo;
-    use crate::suite::spec::Protocol;
     use proptest::prelude::*;
     use std::time::Duration;
 
     fn spec(key: &str, processes: u32, values: u32) -> BenchmarkSpec {
         BenchmarkSpec {
-            key: key.into(),
-            suite: "s".into(),
-            scenario: key.into(),
-            variant: BTreeMap::new(),
-            command: vec!["true".into()],
-            env: BTreeMap::new(),
-            cwd: ".".into(),
-            protocol: Protocol::Process,
             processes,
             values,
-            values_auto: false,
-            warmups: 1,
             timeout: Duration::from_secs(1),
-            memory_limit: crate::suite::MemoryLimit::Unlimited,
-            thresholds: vec![],
-            overhead: vec![],
-            noise_threshold: None,
-            profile: None,
-            simulate: false,
-            filter: None,
+            ..BenchmarkSpec::of(key, &["true"])
         }
     }
 

@@ -985,28 +985,7 @@ mod tests {
     }
 
     pub fn spec(key: &str, argv: &[&str]) -> BenchmarkSpec {
-        BenchmarkSpec {
-            key: key.into(),
-            suite: "s".into(),
-            scenario: key.into(),
-            variant: BTreeMap::new(),
-            command: argv.iter().map(|s| s.to_string()).collect(),
-            env: BTreeMap::new(),
-            cwd: PathBuf::from("."),
-            protocol: Protocol::Process,
-            processes: 3,
-            values: 2,
-            values_auto: false,
-            warmups: 1,
-            timeout: std::time::Duration::from_secs(10),
-            memory_limit: crate::suite::MemoryLimit::Unlimited,
-            thresholds: vec![],
-            overhead: vec![],
-            noise_threshold: None,
-            profile: None,
-            simulate: false,
-            filter: None,
-        }
+        BenchmarkSpec::of(key, argv)
     }
 
     #[test]

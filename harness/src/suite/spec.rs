@@ -134,3 +134,33 @@ pub struct BenchmarkSpec {
 
 /// The placeholder the runner replaces with the benchmark's own temporary directory.
 pub const TMP_PLACEHOLDER: &str = "{tmp}";
+
+#[cfg(test)]
+impl BenchmarkSpec {
+    /// A spec of `argv` for tests: 3 processes of 2 values after one warm-up, a 10 s timeout,
+    /// no memory limit, no thresholds.
+    pub fn of(key: &str, argv: &[&str]) -> Self {
+        BenchmarkSpec {
+            key: key.into(),
+            suite: "s".into(),
+            scenario: key.into(),
+            variant: BTreeMap::new(),
+            command: argv.iter().map(|s| s.to_string()).collect(),
+            env: BTreeMap::new(),
+            cwd: PathBuf::from("."),
+            protocol: Protocol::Process,
+            processes: 3,
+            values: 2,
+            values_auto: false,
+            warmups: 1,
+            timeout: Duration::from_secs(10),
+            memory_limit: super::MemoryLimit::Unlimited,
+            thresholds: vec![],
+            overhead: vec![],
+            noise_threshold: None,
+            profile: None,
+            simulate: false,
+            filter: None,
+        }
+    }
+}
